@@ -1,0 +1,403 @@
+//! The broker: the one thread that owns chat state and writes to clients.
+//!
+//! Owns the client table (write handle, pending output, framing, liveness), `chat::State`,
+//! delivery, the sweep, eviction and the shutdown farewell. Only this thread changes chat state
+//! and only this thread writes chat output to sockets.
+//!
+//! It never blocks on a client. Output is appended to the recipient's pending buffer; after each
+//! batch of events every buffer that grew is written with one non-blocking `send` (so a busy
+//! client's lines leave in one write). Whatever the socket does not take stays pending and is
+//! retried every few milliseconds. A client whose pending output passes `--max-sendq` bytes —
+//! one that stopped reading — is evicted at once. The worst a stuck client costs everyone else
+//! is one failed `send` call per batch.
+//!
+//! The alternative, a writer thread per client fed by a queue, doubles the threads (and the memory
+//! per idle client) and adds a wake-up per delivery; writing from here batches better.
+//!
+//! Every removal goes through `evict`, which is idempotent: a late `Disconnected` for a client
+//! already gone is ignored.
+
+use crate::chat::{self, Audit, Effect, Output, To};
+use crate::event::{ClientId, Event};
+use crate::framing::Terminator;
+use crate::log::Log;
+use crate::protocol::netcat::{self, View};
+use crate::protocol::{Millis, QuitReason, Reply};
+use crate::sys;
+use crossbeam_channel::{Receiver, after, never, select, tick};
+use std::collections::HashMap;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Events handled before pending output is written: bounds latency while batching writes.
+const MAX_EVENTS_PER_BATCH: usize = 1024;
+/// How often clients whose socket was full are retried.
+const RETRY_BLOCKED: Duration = Duration::from_millis(5);
+/// How often the sweep runs.
+const SWEEP_EVERY: Duration = Duration::from_millis(250);
+/// How long the shutdown farewell may take to drain.
+const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
+/// A pending buffer larger than this is given back to the allocator once it empties.
+const KEEP_BUFFER_BYTES: usize = 16 * 1024;
+
+/// Broker settings from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub max_sendq: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub log_messages: bool,
+}
+
+/// What the broker knows about one connection.
+struct Client {
+    /// The broker's write handle (a clone of the reader's socket).
+    stream: TcpStream,
+    /// For the log.
+    peer: SocketAddr,
+    connected: Instant,
+    /// Last time the client sent a line; drives the registration reminder and timeout.
+    last_seen: Instant,
+    /// How this client ends its lines, and so how its output lines end.
+    terminator: Terminator,
+    /// Output not yet taken by the socket.
+    pending: Vec<u8>,
+    /// Already listed in `Broker::dirty` for the next flush.
+    queued: bool,
+    /// The last send found the socket full; listed in `Broker::blocked`.
+    blocked: bool,
+    /// The unregistered client has been reminded to choose a nickname.
+    reminded: bool,
+    /// Listed in `Broker::doomed`; receives nothing more.
+    doomed: bool,
+}
+
+pub struct Broker {
+    settings: Settings,
+    state: chat::State,
+    log: Arc<Log>,
+    clients: HashMap<ClientId, Client>,
+    /// Clients with output added since the last flush.
+    dirty: Vec<ClientId>,
+    /// Clients whose socket was full at the last attempt.
+    blocked: Vec<ClientId>,
+    /// Clients to remove after the current batch, with the reason.
+    doomed: Vec<(ClientId, QuitReason)>,
+    out: Output,
+    /// Rendering scratch, one per view variant, reused across deliveries.
+    scratch: [Vec<u8>; 4],
+}
+
+fn now_millis() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs())
+}
+
+impl Broker {
+    pub fn new(settings: Settings, chat: chat::Settings, log: Arc<Log>) -> Broker {
+        Broker {
+            settings,
+            state: chat::State::new(chat),
+            log,
+            clients: HashMap::new(),
+            dirty: Vec::new(),
+            blocked: Vec::new(),
+            doomed: Vec::new(),
+            out: Output::default(),
+            scratch: Default::default(),
+        }
+    }
+
+    /// Runs until a shutdown request arrives (or every event sender is gone).
+    pub fn run(mut self, events: Receiver<Event>, shutdown: Receiver<&'static str>) {
+        let sweep = tick(SWEEP_EVERY);
+        loop {
+            let retry = if self.blocked.is_empty() { never() } else { after(RETRY_BLOCKED) };
+            select! {
+                recv(events) -> event => {
+                    let Ok(event) = event else { return self.shutdown("events-closed") };
+                    self.handle(event);
+                    for _ in 1..MAX_EVENTS_PER_BATCH {
+                        match events.try_recv() {
+                            Ok(event) => self.handle(event),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                recv(shutdown) -> why => return self.shutdown(why.unwrap_or("signal")),
+                recv(sweep) -> _ => self.sweep(Instant::now()),
+                recv(retry) -> _ => {}
+            }
+            self.settle();
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Connected { id, stream, peer, at } => {
+                self.clients.insert(
+                    id,
+                    Client {
+                        stream,
+                        peer,
+                        connected: at,
+                        last_seen: at,
+                        terminator: Terminator::Newline,
+                        pending: Vec::new(),
+                        queued: false,
+                        blocked: false,
+                        reminded: false,
+                        doomed: false,
+                    },
+                );
+                self.state.connect(id, &mut self.out);
+            }
+            Event::Input { id, terminator, input } => {
+                let Some(client) = self.clients.get_mut(&id) else { return };
+                if client.doomed {
+                    return;
+                }
+                client.last_seen = Instant::now();
+                if let Some(terminator) = terminator {
+                    client.terminator = terminator;
+                }
+                match input {
+                    Ok(command) => {
+                        if let Effect::Close(reason) = self.state.apply(id, command, now_millis(), &mut self.out) {
+                            self.doom(id, reason);
+                        }
+                    }
+                    Err(error) => self.state.parse_error(id, error, &mut self.out),
+                }
+            }
+            Event::Disconnected { id, reason } => self.doom(id, reason),
+        }
+        self.dispatch();
+    }
+
+    /// Marks `id` for removal after this batch; the first reason given wins.
+    fn doom(&mut self, id: ClientId, reason: QuitReason) {
+        if let Some(client) = self.clients.get_mut(&id)
+            && !client.doomed
+        {
+            client.doomed = true;
+            self.doomed.push((id, reason));
+        }
+    }
+
+    /// Renders and queues everything in `self.out`, and logs its audit records.
+    fn dispatch(&mut self) {
+        for audit in std::mem::take(&mut self.out.audit) {
+            self.log_audit(audit);
+        }
+        let mut deliveries = std::mem::take(&mut self.out.deliveries);
+        for outgoing in deliveries.drain(..) {
+            self.deliver(&outgoing.to, &outgoing.reply);
+        }
+        // Keep the allocation for the next round.
+        self.out.deliveries = deliveries;
+    }
+
+    fn deliver(&mut self, to: &To, reply: &Reply) {
+        let recipients = match to {
+            To::One(id) => std::slice::from_ref(id),
+            To::Many(ids) => ids.as_slice(),
+        };
+        let mut rendered = [false; 4];
+        for &id in recipients {
+            let Some(client) = self.clients.get_mut(&id) else { continue };
+            if client.doomed {
+                continue;
+            }
+            let view = View { multi_room: self.state.room_count(id) > 1, terminator: client.terminator };
+            let variant = usize::from(view.multi_room) * 2 + usize::from(view.terminator == Terminator::Nul);
+            let bytes = &mut self.scratch[variant];
+            if !rendered[variant] {
+                bytes.clear();
+                netcat::render(reply, view, bytes);
+                rendered[variant] = true;
+            }
+            client.pending.extend_from_slice(bytes);
+            if client.pending.len() > self.settings.max_sendq {
+                client.doomed = true;
+                self.doomed.push((id, QuitReason::SendQueueExceeded));
+            } else if !client.queued {
+                client.queued = true;
+                self.dirty.push(id);
+            }
+        }
+    }
+
+    /// Writes pending output and removes doomed clients until nothing more changes.
+    fn settle(&mut self) {
+        loop {
+            self.flush();
+            if self.doomed.is_empty() {
+                return;
+            }
+            for (id, reason) in std::mem::take(&mut self.doomed) {
+                self.evict(id, reason);
+            }
+        }
+    }
+
+    /// One non-blocking write attempt for every client with new output or a full socket.
+    fn flush(&mut self) {
+        let mut ids = std::mem::take(&mut self.dirty);
+        ids.append(&mut self.blocked);
+        for id in ids.drain(..) {
+            let Some(client) = self.clients.get_mut(&id) else { continue };
+            client.queued = false;
+            if client.doomed || client.pending.is_empty() {
+                client.blocked = false;
+                continue;
+            }
+            match write_pending(client) {
+                Ok(()) => client.blocked = false,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !client.blocked {
+                        client.blocked = true;
+                        self.blocked.push(id);
+                    }
+                }
+                Err(_) => {
+                    client.doomed = true;
+                    self.doomed.push((id, QuitReason::ConnectionLost));
+                }
+            }
+        }
+        self.dirty = ids;
+    }
+
+    /// Removes a client: tells it why (when it can still hear), frees its nickname and seats,
+    /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
+    fn evict(&mut self, id: ClientId, reason: QuitReason) {
+        let Some(mut client) = self.clients.remove(&id) else { return };
+        if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded) {
+            let view = View { multi_room: false, terminator: client.terminator };
+            netcat::render(&Reply::Closing { reason: reason.clone() }, view, &mut client.pending);
+            let _ = write_pending(&mut client);
+        }
+        let nick = self.state.remove(id, &reason, &mut self.out);
+        self.dispatch();
+        let _ = client.stream.shutdown(Shutdown::Both);
+        let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let fields: [(&str, &dyn std::fmt::Display); 6] = [
+            ("client", &id),
+            ("nick", &nick),
+            ("peer", &client.peer),
+            ("reason", &reason.log_token()),
+            ("connected_for", &seconds(client.connected.elapsed())),
+            ("clients", &self.clients.len()),
+        ];
+        if reason.is_eviction() {
+            self.log.warn("evict", &fields);
+        } else {
+            self.log.info("quit", &fields);
+        }
+    }
+
+    /// Reminds and then drops connections that never chose a nickname. Registered netcat clients
+    /// are probed by the kernel (TCP keepalive, see `sys::tune_socket`): they never have to answer.
+    fn sweep(&mut self, now: Instant) {
+        let interval = self.settings.ping_interval;
+        let limit = interval + self.settings.ping_timeout;
+        let mut remind = Vec::new();
+        for (&id, client) in &mut self.clients {
+            if client.doomed || self.state.is_registered(id) {
+                continue;
+            }
+            let silent = now.saturating_duration_since(client.last_seen);
+            if silent >= limit {
+                client.doomed = true;
+                self.doomed.push((id, QuitReason::RegistrationTimeout));
+            } else if silent >= interval && !client.reminded {
+                client.reminded = true;
+                remind.push(id);
+            }
+        }
+        for id in remind {
+            self.state.remind(id, &mut self.out);
+        }
+        self.dispatch();
+    }
+
+    fn log_audit(&self, audit: Audit) {
+        let log = &self.log;
+        match audit {
+            Audit::Registered { id, nick } => log.info("nick", &[("client", &id), ("nick", &nick)]),
+            Audit::NickChanged { id, old, new } => log.info("nick", &[("client", &id), ("old", &old), ("new", &new)]),
+            Audit::Joined { id, nick, room, members, created } => log.info(
+                "join",
+                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("created", &created)],
+            ),
+            Audit::Parted { id, nick, room, members, removed } => log.info(
+                "part",
+                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("removed", &removed)],
+            ),
+            Audit::TopicChanged { id, nick, room } => {
+                log.info("topic", &[("client", &id), ("nick", &nick), ("room", &room)])
+            }
+            Audit::Private { id, from, to } => log.info("private", &[("client", &id), ("from", &from), ("to", &to)]),
+            Audit::Message { id, from, target, text } => {
+                if self.settings.log_messages {
+                    log.info("message", &[("client", &id), ("from", &from), ("to", &target), ("text", &text)]);
+                }
+            }
+        }
+    }
+
+    /// Tells every client the server is stopping, gives the lines a moment to leave, closes
+    /// every socket and logs the shutdown.
+    fn shutdown(&mut self, why: &str) {
+        let count = self.clients.len();
+        self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
+        for client in self.clients.values_mut() {
+            let view = View { multi_room: false, terminator: client.terminator };
+            netcat::render(&Reply::Closing { reason: QuitReason::ServerShutdown }, view, &mut client.pending);
+        }
+        let deadline = Instant::now() + FAREWELL_DRAIN;
+        loop {
+            let mut waiting = false;
+            for client in self.clients.values_mut() {
+                if !client.pending.is_empty() {
+                    match write_pending(client) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiting = true,
+                        Err(_) => client.pending.clear(),
+                    }
+                }
+            }
+            if !waiting || Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(RETRY_BLOCKED);
+        }
+        for client in self.clients.values() {
+            let _ = client.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Sends as much pending output as the socket takes now. `Ok` when all of it went out.
+fn write_pending(client: &mut Client) -> io::Result<()> {
+    while !client.pending.is_empty() {
+        match sys::send_now(&client.stream, &client.pending) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+            Ok(n) => {
+                client.pending.drain(..n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if client.pending.capacity() > KEEP_BUFFER_BYTES {
+        client.pending = Vec::new();
+    }
+    Ok(())
+}

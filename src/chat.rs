@@ -1,0 +1,746 @@
+//! Chat state: nicknames, rooms, membership, topics, away messages and room history.
+//!
+//! Pure: no sockets, no threads, no clock (time comes in as an argument) and no logging. Only the
+//! broker thread owns a `State`; every change goes through `connect`, `apply` and `remove`, which
+//! say who must be told what (`Outgoing`) and what the operator log should record (`Audit`).
+//!
+//! Rooms other than the default room disappear, with their topic and history, when their last
+//! member leaves; the default room always exists.
+
+use crate::event::ClientId;
+use crate::names::{Folded, Nick, RoomName};
+use crate::protocol::{
+    ChatError, Command, HistoryEntry, Millis, ParseError, QuitReason, Reply, RoomInfo, Topic, TopicChange, UserInfo,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// The most rooms one client may be in at once.
+pub const MAX_ROOMS_PER_CLIENT: usize = 20;
+/// Longest topic, in bytes.
+pub const MAX_TOPIC_BYTES: usize = 300;
+/// Longest away message or part reason, in bytes.
+pub const MAX_REASON_BYTES: usize = 200;
+
+/// Fixed settings of the chat, from the command line.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub server_name: String,
+    pub default_room: RoomName,
+    /// Messages remembered per room for people who join later.
+    pub history: usize,
+    /// Report message texts in `Audit::Message` (the operator asked for them with `--log-messages`).
+    pub audit_messages: bool,
+}
+
+/// Who receives a reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum To {
+    One(ClientId),
+    Many(Vec<ClientId>),
+}
+
+/// One reply and its recipients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub to: To,
+    pub reply: Reply,
+}
+
+/// A fact for the operator log. Never carries message text unless `Settings::audit_messages`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Audit {
+    Registered { id: ClientId, nick: Nick },
+    NickChanged { id: ClientId, old: Nick, new: Nick },
+    Joined { id: ClientId, nick: Nick, room: RoomName, members: usize, created: bool },
+    Parted { id: ClientId, nick: Nick, room: RoomName, members: usize, removed: bool },
+    TopicChanged { id: ClientId, nick: Nick, room: RoomName },
+    Private { id: ClientId, from: Nick, to: Nick },
+    Message { id: ClientId, from: Nick, target: String, text: Arc<str> },
+}
+
+/// What `apply` asks the broker to do besides delivering replies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Continue,
+    /// The client asked to leave: remove it with this reason and close its connection.
+    Close(QuitReason),
+}
+
+/// Everything a change produces; the broker drains both lists after each call.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub deliveries: Vec<Outgoing>,
+    pub audit: Vec<Audit>,
+}
+
+impl Output {
+    fn tell(&mut self, id: ClientId, reply: Reply) {
+        self.deliveries.push(Outgoing { to: To::One(id), reply });
+    }
+
+    fn tell_many(&mut self, ids: Vec<ClientId>, reply: Reply) {
+        if !ids.is_empty() {
+            self.deliveries.push(Outgoing { to: To::Many(ids), reply });
+        }
+    }
+
+    fn error(&mut self, id: ClientId, error: ChatError) {
+        self.tell(id, Reply::Error(error));
+    }
+}
+
+#[derive(Debug, Default)]
+struct Member {
+    /// `None` until the client has chosen a nickname.
+    nick: Option<Nick>,
+    /// Rooms in the order they were joined.
+    rooms: Vec<Folded>,
+    /// Where plain lines go.
+    current: Option<Folded>,
+    away: Option<String>,
+}
+
+#[derive(Debug)]
+struct Room {
+    name: RoomName,
+    /// In join order; also the delivery order.
+    members: Vec<ClientId>,
+    topic: Option<Topic>,
+    history: VecDeque<HistoryEntry>,
+}
+
+impl Room {
+    fn new(name: RoomName) -> Room {
+        Room { name, members: Vec::new(), topic: None, history: VecDeque::new() }
+    }
+
+    fn others(&self, id: ClientId) -> Vec<ClientId> {
+        self.members.iter().copied().filter(|&m| m != id).collect()
+    }
+}
+
+/// All chat state. Owned by the broker thread alone.
+pub struct State {
+    settings: Settings,
+    members: HashMap<ClientId, Member>,
+    nicks: HashMap<Folded, ClientId>,
+    rooms: HashMap<Folded, Room>,
+}
+
+fn cut_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+impl State {
+    pub fn new(settings: Settings) -> State {
+        let mut rooms = HashMap::new();
+        rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone()));
+        State { settings, members: HashMap::new(), nicks: HashMap::new(), rooms }
+    }
+
+    /// A new connection: greet it and ask for a nickname.
+    pub fn connect(&mut self, id: ClientId, out: &mut Output) {
+        self.members.insert(id, Member::default());
+        out.tell(id, Reply::Greeting { server: self.settings.server_name.clone(), version: env!("CARGO_PKG_VERSION") });
+        out.tell(id, Reply::NickPrompt { reminder: false });
+    }
+
+    pub fn nick(&self, id: ClientId) -> Option<&Nick> {
+        self.members.get(&id).and_then(|m| m.nick.as_ref())
+    }
+
+    pub fn is_registered(&self, id: ClientId) -> bool {
+        self.nick(id).is_some()
+    }
+
+    /// How many rooms `id` is in (renderers name the room when it is more than one).
+    pub fn room_count(&self, id: ClientId) -> usize {
+        self.members.get(&id).map_or(0, |m| m.rooms.len())
+    }
+
+    /// Registered users.
+    pub fn user_count(&self) -> usize {
+        self.nicks.len()
+    }
+
+    /// Reminds a silent, unregistered client to choose a nickname.
+    pub fn remind(&self, id: ClientId, out: &mut Output) {
+        out.tell(id, Reply::NickPrompt { reminder: true });
+    }
+
+    /// Tells `id` that its line could not be parsed.
+    pub fn parse_error(&self, id: ClientId, error: ParseError, out: &mut Output) {
+        out.error(id, ChatError::Parse(error));
+    }
+
+    /// Carries out one command from `id` at time `now`.
+    pub fn apply(&mut self, id: ClientId, command: Command, now: Millis, out: &mut Output) -> Effect {
+        if !self.members.contains_key(&id) {
+            return Effect::Continue;
+        }
+        if !self.is_registered(id) {
+            return self.apply_unregistered(id, command, out);
+        }
+        match command {
+            Command::Say { text } => self.say(id, text, false, now, out),
+            Command::Action { text } => self.say(id, text, true, now, out),
+            Command::Private { to, text } => self.private(id, &to, text, now, out),
+            Command::Nick { nick } => self.change_nick(id, &nick, out),
+            Command::Join { room } => self.join(id, &room, out),
+            Command::Part { room, reason } => self.part(id, room.as_deref(), reason, out),
+            Command::Rooms => self.list_rooms(id, out),
+            Command::Who { room } => self.who(id, room.as_deref(), out),
+            Command::Users => self.users(id, out),
+            Command::Topic { room, change } => self.topic(id, room.as_deref(), change, now, out),
+            Command::Away { text } => self.away(id, text, out),
+            Command::Quit { reason } => {
+                return Effect::Close(QuitReason::Quit(reason.map(|mut r| {
+                    cut_at_char_boundary(&mut r, MAX_REASON_BYTES);
+                    r
+                })));
+            }
+            Command::Help { command } => out.tell(id, Reply::Help { command }),
+        }
+        Effect::Continue
+    }
+
+    /// Before a nickname is chosen, a plain line is the nickname choice.
+    fn apply_unregistered(&mut self, id: ClientId, command: Command, out: &mut Output) -> Effect {
+        match command {
+            Command::Say { text } | Command::Nick { nick: text } => self.register(id, text.trim(), out),
+            Command::Help { command } => out.tell(id, Reply::Help { command }),
+            Command::Quit { reason } => return Effect::Close(QuitReason::Quit(reason)),
+            _ => out.error(id, ChatError::NickRequired),
+        }
+        Effect::Continue
+    }
+
+    fn claim_nick(&self, id: ClientId, wanted: &str) -> Result<Nick, ChatError> {
+        let nick = Nick::parse(wanted).map_err(|why| ChatError::NickInvalid { nick: wanted.to_string(), why })?;
+        match self.nicks.get(&nick.folded()) {
+            Some(&owner) if owner != id => Err(ChatError::NickTaken(nick.to_string())),
+            _ => Ok(nick),
+        }
+    }
+
+    fn register(&mut self, id: ClientId, wanted: &str, out: &mut Output) {
+        let nick = match self.claim_nick(id, wanted) {
+            Ok(nick) => nick,
+            Err(error) => {
+                out.error(id, error);
+                out.tell(id, Reply::NickPrompt { reminder: false });
+                return;
+            }
+        };
+        self.nicks.insert(nick.folded(), id);
+        if let Some(member) = self.members.get_mut(&id) {
+            member.nick = Some(nick.clone());
+        }
+        out.audit.push(Audit::Registered { id, nick: nick.clone() });
+        out.tell(id, Reply::Welcome { nick, users: self.nicks.len(), rooms: self.rooms.len() });
+        let default_room = self.settings.default_room.to_string();
+        self.join(id, &default_room, out);
+    }
+
+    /// The member's nickname; only called for registered members.
+    fn nick_of(&self, id: ClientId) -> Nick {
+        // cannot fail: callers run only after `apply` checked that `id` is registered.
+        self.nick(id).cloned().expect("registered member has a nick")
+    }
+
+    fn current_room(&self, id: ClientId) -> Result<&Folded, ChatError> {
+        self.members.get(&id).and_then(|m| m.current.as_ref()).ok_or(ChatError::NoCurrentRoom)
+    }
+
+    /// Resolves an optional room argument: the named room (which must exist), or the current one.
+    fn resolve_room(&self, id: ClientId, room: Option<&str>) -> Result<Folded, ChatError> {
+        match room {
+            None => self.current_room(id).cloned(),
+            Some(name) => {
+                let parsed =
+                    RoomName::parse(name).map_err(|why| ChatError::RoomInvalid { room: name.to_string(), why })?;
+                let key = parsed.folded();
+                if self.rooms.contains_key(&key) { Ok(key) } else { Err(ChatError::NoSuchRoom(parsed.to_string())) }
+            }
+        }
+    }
+
+    fn is_member(&self, id: ClientId, key: &Folded) -> bool {
+        self.members.get(&id).is_some_and(|m| m.rooms.contains(key))
+    }
+
+    fn say(&mut self, id: ClientId, text: String, action: bool, now: Millis, out: &mut Output) {
+        let key = match self.current_room(id) {
+            Ok(key) => key.clone(),
+            Err(error) => return out.error(id, error),
+        };
+        let from = self.nick_of(id);
+        let history_len = self.settings.history;
+        let Some(room) = self.rooms.get_mut(&key) else { return };
+        let text: Arc<str> = text.into();
+        if history_len > 0 {
+            if room.history.len() == history_len {
+                room.history.pop_front();
+            }
+            room.history.push_back(HistoryEntry { at: now, from: from.clone(), text: text.clone(), action });
+        }
+        if self.settings.audit_messages {
+            out.audit.push(Audit::Message {
+                id,
+                from: from.clone(),
+                target: room.name.to_string(),
+                text: text.clone(),
+            });
+        }
+        out.tell_many(room.others(id), Reply::Said { room: room.name.clone(), from, text, action, at: now });
+    }
+
+    fn private(&mut self, id: ClientId, to: &str, text: String, now: Millis, out: &mut Output) {
+        let Some(&target) = self.nicks.get(&Folded::of(to)) else {
+            return out.error(id, ChatError::NoSuchNick(to.to_string()));
+        };
+        let from = self.nick_of(id);
+        let to = self.nick_of(target);
+        let text: Arc<str> = text.into();
+        out.audit.push(Audit::Private { id, from: from.clone(), to: to.clone() });
+        if self.settings.audit_messages {
+            out.audit.push(Audit::Message { id, from: from.clone(), target: to.to_string(), text: text.clone() });
+        }
+        let away = self.members.get(&target).and_then(|m| m.away.clone());
+        out.tell(
+            target,
+            Reply::Private { from: from.clone(), to: to.clone(), text: text.clone(), at: now, echo: false },
+        );
+        out.tell(id, Reply::Private { from, to: to.clone(), text, at: now, echo: true });
+        if let Some(away) = away {
+            out.tell(id, Reply::PeerAway { nick: to, text: away });
+        }
+    }
+
+    /// Everyone sharing at least one room with `id`, each once, `id` excluded.
+    fn peers(&self, id: ClientId) -> Vec<ClientId> {
+        let mut peers: Vec<ClientId> = self
+            .members
+            .get(&id)
+            .into_iter()
+            .flat_map(|m| m.rooms.iter())
+            .filter_map(|key| self.rooms.get(key))
+            .flat_map(|room| room.members.iter().copied())
+            .filter(|&m| m != id)
+            .collect();
+        peers.sort_unstable();
+        peers.dedup();
+        peers
+    }
+
+    fn change_nick(&mut self, id: ClientId, wanted: &str, out: &mut Output) {
+        let new = match self.claim_nick(id, wanted) {
+            Ok(nick) => nick,
+            Err(error) => return out.error(id, error),
+        };
+        let old = self.nick_of(id);
+        if old == new {
+            return;
+        }
+        self.nicks.remove(&old.folded());
+        self.nicks.insert(new.folded(), id);
+        if let Some(member) = self.members.get_mut(&id) {
+            member.nick = Some(new.clone());
+        }
+        out.audit.push(Audit::NickChanged { id, old: old.clone(), new: new.clone() });
+        out.tell_many(self.peers(id), Reply::NickChanged { old: old.clone(), new: new.clone(), you: false });
+        out.tell(id, Reply::NickChanged { old, new, you: true });
+    }
+
+    fn join(&mut self, id: ClientId, name: &str, out: &mut Output) {
+        let room_name = match RoomName::parse(name) {
+            Ok(room) => room,
+            Err(why) => return out.error(id, ChatError::RoomInvalid { room: name.to_string(), why }),
+        };
+        let key = room_name.folded();
+        let nick = self.nick_of(id);
+        let Some(member) = self.members.get_mut(&id) else { return };
+        if member.rooms.contains(&key) {
+            member.current = Some(key.clone());
+            let name = self.rooms.get(&key).map_or(room_name, |r| r.name.clone());
+            return out.tell(id, Reply::NowTalkingIn { room: name });
+        }
+        if member.rooms.len() >= MAX_ROOMS_PER_CLIENT {
+            return out.error(id, ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT });
+        }
+        member.rooms.push(key.clone());
+        member.current = Some(key.clone());
+        let created = !self.rooms.contains_key(&key);
+        let room = self.rooms.entry(key).or_insert_with(|| Room::new(room_name));
+        out.tell_many(room.others(id), Reply::Joined { room: room.name.clone(), nick: nick.clone() });
+        room.members.push(id);
+        let members: Vec<Nick> = room.members.iter().filter_map(|m| self.members.get(m)?.nick.clone()).collect();
+        out.audit.push(Audit::Joined { id, nick, room: room.name.clone(), members: members.len(), created });
+        out.tell(id, Reply::YouJoined { room: room.name.clone(), members, topic: room.topic.clone() });
+        if !room.history.is_empty() {
+            out.tell(id, Reply::History { room: room.name.clone(), entries: room.history.iter().cloned().collect() });
+        }
+    }
+
+    /// Removes `id` from the room `key`, deleting the room when it empties (unless it is the
+    /// default room). Returns the room's name and the members left.
+    fn leave_room(&mut self, id: ClientId, key: &Folded) -> Option<(RoomName, Vec<ClientId>, bool)> {
+        let room = self.rooms.get_mut(key)?;
+        room.members.retain(|&m| m != id);
+        let name = room.name.clone();
+        let left = room.members.clone();
+        let removed = left.is_empty() && *key != self.settings.default_room.folded();
+        if removed {
+            self.rooms.remove(key);
+        }
+        if let Some(member) = self.members.get_mut(&id) {
+            member.rooms.retain(|r| r != key);
+            if member.current.as_ref() == Some(key) {
+                member.current = member.rooms.last().cloned();
+            }
+        }
+        Some((name, left, removed))
+    }
+
+    fn part(&mut self, id: ClientId, room: Option<&str>, reason: Option<String>, out: &mut Output) {
+        if reason.as_ref().is_some_and(|r| r.len() > MAX_REASON_BYTES) {
+            return out.error(id, ChatError::TooLong { what: "reason", max: MAX_REASON_BYTES });
+        }
+        let key = match self.resolve_room(id, room) {
+            Ok(key) => key,
+            Err(ChatError::NoSuchRoom(name)) => {
+                let name = RoomName::parse(&name).ok();
+                return out.error(id, name.map_or(ChatError::NoCurrentRoom, ChatError::NotInRoom));
+            }
+            Err(error) => return out.error(id, error),
+        };
+        if !self.is_member(id, &key) {
+            let name = self.rooms.get(&key).map(|r| r.name.clone());
+            return out.error(id, name.map_or(ChatError::NoCurrentRoom, ChatError::NotInRoom));
+        }
+        let nick = self.nick_of(id);
+        let Some((name, left, removed)) = self.leave_room(id, &key) else { return };
+        out.audit.push(Audit::Parted { id, nick: nick.clone(), room: name.clone(), members: left.len(), removed });
+        out.tell_many(left, Reply::Parted { room: name.clone(), nick, reason });
+        let current = self.current_room(id).ok().and_then(|k| self.rooms.get(k)).map(|r| r.name.clone());
+        out.tell(id, Reply::YouParted { room: name, current });
+    }
+
+    fn list_rooms(&self, id: ClientId, out: &mut Output) {
+        let mut rooms: Vec<(&Folded, RoomInfo)> = self
+            .rooms
+            .iter()
+            .map(|(key, room)| {
+                let info = RoomInfo {
+                    room: room.name.clone(),
+                    members: room.members.len(),
+                    topic: room.topic.as_ref().map(|t| t.text.clone()),
+                };
+                (key, info)
+            })
+            .collect();
+        rooms.sort_by(|a, b| a.0.cmp(b.0));
+        out.tell(id, Reply::Rooms(rooms.into_iter().map(|(_, info)| info).collect()));
+    }
+
+    fn user_info(&self, ids: impl Iterator<Item = ClientId>) -> Vec<UserInfo> {
+        let mut users: Vec<UserInfo> = ids
+            .filter_map(|m| self.members.get(&m))
+            .filter_map(|m| Some(UserInfo { nick: m.nick.clone()?, away: m.away.is_some() }))
+            .collect();
+        users.sort_by_key(|u| u.nick.folded());
+        users
+    }
+
+    fn who(&self, id: ClientId, room: Option<&str>, out: &mut Output) {
+        match self.resolve_room(id, room) {
+            Ok(key) => {
+                let Some(room) = self.rooms.get(&key) else { return };
+                let members = self.user_info(room.members.iter().copied());
+                out.tell(id, Reply::Who { room: room.name.clone(), members });
+            }
+            Err(error) => out.error(id, error),
+        }
+    }
+
+    fn users(&self, id: ClientId, out: &mut Output) {
+        out.tell(id, Reply::Users(self.user_info(self.nicks.values().copied())));
+    }
+
+    fn topic(&mut self, id: ClientId, room: Option<&str>, change: Option<TopicChange>, now: Millis, out: &mut Output) {
+        let key = match self.resolve_room(id, room) {
+            Ok(key) => key,
+            Err(error) => return out.error(id, error),
+        };
+        let Some(change) = change else {
+            let Some(room) = self.rooms.get(&key) else { return };
+            return out.tell(id, Reply::TopicIs { room: room.name.clone(), topic: room.topic.clone() });
+        };
+        let member = self.is_member(id, &key);
+        let nick = self.nick_of(id);
+        let Some(room) = self.rooms.get_mut(&key) else { return };
+        if !member {
+            return out.error(id, ChatError::NotInRoom(room.name.clone()));
+        }
+        let text = match change {
+            TopicChange::Set(text) if text.len() > MAX_TOPIC_BYTES => {
+                return out.error(id, ChatError::TooLong { what: "topic", max: MAX_TOPIC_BYTES });
+            }
+            TopicChange::Set(text) => Some(text),
+            TopicChange::Clear => None,
+        };
+        room.topic = text.clone().map(|text| Topic { text, set_by: nick.clone(), at: now });
+        out.audit.push(Audit::TopicChanged { id, nick: nick.clone(), room: room.name.clone() });
+        out.tell_many(room.members.clone(), Reply::TopicChanged { room: room.name.clone(), by: nick, topic: text });
+    }
+
+    fn away(&mut self, id: ClientId, text: Option<String>, out: &mut Output) {
+        if text.as_ref().is_some_and(|t| t.len() > MAX_REASON_BYTES) {
+            return out.error(id, ChatError::TooLong { what: "away message", max: MAX_REASON_BYTES });
+        }
+        if let Some(member) = self.members.get_mut(&id) {
+            member.away = text.clone();
+        }
+        out.tell(id, Reply::AwayChanged { text });
+    }
+
+    /// Removes `id` entirely, telling everyone who shared a room with it. Returns its nickname,
+    /// if it had one. Removing an id that is already gone does nothing.
+    pub fn remove(&mut self, id: ClientId, reason: &QuitReason, out: &mut Output) -> Option<Nick> {
+        let peers = self.peers(id);
+        let member = self.members.get(&id)?;
+        let nick = member.nick.clone();
+        for key in member.rooms.clone() {
+            self.leave_room(id, &key);
+        }
+        self.members.remove(&id);
+        if let Some(nick) = &nick {
+            self.nicks.remove(&nick.folded());
+            out.tell_many(peers, Reply::Quit { nick: nick.clone(), reason: reason.clone() });
+        }
+        nick
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State::new(Settings {
+            server_name: "test".into(),
+            default_room: RoomName::parse("#lobby").unwrap(),
+            history: 2,
+            audit_messages: false,
+        })
+    }
+
+    fn run(state: &mut State, id: u64, command: Command) -> Output {
+        let mut out = Output::default();
+        state.apply(ClientId(id), command, 0, &mut out);
+        out
+    }
+
+    fn replies_to(out: &Output, id: u64) -> Vec<&Reply> {
+        let id = ClientId(id);
+        out.deliveries
+            .iter()
+            .filter(|o| match &o.to {
+                To::One(one) => *one == id,
+                To::Many(many) => many.contains(&id),
+            })
+            .map(|o| &o.reply)
+            .collect()
+    }
+
+    fn say(text: &str) -> Command {
+        Command::Say { text: text.into() }
+    }
+
+    fn registered(state: &mut State, id: u64, nick: &str) {
+        state.connect(ClientId(id), &mut Output::default());
+        run(state, id, say(nick));
+        assert!(state.is_registered(ClientId(id)));
+    }
+
+    #[test]
+    fn first_line_is_the_nickname_and_joins_the_default_room() {
+        let mut s = state();
+        s.connect(ClientId(1), &mut Output::default());
+        let out = run(&mut s, 1, say("alice"));
+        let replies = replies_to(&out, 1);
+        assert!(matches!(replies[0], Reply::Welcome { .. }));
+        assert!(matches!(replies[1], Reply::YouJoined { room, .. } if room.as_str() == "#lobby"));
+        assert_eq!(s.room_count(ClientId(1)), 1);
+    }
+
+    #[test]
+    fn taken_nickname_is_refused_case_insensitively_and_prompted_again() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        s.connect(ClientId(2), &mut Output::default());
+        let out = run(&mut s, 2, say("ALICE"));
+        let replies = replies_to(&out, 2);
+        assert_eq!(replies[0], &Reply::Error(ChatError::NickTaken("ALICE".into())));
+        assert_eq!(replies[1], &Reply::NickPrompt { reminder: false });
+        assert!(!s.is_registered(ClientId(2)));
+    }
+
+    #[test]
+    fn commands_before_registration_ask_for_a_nick() {
+        let mut s = state();
+        s.connect(ClientId(1), &mut Output::default());
+        let out = run(&mut s, 1, Command::Users);
+        assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::NickRequired)]);
+    }
+
+    #[test]
+    fn room_message_goes_to_others_not_the_sender_and_into_history() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        let out = run(&mut s, 1, say("hi"));
+        assert!(replies_to(&out, 1).is_empty());
+        assert!(matches!(replies_to(&out, 2)[0], Reply::Said { text, .. } if &**text == "hi"));
+        run(&mut s, 1, say("two"));
+        run(&mut s, 1, say("three"));
+        registered(&mut s, 3, "carol");
+        let out = run(&mut s, 3, Command::Join { room: "#lobby".into() });
+        assert!(matches!(replies_to(&out, 3)[0], Reply::NowTalkingIn { .. }));
+    }
+
+    #[test]
+    fn history_is_bounded_and_replayed_on_join() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        for text in ["one", "two", "three"] {
+            run(&mut s, 1, say(text));
+        }
+        s.connect(ClientId(2), &mut Output::default());
+        let out = run(&mut s, 2, say("bob"));
+        let history = replies_to(&out, 2)
+            .into_iter()
+            .find_map(|r| match r {
+                Reply::History { entries, .. } => Some(entries.iter().map(|e| e.text.to_string()).collect::<Vec<_>>()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(history, vec!["two", "three"]);
+    }
+
+    #[test]
+    fn private_message_to_missing_nick_fails() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        let out = run(&mut s, 1, Command::Private { to: "nobody".into(), text: "x".into() });
+        assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::NoSuchNick("nobody".into()))]);
+    }
+
+    #[test]
+    fn private_message_to_away_user_reports_away() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 2, Command::Away { text: Some("lunch".into()) });
+        let out = run(&mut s, 1, Command::Private { to: "BOB".into(), text: "x".into() });
+        assert!(matches!(replies_to(&out, 2)[0], Reply::Private { echo: false, .. }));
+        let to_alice = replies_to(&out, 1);
+        assert!(matches!(to_alice[0], Reply::Private { echo: true, .. }));
+        assert!(matches!(to_alice[1], Reply::PeerAway { text, .. } if text == "lunch"));
+    }
+
+    #[test]
+    fn empty_rooms_vanish_but_the_default_room_stays() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        run(&mut s, 1, Command::Join { room: "rust".into() });
+        assert_eq!(s.room_count(ClientId(1)), 2);
+        let out = run(&mut s, 1, Command::Part { room: None, reason: None });
+        assert!(matches!(replies_to(&out, 1)[0], Reply::YouParted { current: Some(r), .. } if r.as_str() == "#lobby"));
+        let out = run(&mut s, 1, Command::Rooms);
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Rooms(rooms) if rooms.len() == 1));
+        run(&mut s, 1, Command::Part { room: None, reason: None });
+        let out = run(&mut s, 1, Command::Rooms);
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Rooms(rooms) if rooms.len() == 1 && rooms[0].members == 0));
+    }
+
+    #[test]
+    fn part_of_a_room_not_joined_fails() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        let out = run(&mut s, 1, Command::Part { room: Some("#nope".into()), reason: None });
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Error(ChatError::NotInRoom(r)) if r.as_str() == "#nope"));
+    }
+
+    #[test]
+    fn room_limit_holds() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        for i in 1..MAX_ROOMS_PER_CLIENT {
+            run(&mut s, 1, Command::Join { room: format!("#r{i}") });
+        }
+        let out = run(&mut s, 1, Command::Join { room: "#onemore".into() });
+        assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT })]);
+    }
+
+    #[test]
+    fn nick_change_tells_each_peer_once() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 1, Command::Join { room: "#x".into() });
+        run(&mut s, 2, Command::Join { room: "#x".into() });
+        let out = run(&mut s, 1, Command::Nick { nick: "alicia".into() });
+        assert_eq!(replies_to(&out, 2).len(), 1);
+        assert!(matches!(replies_to(&out, 1)[0], Reply::NickChanged { you: true, .. }));
+        assert_eq!(s.nick(ClientId(1)).unwrap().as_str(), "alicia");
+        // The old nick is free again.
+        registered(&mut s, 3, "alice");
+    }
+
+    #[test]
+    fn topic_needs_membership_to_change_and_has_a_length_limit() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 2, Command::Join { room: "#x".into() });
+        let set = |text: &str| Some(TopicChange::Set(text.into()));
+        let out = run(&mut s, 1, Command::Topic { room: Some("#x".into()), change: set("hi") });
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Error(ChatError::NotInRoom(_))));
+        let out = run(&mut s, 2, Command::Topic { room: None, change: set(&"x".repeat(301)) });
+        assert!(matches!(replies_to(&out, 2)[0], Reply::Error(ChatError::TooLong { .. })));
+        let out = run(&mut s, 2, Command::Topic { room: None, change: set("rust") });
+        assert!(matches!(replies_to(&out, 2)[0], Reply::TopicChanged { .. }));
+        let out = run(&mut s, 1, Command::Topic { room: Some("#X".into()), change: None });
+        assert!(matches!(replies_to(&out, 1)[0], Reply::TopicIs { topic: Some(t), .. } if t.text == "rust"));
+    }
+
+    #[test]
+    fn remove_frees_the_nick_and_tells_room_mates() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        let mut out = Output::default();
+        let nick = s.remove(ClientId(1), &QuitReason::ConnectionLost, &mut out);
+        assert_eq!(nick.unwrap().as_str(), "alice");
+        assert!(matches!(replies_to(&out, 2)[0], Reply::Quit { reason: QuitReason::ConnectionLost, .. }));
+        assert!(s.remove(ClientId(1), &QuitReason::ConnectionLost, &mut Output::default()).is_none());
+        registered(&mut s, 3, "alice");
+    }
+
+    #[test]
+    fn quit_asks_the_broker_to_close() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        let mut out = Output::default();
+        let effect = s.apply(ClientId(1), Command::Quit { reason: Some("bye".into()) }, 0, &mut out);
+        assert_eq!(effect, Effect::Close(QuitReason::Quit(Some("bye".into()))));
+    }
+}

@@ -1,0 +1,254 @@
+//! Command-line options: `Config::from_args` turns arguments into a checked `Config`.
+//!
+//! Pure: never opens files or sockets. Every default lives here, in `Config::default`, and the
+//! usage text lists them.
+
+use crate::names::RoomName;
+use getopts::Options;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the operator can set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub listen: Vec<SocketAddr>,
+    /// Shown in the greeting; `None` means "use the host name".
+    pub server_name: Option<String>,
+    /// `None` means stderr.
+    pub log_file: Option<PathBuf>,
+    /// Log message texts (off by default: chat content is the users' business).
+    pub log_messages: bool,
+    pub max_clients: usize,
+    pub max_per_ip: usize,
+    pub max_line: usize,
+    pub max_sendq: usize,
+    pub history: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub default_room: RoomName,
+    /// Lines a client may send in a burst before it is slowed down.
+    pub flood_burst: u32,
+    /// Lines per second a client may send after its burst; 0 turns flood control off.
+    pub flood_rate: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: vec![SocketAddr::from(([0, 0, 0, 0], 6667))],
+            server_name: None,
+            log_file: None,
+            log_messages: false,
+            max_clients: 1024,
+            max_per_ip: 16,
+            max_line: 1024,
+            max_sendq: 256 * 1024,
+            history: 50,
+            ping_interval: Duration::from_secs(60),
+            ping_timeout: Duration::from_secs(60),
+            // cannot fail: a constant, valid room name.
+            default_room: RoomName::parse("#lobby").expect("valid default room"),
+            flood_burst: 20,
+            flood_rate: 5,
+        }
+    }
+}
+
+/// What `from_args` found: a configuration to run, or a request for help or the version.
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Run(Config),
+    Help,
+    Version,
+}
+
+/// A command line that cannot be used. `Display` names the option and the problem.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn options() -> Options {
+    let d = Config::default();
+    let mut opts = Options::new();
+    opts.optmulti("", "listen", "address and port to listen on; repeat for more (default 0.0.0.0:6667)", "ADDR:PORT");
+    opts.optopt("", "server-name", "name shown to clients (default: the host name)", "NAME");
+    opts.optopt("", "log-file", "append the log to PATH (default: stderr)", "PATH");
+    opts.optflag("", "log-messages", "also log message texts (default: off)");
+    opts.optopt("", "max-clients", &format!("most clients connected at once (default {})", d.max_clients), "N");
+    opts.optopt("", "max-per-ip", &format!("most clients from one IP address (default {})", d.max_per_ip), "N");
+    opts.optopt("", "max-line", &format!("longest input line in bytes, 64-65536 (default {})", d.max_line), "BYTES");
+    opts.optopt(
+        "",
+        "max-sendq",
+        &format!("output backlog in bytes before a client that does not read is dropped (default {})", d.max_sendq),
+        "BYTES",
+    );
+    opts.optopt("", "history", &format!("messages remembered per room, 0-10000 (default {})", d.history), "N");
+    opts.optopt(
+        "",
+        "ping-interval",
+        &format!("seconds of silence before a client is probed (default {})", d.ping_interval.as_secs()),
+        "SECS",
+    );
+    opts.optopt(
+        "",
+        "ping-timeout",
+        &format!("seconds a probed client has to show life (default {})", d.ping_timeout.as_secs()),
+        "SECS",
+    );
+    opts.optopt("", "default-room", &format!("room everyone joins first (default {})", d.default_room), "#ROOM");
+    opts.optopt("", "flood-burst", &format!("lines a client may send at once (default {})", d.flood_burst), "N");
+    opts.optopt(
+        "",
+        "flood-rate",
+        &format!("lines per second after the burst; 0 turns flood control off (default {})", d.flood_rate),
+        "N",
+    );
+    opts.optflag("h", "help", "print this help and exit");
+    opts.optflag("V", "version", "print the version and exit");
+    opts
+}
+
+/// The usage text printed by `--help` and after a usage error.
+pub fn usage() -> String {
+    options().usage("Usage: chatd [OPTIONS]\n\nA small, fast, self-hosted chat server for netcat and IRC clients.")
+}
+
+fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+    matches: &getopts::Matches,
+    name: &str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, UsageError> {
+    let Some(text) = matches.opt_str(name) else { return Ok(default) };
+    match text.trim().parse::<T>() {
+        Ok(value) if value >= min && value <= max => Ok(value),
+        Ok(_) => Err(UsageError(format!("--{name} must be between {min} and {max}, not {text}"))),
+        Err(_) => Err(UsageError(format!("--{name} needs a whole number, not {text:?}"))),
+    }
+}
+
+impl Config {
+    /// Parses the arguments after the program name.
+    pub fn from_args(args: &[String]) -> Result<Parsed, UsageError> {
+        let matches = options().parse(args).map_err(|e| UsageError(e.to_string()))?;
+        if matches.opt_present("help") {
+            return Ok(Parsed::Help);
+        }
+        if matches.opt_present("version") {
+            return Ok(Parsed::Version);
+        }
+        if let Some(extra) = matches.free.first() {
+            return Err(UsageError(format!("unexpected argument {extra:?} (options start with --)")));
+        }
+        let d = Config::default();
+        let mut listen = Vec::new();
+        for text in matches.opt_strs("listen") {
+            let addr = text.parse::<SocketAddr>().map_err(|_| {
+                UsageError(format!("--listen needs ADDR:PORT such as 0.0.0.0:6667 or [::]:6667, not {text:?}"))
+            })?;
+            listen.push(addr);
+        }
+        if listen.is_empty() {
+            listen = d.listen;
+        }
+        let server_name = match matches.opt_str("server-name") {
+            Some(name) if name.is_empty() || name.len() > 63 || !name.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(UsageError(format!(
+                    "--server-name needs 1 to 63 visible ASCII characters without spaces, not {name:?}"
+                )));
+            }
+            name => name,
+        };
+        let default_room = match matches.opt_str("default-room") {
+            None => d.default_room,
+            Some(text) => RoomName::parse(&text)
+                .map_err(|why| UsageError(format!("--default-room {text:?} is not a valid room name: {why}")))?,
+        };
+        let seconds = |name: &str, default: Duration| -> Result<Duration, UsageError> {
+            number(&matches, name, default.as_secs(), 1, 86_400).map(Duration::from_secs)
+        };
+        Ok(Parsed::Run(Config {
+            listen,
+            server_name,
+            log_file: matches.opt_str("log-file").map(PathBuf::from),
+            log_messages: matches.opt_present("log-messages"),
+            max_clients: number(&matches, "max-clients", d.max_clients, 1, 1_000_000)?,
+            max_per_ip: number(&matches, "max-per-ip", d.max_per_ip, 1, 1_000_000)?,
+            max_line: number(&matches, "max-line", d.max_line, 64, 65_536)?,
+            max_sendq: number(&matches, "max-sendq", d.max_sendq, 4096, 1 << 30)?,
+            history: number(&matches, "history", d.history, 0, 10_000)?,
+            ping_interval: seconds("ping-interval", d.ping_interval)?,
+            ping_timeout: seconds("ping-timeout", d.ping_timeout)?,
+            default_room,
+            flood_burst: number(&matches, "flood-burst", d.flood_burst, 1, 1_000_000)?,
+            flood_rate: number(&matches, "flood-rate", d.flood_rate, 0, 1_000_000)?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Parsed, UsageError> {
+        Config::from_args(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    fn run(args: &[&str]) -> Config {
+        match parse(args) {
+            Ok(Parsed::Run(config)) => config,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_arguments_give_the_defaults() {
+        assert_eq!(run(&[]), Config::default());
+    }
+
+    #[test]
+    fn listen_repeats_and_takes_ipv6() {
+        let config = run(&["--listen", "127.0.0.1:0", "--listen", "[::1]:7000"]);
+        assert_eq!(config.listen, vec!["127.0.0.1:0".parse().unwrap(), "[::1]:7000".parse().unwrap()]);
+    }
+
+    #[test]
+    fn values_are_checked_and_errors_name_the_option() {
+        assert_eq!(
+            parse(&["--max-clients", "abc"]),
+            Err(UsageError("--max-clients needs a whole number, not \"abc\"".into()))
+        );
+        assert_eq!(
+            parse(&["--max-line", "10"]),
+            Err(UsageError("--max-line must be between 64 and 65536, not 10".into()))
+        );
+        assert!(parse(&["--listen", "6667"]).unwrap_err().0.starts_with("--listen needs ADDR:PORT"));
+        assert!(parse(&["--default-room", "#a b"]).unwrap_err().0.starts_with("--default-room"));
+        assert!(parse(&["--ping-interval", "0"]).is_err());
+        assert!(parse(&["--bogus"]).unwrap_err().0.contains("bogus"));
+        assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
+        assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
+        assert!(parse(&["--server-name", "a b"]).is_err());
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(parse(&["--help"]), Ok(Parsed::Help));
+        assert_eq!(parse(&["-V"]), Ok(Parsed::Version));
+        assert!(usage().contains("--max-sendq"));
+    }
+
+    #[test]
+    fn room_without_hash_gets_one() {
+        assert_eq!(run(&["--default-room", "main"]).default_room.as_str(), "#main");
+    }
+}

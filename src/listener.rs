@@ -1,0 +1,228 @@
+//! Accepting connections: limits, socket options, ids, and one reader thread per client.
+//!
+//! Owns `accept_loop` and the connection counts behind `--max-clients` and `--max-per-ip`. Never
+//! reads lines and never touches chat state. The one socket write outside the broker is here: the
+//! single refusal line to a connection that never becomes a client.
+
+use crate::event::{ClientId, Event};
+use crate::log::Log;
+use crate::reader::{InputLimits, reader_loop};
+use crate::sys;
+use crossbeam_channel::Sender;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Stack for each client thread: readers need little, and thousands of them must fit.
+const CLIENT_STACK_BYTES: usize = 128 * 1024;
+
+/// Connections held right now, in total and per address.
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+/// What all acceptors share.
+pub struct Acceptor {
+    pub events: Sender<Event>,
+    pub log: Arc<Log>,
+    pub max_clients: usize,
+    pub max_per_ip: usize,
+    pub input: InputLimits,
+    /// Liveness settings handed to the kernel (see `sys::tune_socket`).
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    next_id: AtomicU64,
+    counts: Mutex<Counts>,
+}
+
+/// A held connection slot; dropping it (when the reader thread ends) frees it.
+struct Slot {
+    acceptor: Arc<Acceptor>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self.acceptor.counts();
+        counts.total = counts.total.saturating_sub(1);
+        if let Some(n) = counts.per_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Why a connection was turned away.
+enum Refusal {
+    Full { count: usize },
+    PerIp { count: usize },
+}
+
+impl Acceptor {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        events: Sender<Event>,
+        log: Arc<Log>,
+        max_clients: usize,
+        max_per_ip: usize,
+        input: InputLimits,
+        ping_interval: Duration,
+        ping_timeout: Duration,
+    ) -> Acceptor {
+        Acceptor {
+            events,
+            log,
+            max_clients,
+            max_per_ip,
+            input,
+            ping_interval,
+            ping_timeout,
+            next_id: AtomicU64::new(1),
+            counts: Mutex::new(Counts::default()),
+        }
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
+        // The counts stay consistent even if a holder panicked: each update is a single step.
+        self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes a slot for `ip`, or says why not. Returns the slot and the new total.
+    fn reserve(self: &Arc<Self>, ip: IpAddr) -> Result<(Slot, usize), Refusal> {
+        let mut counts = self.counts();
+        if counts.total >= self.max_clients {
+            return Err(Refusal::Full { count: counts.total });
+        }
+        let from_ip = counts.per_ip.get(&ip).copied().unwrap_or(0);
+        if from_ip >= self.max_per_ip {
+            return Err(Refusal::PerIp { count: from_ip });
+        }
+        counts.total += 1;
+        *counts.per_ip.entry(ip).or_insert(0) += 1;
+        Ok((Slot { acceptor: Arc::clone(self), ip }, counts.total))
+    }
+}
+
+/// IPv4-mapped IPv6 peers (`::ffff:a.b.c.d`) count as their IPv4 address.
+pub fn canonical_ip(peer: &SocketAddr) -> IpAddr {
+    peer.ip().to_canonical()
+}
+
+/// Accepts connections on `listener` until the process ends.
+pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>) {
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => admit(stream, peer, &acceptor),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {}
+            Err(e) => {
+                // Typically out of file descriptors: pause rather than spin, then go on.
+                acceptor.log.error("accept_failed", &[("error", &e)]);
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &Acceptor) {
+    let (reason, line, count, max) = match refusal {
+        Refusal::Full { count } => (
+            "max-clients",
+            format!("error: server full ({count}/{} clients), try again later\r\n", acceptor.max_clients),
+            count,
+            acceptor.max_clients,
+        ),
+        Refusal::PerIp { count } => (
+            "max-per-ip",
+            format!(
+                "error: too many connections from your address ({count}/{}), close one first\r\n",
+                acceptor.max_per_ip
+            ),
+            count,
+            acceptor.max_per_ip,
+        ),
+    };
+    acceptor.log.warn("refused", &[("peer", &peer), ("reason", &reason), ("count", &format!("{count}/{max}"))]);
+    // A fresh socket's send buffer is empty, so this short write cannot block for long.
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = stream.write_all(line.as_bytes());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
+    let (slot, total) = match acceptor.reserve(canonical_ip(&peer)) {
+        Ok(reserved) => reserved,
+        Err(refusal) => return refuse(stream, peer, refusal, acceptor),
+    };
+    if let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
+        acceptor.log.warn("socket_option_failed", &[("peer", &peer), ("error", &e)]);
+    }
+    let writer = match stream.try_clone() {
+        Ok(writer) => writer,
+        Err(e) => return acceptor.log.error("connect_failed", &[("peer", &peer), ("error", &e)]),
+    };
+    let id = ClientId(acceptor.next_id.fetch_add(1, Ordering::Relaxed));
+    acceptor.log.info(
+        "connect",
+        &[("client", &id), ("peer", &peer), ("clients", &format!("{total}/{}", acceptor.max_clients))],
+    );
+    if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now() }).is_err() {
+        return; // the broker is gone: shutting down
+    }
+    let events = acceptor.events.clone();
+    let log = Arc::clone(&acceptor.log);
+    let input = acceptor.input;
+    let spawned = thread::Builder::new().name(format!("client-{id}")).stack_size(CLIENT_STACK_BYTES).spawn(move || {
+        let _slot = slot;
+        reader_loop(stream, id, events, input, log);
+    });
+    if let Err(e) = spawned {
+        acceptor.log.error("thread_spawn_failed", &[("client", &id), ("error", &e)]);
+        let _ = acceptor.events.send(Event::Disconnected { id, reason: crate::protocol::QuitReason::ConnectionLost });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_ipv6_counts_as_ipv4() {
+        let mapped: SocketAddr = "[::ffff:192.0.2.7]:5000".parse().unwrap();
+        let plain: SocketAddr = "192.0.2.7:6000".parse().unwrap();
+        assert_eq!(canonical_ip(&mapped), canonical_ip(&plain));
+        let v6: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
+        assert_eq!(canonical_ip(&v6), v6.ip());
+    }
+
+    #[test]
+    fn slots_are_limited_in_total_and_per_ip_and_freed_on_drop() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let input = InputLimits { max_line: 512, flood_burst: 1, flood_rate: 0 };
+        let acceptor = Arc::new(Acceptor::new(
+            tx,
+            Arc::new(Log::stderr()),
+            3,
+            2,
+            input,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        ));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let s1 = acceptor.reserve(a).ok().unwrap();
+        let _s2 = acceptor.reserve(a).ok().unwrap();
+        assert!(matches!(acceptor.reserve(a), Err(Refusal::PerIp { count: 2 })));
+        let _s3 = acceptor.reserve(b).ok().unwrap();
+        assert!(matches!(acceptor.reserve(b), Err(Refusal::Full { count: 3 })));
+        drop(s1);
+        assert!(acceptor.reserve(a).is_ok());
+    }
+}

@@ -1,0 +1,169 @@
+//! Process lifetime: options, log, listeners, signal handler, broker and acceptor threads, exit
+//! status. Never parses protocol and never touches chat state.
+//!
+//! Exit status: 0 after a clean stop (SIGINT, SIGTERM or SIGHUP), 1 when the server cannot start
+//! (a port taken or not permitted, a log file that cannot be opened), 2 for a bad command line.
+
+use chatd::broker::{self, Broker};
+use chatd::chat;
+use chatd::config::{self, Config, Parsed};
+use chatd::event::Event;
+use chatd::listener::{Acceptor, accept_loop};
+use chatd::log::Log;
+use chatd::reader::InputLimits;
+use chatd::sys;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+
+/// Events waiting for the broker; a full channel slows readers down, which pushes back on clients.
+const EVENT_QUEUE: usize = 16 * 1024;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::from_args(&args) {
+        Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::Help) => {
+            print!("{}", config::usage());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("chatd {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("chatd: {error}\n\n{}", config::usage());
+            return ExitCode::from(2);
+        }
+    };
+    match run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("chatd: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(addr).map_err(|e| {
+        let hint = match e.kind() {
+            io::ErrorKind::AddrInUse => " (is another server using that port?)",
+            io::ErrorKind::PermissionDenied => " (ports below 1024 need CAP_NET_BIND_SERVICE or root)",
+            io::ErrorKind::AddrNotAvailable => " (that address is not on this machine)",
+            _ => "",
+        };
+        format!("cannot listen on {addr}: {e}{hint}")
+    })
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_graphic()))
+        .unwrap_or_else(|| "chatd".to_string())
+}
+
+fn run(config: Config) -> Result<(), String> {
+    let log = Arc::new(match &config.log_file {
+        Some(path) => Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?,
+        None => Log::stderr(),
+    });
+    // Bind everything before starting anything, so a failure leaves nothing half-started.
+    let listeners = config.listen.iter().map(|&addr| bind(addr)).collect::<Result<Vec<_>, _>>()?;
+    let bound: Vec<String> =
+        listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
+
+    let fd_limit = match sys::raise_fd_limit() {
+        Ok((_, after)) => after.to_string(),
+        Err(_) => "unknown".to_string(),
+    };
+    let server_name = config.server_name.clone().unwrap_or_else(host_name);
+    log.info(
+        "start",
+        &[
+            ("version", &env!("CARGO_PKG_VERSION")),
+            ("listen", &bound.join(",")),
+            ("server_name", &server_name),
+            ("pid", &std::process::id()),
+            ("max_clients", &config.max_clients),
+            ("max_per_ip", &config.max_per_ip),
+            ("max_line", &config.max_line),
+            ("max_sendq", &config.max_sendq),
+            ("history", &config.history),
+            ("ping_interval", &format!("{}s", config.ping_interval.as_secs())),
+            ("ping_timeout", &format!("{}s", config.ping_timeout.as_secs())),
+            ("default_room", &config.default_room),
+            ("flood", &format!("{}/{}", config.flood_burst, config.flood_rate)),
+            ("fd_limit", &fd_limit),
+        ],
+    );
+    if let Ok(limit) = fd_limit.parse::<usize>()
+        && limit < config.max_clients + 64
+    {
+        log.warn("fd_limit_low", &[("fd_limit", &limit), ("max_clients", &config.max_clients)]);
+    }
+
+    let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
+    let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<&'static str>(1);
+    // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
+    ctrlc::set_handler(move || {
+        let _ = shutdown_tx.try_send("signal");
+    })
+    .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+
+    let broker = Broker::new(
+        broker::Settings {
+            max_sendq: config.max_sendq,
+            ping_interval: config.ping_interval,
+            ping_timeout: config.ping_timeout,
+            log_messages: config.log_messages,
+        },
+        chat::Settings {
+            server_name,
+            default_room: config.default_room.clone(),
+            history: config.history,
+            audit_messages: config.log_messages,
+        },
+        Arc::clone(&log),
+    );
+    let broker_thread = thread::Builder::new()
+        .name("broker".into())
+        .spawn(move || broker.run(events_rx, shutdown_rx))
+        .map_err(|e| format!("cannot start the broker thread: {e}"))?;
+
+    let acceptor = Arc::new(Acceptor::new(
+        events_tx,
+        Arc::clone(&log),
+        config.max_clients,
+        config.max_per_ip,
+        InputLimits { max_line: config.max_line, flood_burst: config.flood_burst, flood_rate: config.flood_rate },
+        config.ping_interval,
+        config.ping_timeout,
+    ));
+    for (listener, addr) in listeners.into_iter().zip(&bound) {
+        let acceptor = Arc::clone(&acceptor);
+        thread::Builder::new()
+            .name(format!("accept-{addr}"))
+            .spawn(move || accept_loop(listener, acceptor))
+            .map_err(|e| format!("cannot start the acceptor thread: {e}"))?;
+    }
+    drop(acceptor);
+
+    let result = broker_thread.join();
+    match result {
+        Ok(()) => {
+            log.info("stopped", &[]);
+            log.flush();
+            Ok(())
+        }
+        Err(_) => {
+            log.error("broker_panicked", &[]);
+            log.flush();
+            Err("internal error: the broker thread panicked (see the log)".to_string())
+        }
+    }
+}

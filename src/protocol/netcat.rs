@@ -1,0 +1,511 @@
+//! The netcat dialect: plain lines and `/slash` commands in, human-readable lines out.
+//!
+//! Pure: `parse` turns one cleaned line into a `Command`, `render` turns a `Reply` into bytes for
+//! one recipient. Every piece of text that came from another user passes through `clean_text`
+//! before it reaches a terminal, so nobody can send escape sequences to other people's screens.
+//!
+//! Output format (times are the server's UTC clock):
+//! `[14:02] <alice> hi`, `[14:02] * alice waves`, `[14:02] *alice* psst` (private),
+//! `-- bob joined #lobby` (notices), `error: ...` (a request failed). A reader who is in more than
+//! one room sees the room before the nick: `[14:02] #rust <alice> hi`.
+
+use super::{ChatError, Command, HistoryEntry, Millis, ParseError, Reply, TopicChange, UserInfo};
+use crate::framing::Terminator;
+use crate::names::Nick;
+use std::fmt::Write as _;
+
+/// One entry of the command table: the name, its usage line and what it does.
+pub struct CommandHelp {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every slash command, in the order `/help` lists them.
+pub const COMMANDS: &[CommandHelp] = &[
+    CommandHelp { name: "msg", usage: "/msg NICK TEXT", summary: "send a private message to NICK" },
+    CommandHelp { name: "me", usage: "/me ACTION", summary: "describe an action in the current room" },
+    CommandHelp { name: "join", usage: "/join #ROOM", summary: "join a room (it is created if new) and talk there" },
+    CommandHelp { name: "part", usage: "/part [#ROOM] [REASON]", summary: "leave a room (default: the current one)" },
+    CommandHelp { name: "rooms", usage: "/rooms", summary: "list rooms with their member counts and topics" },
+    CommandHelp { name: "who", usage: "/who [#ROOM]", summary: "list the people in a room (default: the current one)" },
+    CommandHelp { name: "users", usage: "/users", summary: "list everyone online" },
+    CommandHelp {
+        name: "topic",
+        usage: "/topic [#ROOM] [TEXT|-]",
+        summary: "show a room's topic, set it to TEXT, or clear it with -",
+    },
+    CommandHelp { name: "nick", usage: "/nick NEWNICK", summary: "change your nickname" },
+    CommandHelp { name: "away", usage: "/away [TEXT]", summary: "mark yourself away with TEXT, or back without it" },
+    CommandHelp { name: "quit", usage: "/quit [REASON]", summary: "leave the server" },
+    CommandHelp { name: "help", usage: "/help [COMMAND]", summary: "list commands, or explain one" },
+];
+
+/// Looks a command up by name (without the slash, any case).
+pub fn command_help(name: &str) -> Option<&'static CommandHelp> {
+    let name = name.strip_prefix('/').unwrap_or(name);
+    COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+}
+
+/// How a recipient wants its lines: these vary per client, so the broker renders per view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The recipient is in more than one room, so room messages name their room.
+    pub multi_room: bool,
+    pub terminator: Terminator,
+}
+
+/// Decodes a raw line: invalid UTF-8 becomes U+FFFD, tabs become spaces, control characters
+/// (C0, DEL, C1 — ESC among them) and bidirectional overrides are removed, trailing space trimmed.
+pub fn clean_input(bytes: &[u8]) -> String {
+    let mut text = clean_text(&String::from_utf8_lossy(bytes));
+    text.truncate(text.trim_end().len());
+    text
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Removes everything a terminal could interpret from text that came from another user.
+pub fn clean_text(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Splits off the first word; the rest is returned with its leading spaces removed.
+fn first_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.split_once(' ') {
+        Some((word, rest)) => (word, rest.trim_start()),
+        None => (s, ""),
+    }
+}
+
+fn optional(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Parses one cleaned, non-empty line. A line starting with `//` is a message starting with `/`.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    if let Some(escaped) = line.strip_prefix("//") {
+        return Ok(Command::Say { text: format!("/{escaped}") });
+    }
+    let Some(body) = line.strip_prefix('/') else {
+        return Ok(Command::Say { text: line.to_string() });
+    };
+    let (name, rest) = if body.starts_with(' ') { ("", body) } else { first_word(body) };
+    let Some(help) = command_help(name).filter(|_| !name.is_empty() && !name.starts_with('/')) else {
+        return Err(ParseError::UnknownCommand(format!("/{name}")));
+    };
+    let usage = ParseError::Usage(help.name);
+    let (word, after_word) = first_word(rest);
+    let no_args = rest.trim().is_empty();
+    let one_word = !word.is_empty() && after_word.is_empty();
+    let command = match help.name {
+        "msg" if !word.is_empty() && !after_word.is_empty() => {
+            Command::Private { to: word.to_string(), text: after_word.to_string() }
+        }
+        "me" if !no_args => Command::Action { text: rest.trim().to_string() },
+        "nick" if one_word => Command::Nick { nick: word.to_string() },
+        "join" if one_word => Command::Join { room: word.to_string() },
+        "part" if word.starts_with('#') => Command::Part { room: Some(word.to_string()), reason: optional(after_word) },
+        "part" => Command::Part { room: None, reason: optional(rest) },
+        "rooms" if no_args => Command::Rooms,
+        "who" if no_args => Command::Who { room: None },
+        "who" if one_word => Command::Who { room: Some(word.to_string()) },
+        "users" if no_args => Command::Users,
+        "topic" => {
+            let (room, text) = if word.starts_with('#') { (Some(word.to_string()), after_word) } else { (None, rest) };
+            let change = match text.trim() {
+                "" => None,
+                "-" => Some(TopicChange::Clear),
+                text => Some(TopicChange::Set(text.to_string())),
+            };
+            Command::Topic { room, change }
+        }
+        "away" => Command::Away { text: optional(rest) },
+        "quit" => Command::Quit { reason: optional(rest) },
+        "help" if no_args => Command::Help { command: None },
+        "help" if one_word => Command::Help { command: Some(word.to_string()) },
+        _ => return Err(usage),
+    };
+    Ok(command)
+}
+
+/// `[HH:MM]` of a UTC time.
+fn clock(at: Millis) -> String {
+    let minutes = at / 60_000;
+    format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60)
+}
+
+/// Collects finished lines, each followed by the recipient's terminator.
+struct Lines<'a> {
+    out: &'a mut Vec<u8>,
+    terminator: &'static [u8],
+}
+
+impl Lines<'_> {
+    fn line(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(self.terminator);
+    }
+
+    /// Writes `head` followed by `items` joined with ", ", wrapped into lines of about 400 bytes.
+    fn list(&mut self, head: &str, items: impl Iterator<Item = String>) {
+        let mut current = head.to_string();
+        let mut first = true;
+        for item in items {
+            if !first && current.len() + item.len() > 400 {
+                current.push(',');
+                self.line(&current);
+                current = String::from("--   ");
+            } else if !first {
+                current.push_str(", ");
+            }
+            current.push_str(&item);
+            first = false;
+        }
+        self.line(&current);
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn user_label(user: &UserInfo) -> String {
+    if user.away { format!("{} (away)", user.nick) } else { user.nick.to_string() }
+}
+
+fn said_line(room_prefix: Option<&str>, from: &Nick, text: &str, action: bool, at: Millis) -> String {
+    let mut line = clock(at);
+    if let Some(room) = room_prefix {
+        line.push(' ');
+        line.push_str(room);
+    }
+    let text = clean_text(text);
+    if action {
+        let _ = write!(line, " * {from} {text}");
+    } else {
+        let _ = write!(line, " <{from}> {text}");
+    }
+    line
+}
+
+fn history(lines: &mut Lines<'_>, room: &str, entries: &[HistoryEntry]) {
+    lines.line(&format!("-- recent messages in {room}:"));
+    for entry in entries {
+        lines.line(&said_line(None, &entry.from, &entry.text, entry.action, entry.at));
+    }
+    lines.line(&format!("-- end of recent messages in {room}"));
+}
+
+fn help(lines: &mut Lines<'_>, command: Option<&str>) {
+    match command {
+        None => {
+            lines.line("-- Type a line to talk in your current room. Commands:");
+            for c in COMMANDS {
+                lines.line(&format!("--   {:<24} {}", c.usage, c.summary));
+            }
+            lines.line("-- Start a message with // to send a line beginning with /.");
+        }
+        Some(name) => match command_help(name) {
+            Some(c) => lines.line(&format!("-- {}: {}", c.usage, c.summary)),
+            None => lines.line(&format!("error: no command named {} (try /help)", clean_text(name))),
+        },
+    }
+}
+
+fn error_text(error: &ChatError) -> String {
+    match error {
+        ChatError::Parse(ParseError::UnknownCommand(name)) => {
+            format!("error: unknown command {} (try /help)", clean_text(name))
+        }
+        ChatError::Parse(ParseError::Usage(name)) => match command_help(name) {
+            Some(c) => format!("error: wrong arguments for /{} (usage: {})", c.name, c.usage),
+            None => format!("error: wrong arguments for /{name}"),
+        },
+        ChatError::Parse(ParseError::LineTooLong { limit }) => {
+            format!("error: line too long (the limit is {limit} bytes); it was dropped")
+        }
+        ChatError::NickInvalid { nick, why } => {
+            format!("error: {:?} is not a valid nickname: {why}", clean_text(nick))
+        }
+        ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", clean_text(nick)),
+        ChatError::NickRequired => "error: choose a nickname first (type it and press enter)".to_string(),
+        ChatError::RoomInvalid { room, why } => {
+            format!("error: {:?} is not a valid room name: {why}", clean_text(room))
+        }
+        ChatError::NoSuchRoom(room) => format!("error: no such room: {} (see /rooms)", clean_text(room)),
+        ChatError::NotInRoom(room) => format!("error: you are not in {room}"),
+        ChatError::NoCurrentRoom => "error: you are not in any room (try /join #lobby)".to_string(),
+        ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", clean_text(nick)),
+        ChatError::TooManyRooms { max } => format!("error: you are already in {max} rooms, the most allowed"),
+        ChatError::TooLong { what, max } => format!("error: {what} too long (at most {max} bytes)"),
+    }
+}
+
+/// Renders `reply` for one netcat recipient, appending complete lines to `out`.
+pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
+    let mut lines = Lines { out, terminator: view.terminator.bytes() };
+    match reply {
+        Reply::Greeting { server, version } => {
+            lines.line(&format!("-- Welcome to {server} (chatd {version}). Type /help for commands."))
+        }
+        Reply::NickPrompt { reminder: false } => lines.line("-- Choose a nickname:"),
+        Reply::NickPrompt { reminder: true } => {
+            lines.line("-- Still there? Choose a nickname, or you will be disconnected:")
+        }
+        Reply::Welcome { nick, users, rooms } => lines.line(&format!(
+            "-- Hello {nick}! {users} {} online in {rooms} {}.",
+            if *users == 1 { "user" } else { "users" },
+            if *rooms == 1 { "room" } else { "rooms" }
+        )),
+        Reply::YouJoined { room, members, topic } => {
+            let head = format!("-- You joined {room}. {} here: ", members.len());
+            lines.list(&head, members.iter().map(Nick::to_string));
+            if let Some(topic) = topic {
+                lines.line(&format!("-- Topic of {room}: {}", clean_text(&topic.text)));
+            }
+        }
+        Reply::History { room, entries } => history(&mut lines, room.as_str(), entries),
+        Reply::NowTalkingIn { room } => lines.line(&format!("-- Now talking in {room}")),
+        Reply::Joined { room, nick } => lines.line(&format!("-- {nick} joined {room}")),
+        Reply::Said { room, from, text, action, at } => {
+            let prefix = view.multi_room.then_some(room.as_str());
+            lines.line(&said_line(prefix, from, text, *action, *at))
+        }
+        Reply::Private { from, to, text, at, echo: false } => {
+            let _ = to;
+            lines.line(&format!("{} *{from}* {}", clock(*at), clean_text(text)))
+        }
+        Reply::Private { to, text, at, echo: true, .. } => {
+            lines.line(&format!("{} -> *{to}* {}", clock(*at), clean_text(text)))
+        }
+        Reply::YouParted { room, current } => match current {
+            Some(current) => lines.line(&format!("-- You left {room}. Now talking in {current}")),
+            None => lines.line(&format!("-- You left {room}. You are in no room now (try /join #ROOM)")),
+        },
+        Reply::Parted { room, nick, reason: None } => lines.line(&format!("-- {nick} left {room}")),
+        Reply::Parted { room, nick, reason: Some(reason) } => {
+            lines.line(&format!("-- {nick} left {room} ({})", clean_text(reason)))
+        }
+        Reply::Quit { nick, reason } => lines.line(&format!("-- {nick} quit ({})", clean_text(&reason.to_string()))),
+        Reply::NickChanged { new, you: true, .. } => lines.line(&format!("-- You are now known as {new}")),
+        Reply::NickChanged { old, new, you: false } => lines.line(&format!("-- {old} is now known as {new}")),
+        Reply::TopicChanged { room, by, topic: Some(topic) } => {
+            lines.line(&format!("-- {by} set the topic of {room}: {}", clean_text(topic)))
+        }
+        Reply::TopicChanged { room, by, topic: None } => lines.line(&format!("-- {by} cleared the topic of {room}")),
+        Reply::TopicIs { room, topic: Some(topic) } => lines.line(&format!(
+            "-- Topic of {room}: {} (set by {} {})",
+            clean_text(&topic.text),
+            topic.set_by,
+            clock(topic.at)
+        )),
+        Reply::TopicIs { room, topic: None } => lines.line(&format!("-- {room} has no topic")),
+        Reply::Rooms(rooms) => {
+            lines.line(&format!("-- {} {}:", rooms.len(), if rooms.len() == 1 { "room" } else { "rooms" }));
+            for info in rooms {
+                let people = if info.members == 1 { "user" } else { "users" };
+                match &info.topic {
+                    Some(topic) => {
+                        lines.line(&format!("--   {} ({} {people}): {}", info.room, info.members, clean_text(topic)))
+                    }
+                    None => lines.line(&format!("--   {} ({} {people})", info.room, info.members)),
+                }
+            }
+        }
+        Reply::Who { room, members } => {
+            let head = format!("-- {} in {room}: ", count(members.len(), "user", "users"));
+            lines.list(&head, members.iter().map(user_label));
+        }
+        Reply::Users(users) => {
+            let head = format!("-- {} online: ", count(users.len(), "user", "users"));
+            lines.list(&head, users.iter().map(user_label));
+        }
+        Reply::AwayChanged { text: Some(text) } => {
+            lines.line(&format!("-- You are marked as away: {}", clean_text(text)))
+        }
+        Reply::AwayChanged { text: None } => lines.line("-- You are no longer marked as away"),
+        Reply::PeerAway { nick, text } => lines.line(&format!("-- {nick} is away: {}", clean_text(text))),
+        Reply::Help { command } => help(&mut lines, command.as_deref()),
+        Reply::Error(error) => lines.line(&error_text(error)),
+        Reply::Closing { reason } => lines.line(&format!("-- Closing connection: {}", clean_text(&reason.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::RoomName;
+    use crate::protocol::QuitReason;
+
+    fn say(text: &str) -> Command {
+        Command::Say { text: text.to_string() }
+    }
+
+    #[test]
+    fn plain_lines_are_messages() {
+        assert_eq!(parse("hello there"), Ok(say("hello there")));
+        assert_eq!(parse("//not a command"), Ok(say("/not a command")));
+    }
+
+    #[test]
+    fn commands_are_case_insensitive() {
+        assert_eq!(parse("/NICK bob"), Ok(Command::Nick { nick: "bob".into() }));
+        assert_eq!(parse("/Join #rust"), Ok(Command::Join { room: "#rust".into() }));
+    }
+
+    #[test]
+    fn msg_needs_nick_and_text() {
+        assert_eq!(parse("/msg bob hi there"), Ok(Command::Private { to: "bob".into(), text: "hi there".into() }));
+        assert_eq!(parse("/msg bob"), Err(ParseError::Usage("msg")));
+        assert_eq!(parse("/msg"), Err(ParseError::Usage("msg")));
+        assert_eq!(parse("/msg   bob    spaced"), Ok(Command::Private { to: "bob".into(), text: "spaced".into() }));
+    }
+
+    #[test]
+    fn me_needs_text() {
+        assert_eq!(parse("/me waves"), Ok(Command::Action { text: "waves".into() }));
+        assert_eq!(parse("/me"), Err(ParseError::Usage("me")));
+        assert_eq!(parse("/me   "), Err(ParseError::Usage("me")));
+    }
+
+    #[test]
+    fn nick_and_join_take_exactly_one_word() {
+        assert_eq!(parse("/nick"), Err(ParseError::Usage("nick")));
+        assert_eq!(parse("/nick a b"), Err(ParseError::Usage("nick")));
+        assert_eq!(parse("/join"), Err(ParseError::Usage("join")));
+        assert_eq!(parse("/join #a #b"), Err(ParseError::Usage("join")));
+    }
+
+    #[test]
+    fn part_room_and_reason_are_optional() {
+        assert_eq!(parse("/part"), Ok(Command::Part { room: None, reason: None }));
+        assert_eq!(parse("/part #rust"), Ok(Command::Part { room: Some("#rust".into()), reason: None }));
+        assert_eq!(
+            parse("/part #rust see you"),
+            Ok(Command::Part { room: Some("#rust".into()), reason: Some("see you".into()) })
+        );
+        assert_eq!(parse("/part bye all"), Ok(Command::Part { room: None, reason: Some("bye all".into()) }));
+    }
+
+    #[test]
+    fn listing_commands_take_no_extra_words() {
+        assert_eq!(parse("/rooms"), Ok(Command::Rooms));
+        assert_eq!(parse("/rooms x"), Err(ParseError::Usage("rooms")));
+        assert_eq!(parse("/users"), Ok(Command::Users));
+        assert_eq!(parse("/users x"), Err(ParseError::Usage("users")));
+        assert_eq!(parse("/who"), Ok(Command::Who { room: None }));
+        assert_eq!(parse("/who #a"), Ok(Command::Who { room: Some("#a".into()) }));
+        assert_eq!(parse("/who #a b"), Err(ParseError::Usage("who")));
+    }
+
+    #[test]
+    fn topic_forms() {
+        assert_eq!(parse("/topic"), Ok(Command::Topic { room: None, change: None }));
+        assert_eq!(parse("/topic #a"), Ok(Command::Topic { room: Some("#a".into()), change: None }));
+        assert_eq!(
+            parse("/topic #a new topic"),
+            Ok(Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Set("new topic".into())) })
+        );
+        assert_eq!(
+            parse("/topic rust is fun"),
+            Ok(Command::Topic { room: None, change: Some(TopicChange::Set("rust is fun".into())) })
+        );
+        assert_eq!(
+            parse("/topic #a -"),
+            Ok(Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) })
+        );
+    }
+
+    #[test]
+    fn away_quit_help() {
+        assert_eq!(parse("/away"), Ok(Command::Away { text: None }));
+        assert_eq!(parse("/away lunch"), Ok(Command::Away { text: Some("lunch".into()) }));
+        assert_eq!(parse("/quit"), Ok(Command::Quit { reason: None }));
+        assert_eq!(parse("/quit bye now"), Ok(Command::Quit { reason: Some("bye now".into()) }));
+        assert_eq!(parse("/help"), Ok(Command::Help { command: None }));
+        assert_eq!(parse("/help msg"), Ok(Command::Help { command: Some("msg".into()) }));
+        assert_eq!(parse("/help a b"), Err(ParseError::Usage("help")));
+    }
+
+    #[test]
+    fn unknown_commands_are_named() {
+        assert_eq!(parse("/jion #a"), Err(ParseError::UnknownCommand("/jion".into())));
+        assert_eq!(parse("/"), Err(ParseError::UnknownCommand("/".into())));
+        assert_eq!(parse("/ msg bob hi"), Err(ParseError::UnknownCommand("/".into())));
+    }
+
+    #[test]
+    fn clean_input_strips_controls_and_escapes() {
+        assert_eq!(clean_input(b"\x1b[31mred\x1b[0m"), "[31mred[0m");
+        assert_eq!(clean_input(b"a\tb\x07c  "), "a bc");
+        assert_eq!(clean_input("x\u{9b}31m\u{202e}y".as_bytes()), "x31my");
+        assert_eq!(clean_input(&[b'o', b'k', 0xff, 0xfe]), "ok\u{fffd}\u{fffd}");
+    }
+
+    fn render_str(reply: &Reply, multi_room: bool) -> String {
+        let mut out = Vec::new();
+        render(reply, View { multi_room, terminator: Terminator::Newline }, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn nick(s: &str) -> Nick {
+        Nick::parse(s).unwrap()
+    }
+
+    #[test]
+    fn messages_render_with_time_and_room_when_in_several() {
+        let reply = Reply::Said {
+            room: RoomName::parse("#rust").unwrap(),
+            from: nick("alice"),
+            text: "hi \x1b[2J".into(),
+            action: false,
+            at: (14 * 3600 + 2 * 60 + 5) * 1000,
+        };
+        assert_eq!(render_str(&reply, false), "[14:02] <alice> hi [2J\r\n");
+        assert_eq!(render_str(&reply, true), "[14:02] #rust <alice> hi [2J\r\n");
+    }
+
+    #[test]
+    fn nul_view_ends_lines_with_nul() {
+        let mut out = Vec::new();
+        render(
+            &Reply::NickPrompt { reminder: false },
+            View { multi_room: false, terminator: Terminator::Nul },
+            &mut out,
+        );
+        assert_eq!(out, b"-- Choose a nickname:\0");
+    }
+
+    #[test]
+    fn usage_errors_show_the_usage() {
+        let text = render_str(&Reply::Error(ChatError::Parse(ParseError::Usage("msg"))), false);
+        assert_eq!(text, "error: wrong arguments for /msg (usage: /msg NICK TEXT)\r\n");
+    }
+
+    #[test]
+    fn long_lists_wrap() {
+        let users: Vec<UserInfo> =
+            (0..200).map(|i| UserInfo { nick: nick(&format!("user{i}")), away: false }).collect();
+        let text = render_str(&Reply::Users(users), false);
+        assert!(text.lines().count() > 3);
+        assert!(text.lines().all(|l| l.len() < 420));
+        assert!(text.contains("user0,") && text.contains("user199"));
+    }
+
+    #[test]
+    fn quit_reason_renders() {
+        let reply = Reply::Quit { nick: nick("bob"), reason: QuitReason::Quit(Some("bye".into())) };
+        assert_eq!(render_str(&reply, false), "-- bob quit (quit: bye)\r\n");
+    }
+}

@@ -1,0 +1,154 @@
+//! The few socket and process controls std does not offer, as thin calls into the C library that
+//! std already links. Everything unsafe in chatd lives here.
+//!
+//! Why these and no crate: the broker must write without ever blocking, but `set_nonblocking` on
+//! its clone of a socket would also make the reader's clone non-blocking (they share one open file
+//! description). `send(2)` with `MSG_DONTWAIT` is non-blocking for that one call only. TCP
+//! keepalive and `TCP_USER_TIMEOUT` let the kernel probe silent peers, so a netcat user never has
+//! to answer a ping. Raising `RLIMIT_NOFILE` lets `--max-clients` mean what it says.
+//!
+//! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
+
+use std::io;
+use std::net::TcpStream;
+use std::time::Duration;
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::ffi::c_void;
+
+    pub const MSG_DONTWAIT: i32 = 0x40;
+    pub const MSG_NOSIGNAL: i32 = 0x4000;
+    pub const SOL_SOCKET: i32 = 1;
+    pub const SO_KEEPALIVE: i32 = 9;
+    pub const IPPROTO_TCP: i32 = 6;
+    pub const TCP_KEEPIDLE: i32 = 4;
+    pub const TCP_KEEPINTVL: i32 = 5;
+    pub const TCP_KEEPCNT: i32 = 6;
+    pub const TCP_USER_TIMEOUT: i32 = 18;
+    pub const RLIMIT_NOFILE: i32 = 7;
+
+    /// `struct rlimit` on 64-bit Linux (`rlim_t` is an unsigned 64-bit integer).
+    #[repr(C)]
+    pub struct RLimit {
+        pub cur: u64,
+        pub max: u64,
+    }
+
+    unsafe extern "C" {
+        pub fn send(fd: i32, buf: *const c_void, len: usize, flags: i32) -> isize;
+        pub fn setsockopt(fd: i32, level: i32, name: i32, value: *const c_void, len: u32) -> i32;
+        pub fn getrlimit(resource: i32, rlim: *mut RLimit) -> i32;
+        pub fn setrlimit(resource: i32, rlim: *const RLimit) -> i32;
+    }
+}
+
+/// Writes as much of `buf` as the socket takes right now; `WouldBlock` when it takes nothing.
+#[cfg(target_os = "linux")]
+pub fn send_now(stream: &TcpStream, buf: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the pointer and length describe `buf`, which outlives the call; the descriptor is
+    // owned by `stream`, which is borrowed for the duration of the call.
+    let sent = unsafe {
+        linux::send(stream.as_raw_fd(), buf.as_ptr().cast(), buf.len(), linux::MSG_DONTWAIT | linux::MSG_NOSIGNAL)
+    };
+    if sent < 0 { Err(io::Error::last_os_error()) } else { Ok(sent as usize) }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn send_now(stream: &TcpStream, buf: &[u8]) -> io::Result<usize> {
+    use std::io::Write;
+    (&*stream).write(buf)
+}
+
+#[cfg(target_os = "linux")]
+fn set_int_option(stream: &TcpStream, level: i32, name: i32, value: i32) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `value` is a live i32 and the length passed is its size.
+    let rc = unsafe {
+        linux::setsockopt(stream.as_raw_fd(), level, name, (&value as *const i32).cast(), size_of::<i32>() as u32)
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Prepares an accepted socket: no Nagle delay, and the kernel drops the connection when the peer
+/// has been unreachable for about `idle + timeout` (keepalive probes start after `idle` of
+/// silence; unacknowledged output is given up on after `idle + timeout`).
+pub fn tune_socket(stream: &TcpStream, idle: Duration, timeout: Duration) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    #[cfg(target_os = "linux")]
+    {
+        let idle_s = idle.as_secs().clamp(1, 32_767) as i32;
+        let interval_s = (timeout.as_secs() / 4).clamp(1, 32_767) as i32;
+        let user_timeout_ms = (idle + timeout).as_millis().min(i32::MAX as u128) as i32;
+        set_int_option(stream, linux::SOL_SOCKET, linux::SO_KEEPALIVE, 1)?;
+        set_int_option(stream, linux::IPPROTO_TCP, linux::TCP_KEEPIDLE, idle_s)?;
+        set_int_option(stream, linux::IPPROTO_TCP, linux::TCP_KEEPINTVL, interval_s)?;
+        set_int_option(stream, linux::IPPROTO_TCP, linux::TCP_KEEPCNT, 4)?;
+        set_int_option(stream, linux::IPPROTO_TCP, linux::TCP_USER_TIMEOUT, user_timeout_ms)?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (idle, timeout);
+        stream.set_write_timeout(Some(Duration::from_millis(1)))?;
+    }
+    Ok(())
+}
+
+/// Raises the soft open-file limit to the hard limit. Returns (before, after).
+#[cfg(target_os = "linux")]
+pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
+    let mut limit = linux::RLimit { cur: 0, max: 0 };
+    // SAFETY: `limit` is a valid, writable `struct rlimit`.
+    if unsafe { linux::getrlimit(linux::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let before = limit.cur;
+    if limit.cur < limit.max {
+        limit.cur = limit.max;
+        // SAFETY: `limit` is a valid `struct rlimit`.
+        if unsafe { linux::setrlimit(linux::RLIMIT_NOFILE, &limit) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok((before, limit.cur))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    #[test]
+    fn send_now_never_blocks_on_a_full_socket() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut reader, _) = listener.accept().unwrap();
+        tune_socket(&writer, Duration::from_secs(60), Duration::from_secs(60)).unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut total = 0;
+        let full = loop {
+            match send_now(&writer, &chunk) {
+                Ok(n) => total += n,
+                Err(e) => break e,
+            }
+            assert!(total < 1 << 30, "socket never filled");
+        };
+        assert_eq!(full.kind(), io::ErrorKind::WouldBlock);
+        // The reader's side is still blocking: reading works and returns data.
+        let mut buf = [0u8; 16];
+        assert_eq!(reader.read(&mut buf).unwrap(), 16);
+    }
+
+    #[test]
+    fn fd_limit_can_be_read() {
+        let (before, after) = raise_fd_limit().unwrap();
+        assert!(after >= before);
+    }
+}
