@@ -265,9 +265,9 @@ impl Broker {
                         self.blocked.push(id);
                     }
                 }
-                Err(_) => {
+                Err(e) => {
                     client.doomed = true;
-                    self.doomed.push((id, QuitReason::ConnectionLost));
+                    self.doomed.push((id, QuitReason::from_socket_error(&e)));
                 }
             }
         }

@@ -74,15 +74,6 @@ impl Drop for DisconnectGuard {
     }
 }
 
-/// Maps a read error to what the room is told. The kernel reports a peer that stopped answering
-/// keepalive probes, or stopped acknowledging our output, as `TimedOut`.
-fn quit_reason(error: &io::Error) -> QuitReason {
-    match error.kind() {
-        io::ErrorKind::TimedOut => QuitReason::PingTimeout,
-        _ => QuitReason::ConnectionLost,
-    }
-}
-
 /// Reads from `stream` until it closes, sending one `Event::Input` per line.
 pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
     let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
@@ -97,7 +88,7 @@ pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, l
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                guard.reason = quit_reason(&e);
+                guard.reason = QuitReason::from_socket_error(&e);
                 return;
             }
         };

@@ -91,6 +91,15 @@ impl QuitReason {
         }
     }
 
+    /// What a failed read or write on a client's socket means. The kernel reports a peer that
+    /// stopped answering keepalive probes, or stopped acknowledging output, as `TimedOut`.
+    pub fn from_socket_error(error: &std::io::Error) -> QuitReason {
+        match error.kind() {
+            std::io::ErrorKind::TimedOut => QuitReason::PingTimeout,
+            _ => QuitReason::ConnectionLost,
+        }
+    }
+
     /// True when the server, not the client, ended the connection.
     pub fn is_eviction(&self) -> bool {
         matches!(self, QuitReason::PingTimeout | QuitReason::RegistrationTimeout | QuitReason::SendQueueExceeded)
