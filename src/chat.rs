@@ -128,6 +128,14 @@ pub struct State {
     rooms: HashMap<Folded, Room>,
 }
 
+/// A quit reason, cut at `MAX_REASON_BYTES` (the client is leaving, so it cannot be asked again).
+fn quit_reason(reason: Option<String>) -> QuitReason {
+    QuitReason::Quit(reason.map(|mut text| {
+        cut_at_char_boundary(&mut text, MAX_REASON_BYTES);
+        text
+    }))
+}
+
 fn cut_at_char_boundary(text: &mut String, max: usize) {
     if text.len() > max {
         let mut end = max;
@@ -200,12 +208,7 @@ impl State {
             Command::Users => self.users(id, out),
             Command::Topic { room, change } => self.topic(id, room.as_deref(), change, now, out),
             Command::Away { text } => self.away(id, text, out),
-            Command::Quit { reason } => {
-                return Effect::Close(QuitReason::Quit(reason.map(|mut r| {
-                    cut_at_char_boundary(&mut r, MAX_REASON_BYTES);
-                    r
-                })));
-            }
+            Command::Quit { reason } => return Effect::Close(quit_reason(reason)),
             Command::Help { command } => out.tell(id, Reply::Help { command }),
         }
         Effect::Continue
@@ -216,7 +219,7 @@ impl State {
         match command {
             Command::Say { text } | Command::Nick { nick: text } => self.register(id, text.trim(), out),
             Command::Help { command } => out.tell(id, Reply::Help { command }),
-            Command::Quit { reason } => return Effect::Close(QuitReason::Quit(reason)),
+            Command::Quit { reason } => return Effect::Close(quit_reason(reason)),
             _ => out.error(id, ChatError::NickRequired),
         }
         Effect::Continue
@@ -255,8 +258,12 @@ impl State {
         self.nick(id).cloned().expect("registered member has a nick")
     }
 
+    fn no_current_room(&self) -> ChatError {
+        ChatError::NoCurrentRoom { default: self.settings.default_room.clone() }
+    }
+
     fn current_room(&self, id: ClientId) -> Result<&Folded, ChatError> {
-        self.members.get(&id).and_then(|m| m.current.as_ref()).ok_or(ChatError::NoCurrentRoom)
+        self.members.get(&id).and_then(|m| m.current.as_ref()).ok_or(self.no_current_room())
     }
 
     /// Resolves an optional room argument: the named room (which must exist), or the current one.
@@ -347,7 +354,8 @@ impl State {
         };
         let old = self.nick_of(id);
         if old == new {
-            return;
+            // Nothing changes; say so rather than stay silent.
+            return out.tell(id, Reply::NickChanged { old, new, you: true });
         }
         self.nicks.remove(&old.folded());
         self.nicks.insert(new.folded(), id);
@@ -417,13 +425,13 @@ impl State {
             Ok(key) => key,
             Err(ChatError::NoSuchRoom(name)) => {
                 let name = RoomName::parse(&name).ok();
-                return out.error(id, name.map_or(ChatError::NoCurrentRoom, ChatError::NotInRoom));
+                return out.error(id, name.map_or_else(|| self.no_current_room(), ChatError::NotInRoom));
             }
             Err(error) => return out.error(id, error),
         };
         if !self.is_member(id, &key) {
             let name = self.rooms.get(&key).map(|r| r.name.clone());
-            return out.error(id, name.map_or(ChatError::NoCurrentRoom, ChatError::NotInRoom));
+            return out.error(id, name.map_or_else(|| self.no_current_room(), ChatError::NotInRoom));
         }
         let nick = self.nick_of(id);
         let Some((name, left, removed)) = self.leave_room(id, &key) else { return };

@@ -213,7 +213,8 @@ pub enum ChatError {
     RoomInvalid { room: String, why: RoomError },
     NoSuchRoom(String),
     NotInRoom(RoomName),
-    NoCurrentRoom,
+    /// Not in any room; names the default room to suggest.
+    NoCurrentRoom { default: RoomName },
     NoSuchNick(String),
     TooManyRooms { max: usize },
     TooLong { what: &'static str, max: usize },

@@ -158,7 +158,12 @@ impl Lines<'_> {
     }
 
     /// Writes `head` followed by `items` joined with ", ", wrapped into lines of about 400 bytes.
+    /// An empty list ends the head line without its trailing ": ".
     fn list(&mut self, head: &str, items: impl Iterator<Item = String>) {
+        let mut items = items.peekable();
+        if items.peek().is_none() {
+            return self.line(head.trim_end().trim_end_matches(':'));
+        }
         let mut current = head.to_string();
         let mut first = true;
         for item in items {
@@ -245,7 +250,7 @@ fn error_text(error: &ChatError) -> String {
         }
         ChatError::NoSuchRoom(room) => format!("error: no such room: {} (see /rooms)", clean_text(room)),
         ChatError::NotInRoom(room) => format!("error: you are not in {room}"),
-        ChatError::NoCurrentRoom => "error: you are not in any room (try /join #lobby)".to_string(),
+        ChatError::NoCurrentRoom { default } => format!("error: you are not in any room (try /join {default})"),
         ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", clean_text(nick)),
         ChatError::TooManyRooms { max } => format!("error: you are already in {max} rooms, the most allowed"),
         ChatError::TooLong { what, max } => format!("error: {what} too long (at most {max} bytes)"),
