@@ -4,6 +4,7 @@
 //! Pure: no sockets, no state. A dialect is a parser from text to `Command` and a renderer from
 //! `Reply` to bytes; the chat state and the broker speak only this vocabulary.
 
+pub mod irc;
 pub mod netcat;
 
 use crate::names::{Nick, NickError, RoomError, RoomName};
