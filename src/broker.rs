@@ -20,6 +20,7 @@
 use crate::chat::{self, Audit, Effect, Output, To};
 use crate::event::{ClientId, Event};
 use crate::framing::Terminator;
+use crate::listener::Slot;
 use crate::log::Log;
 use crate::protocol::netcat::{self, View};
 use crate::protocol::{Millis, QuitReason, Reply};
@@ -72,6 +73,8 @@ struct Client {
     reminded: bool,
     /// Listed in `Broker::doomed`; receives nothing more.
     doomed: bool,
+    /// Frees the connection's place under the limits when dropped.
+    slot: Option<Slot>,
 }
 
 pub struct Broker {
@@ -139,7 +142,7 @@ impl Broker {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Connected { id, stream, peer, at } => {
+            Event::Connected { id, stream, peer, at, slot } => {
                 self.clients.insert(
                     id,
                     Client {
@@ -153,6 +156,7 @@ impl Broker {
                         blocked: false,
                         reminded: false,
                         doomed: false,
+                        slot: Some(slot),
                     },
                 );
                 self.state.connect(id, &mut self.out);
@@ -224,9 +228,21 @@ impl Broker {
             }
             client.pending.extend_from_slice(bytes);
             if client.pending.len() > self.settings.max_sendq {
-                client.doomed = true;
-                self.doomed.push((id, QuitReason::SendQueueExceeded));
-            } else if !client.queued {
+                // Only what the socket will not take counts: try it before judging.
+                let verdict = match write_pending(client) {
+                    Ok(()) => None,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        (client.pending.len() > self.settings.max_sendq).then_some(QuitReason::SendQueueExceeded)
+                    }
+                    Err(e) => Some(QuitReason::from_socket_error(&e)),
+                };
+                if let Some(reason) = verdict {
+                    client.doomed = true;
+                    self.doomed.push((id, reason));
+                    continue;
+                }
+            }
+            if !client.pending.is_empty() && !client.queued {
                 client.queued = true;
                 self.dirty.push(id);
             }
@@ -285,6 +301,7 @@ impl Broker {
         }
         let nick = self.state.remove(id, &reason, &mut self.out);
         self.dispatch();
+        drop(client.slot.take());
         let _ = client.stream.shutdown(Shutdown::Both);
         let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
         let fields: [(&str, &dyn std::fmt::Display); 6] = [

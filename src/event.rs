@@ -1,6 +1,7 @@
 //! What the acceptors and readers tell the broker: data only.
 
 use crate::framing::Terminator;
+use crate::listener::Slot;
 use crate::protocol::{Command, ParseError, QuitReason};
 use std::fmt;
 use std::net::{SocketAddr, TcpStream};
@@ -27,6 +28,8 @@ pub enum Event {
         stream: TcpStream,
         peer: SocketAddr,
         at: Instant,
+        /// The connection's place under `--max-clients` and `--max-per-ip`, held until eviction.
+        slot: Slot,
     },
     /// One line from the client, parsed (or the reason it could not be).
     Input {

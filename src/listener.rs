@@ -41,10 +41,18 @@ pub struct Acceptor {
     counts: Mutex<Counts>,
 }
 
-/// A held connection slot; dropping it (when the reader thread ends) frees it.
-struct Slot {
+/// A held connection slot. The broker keeps it for as long as it knows the client and drops it
+/// when it evicts the client, before closing the socket, so a client that reconnects right after
+/// seeing its connection close finds its slot free again.
+pub struct Slot {
     acceptor: Arc<Acceptor>,
     ip: IpAddr,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Slot({})", self.ip)
+    }
 }
 
 impl Drop for Slot {
@@ -173,14 +181,13 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
         "connect",
         &[("client", &id), ("peer", &peer), ("clients", &format!("{total}/{}", acceptor.max_clients))],
     );
-    if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now() }).is_err() {
+    if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now(), slot }).is_err() {
         return; // the broker is gone: shutting down
     }
     let events = acceptor.events.clone();
     let log = Arc::clone(&acceptor.log);
     let input = acceptor.input;
     let spawned = thread::Builder::new().name(format!("client-{id}")).stack_size(CLIENT_STACK_BYTES).spawn(move || {
-        let _slot = slot;
         reader_loop(stream, id, events, input, log);
     });
     if let Err(e) = spawned {

@@ -77,6 +77,14 @@ fn run(config: Config) -> Result<(), String> {
     let bound: Vec<String> =
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
 
+    let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<&'static str>(1);
+    // Installed before the start line is logged: whoever sees that line may signal at once.
+    // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
+    ctrlc::set_handler(move || {
+        let _ = shutdown_tx.try_send("signal");
+    })
+    .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+
     let fd_limit = match sys::raise_fd_limit() {
         Ok((_, after)) => after.to_string(),
         Err(_) => "unknown".to_string(),
@@ -108,13 +116,6 @@ fn run(config: Config) -> Result<(), String> {
     }
 
     let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
-    let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<&'static str>(1);
-    // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
-    ctrlc::set_handler(move || {
-        let _ = shutdown_tx.try_send("signal");
-    })
-    .map_err(|e| format!("cannot install the signal handler: {e}"))?;
-
     let broker = Broker::new(
         broker::Settings {
             max_sendq: config.max_sendq,

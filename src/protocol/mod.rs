@@ -208,15 +208,28 @@ pub enum Reply {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChatError {
     Parse(ParseError),
-    NickInvalid { nick: String, why: NickError },
+    NickInvalid {
+        nick: String,
+        why: NickError,
+    },
     NickTaken(String),
     NickRequired,
-    RoomInvalid { room: String, why: RoomError },
+    RoomInvalid {
+        room: String,
+        why: RoomError,
+    },
     NoSuchRoom(String),
     NotInRoom(RoomName),
     /// Not in any room; names the default room to suggest.
-    NoCurrentRoom { default: RoomName },
+    NoCurrentRoom {
+        default: RoomName,
+    },
     NoSuchNick(String),
-    TooManyRooms { max: usize },
-    TooLong { what: &'static str, max: usize },
+    TooManyRooms {
+        max: usize,
+    },
+    TooLong {
+        what: &'static str,
+        max: usize,
+    },
 }

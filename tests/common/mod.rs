@@ -184,9 +184,17 @@ fn forward_lines(mut source: impl Read, sink: &LogLines) {
 
 /// Tails a log file (a file has no readable event, so this polls), following it by path.
 fn follow_file(path: &Path, sink: &LogLines) {
+    use std::os::unix::fs::MetadataExt;
     let mut seen = 0usize;
+    let mut inode = None;
     let deadline = Instant::now() + Duration::from_secs(300);
     while Instant::now() < deadline {
+        let current = std::fs::metadata(path).ok().map(|m| m.ino());
+        if current != inode {
+            // Rotated (or created): the path now names a new file; read it from the start.
+            inode = current;
+            seen = 0;
+        }
         if let Ok(text) = std::fs::read_to_string(path) {
             let lines: Vec<&str> = text.lines().collect();
             if lines.len() > seen {
@@ -194,10 +202,6 @@ fn follow_file(path: &Path, sink: &LogLines) {
                     sink.push(line.to_string());
                 }
                 seen = lines.len();
-            }
-            if lines.len() < seen {
-                // Rotated: the path now names a new file.
-                seen = 0;
             }
         }
         thread::sleep(Duration::from_millis(10));
