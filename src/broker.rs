@@ -22,8 +22,7 @@ use crate::event::{ClientId, Event};
 use crate::framing::Terminator;
 use crate::listener::Slot;
 use crate::log::Log;
-use crate::protocol::netcat::{self, View};
-use crate::protocol::{Millis, QuitReason, Reply};
+use crate::protocol::{Dialect, Millis, QuitReason, Reply, irc, netcat};
 use crate::sys;
 use crossbeam_channel::{Receiver, after, never, select, tick};
 use std::collections::HashMap;
@@ -40,12 +39,18 @@ const RETRY_BLOCKED: Duration = Duration::from_millis(5);
 const SWEEP_EVERY: Duration = Duration::from_millis(250);
 /// How long the shutdown farewell may take to drain.
 const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
+/// Kinds of recipient whose lines differ: netcat (one room or several, CRLF or NUL) and IRC.
+const VARIANTS: usize = 5;
 /// A pending buffer larger than this is given back to the allocator once it empties.
 const KEEP_BUFFER_BYTES: usize = 16 * 1024;
 
 /// Broker settings from the configuration.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The server's name, as IRC prefixes show it.
+    pub server_name: String,
+    /// When the server started, for IRC's `RPL_CREATED`.
+    pub started: Millis,
     pub max_sendq: usize,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
@@ -63,6 +68,10 @@ struct Client {
     last_seen: Instant,
     /// How this client ends its lines, and so how its output lines end.
     terminator: Terminator,
+    /// `None` until the reader has identified the dialect; nothing is sent before that.
+    dialect: Option<Dialect>,
+    /// When an IRC client was sent a `PING` it has not yet answered (any line answers it).
+    pinged: Option<Instant>,
     /// Output not yet taken by the socket.
     pending: Vec<u8>,
     /// Already listed in `Broker::dirty` for the next flush.
@@ -89,8 +98,8 @@ pub struct Broker {
     /// Clients to remove after the current batch, with the reason.
     doomed: Vec<(ClientId, QuitReason)>,
     out: Output,
-    /// Rendering scratch, one per view variant, reused across deliveries.
-    scratch: [Vec<u8>; 4],
+    /// Rendering scratch, one per kind of recipient (see `deliver`), reused across deliveries.
+    scratch: [Vec<u8>; VARIANTS],
 }
 
 fn now_millis() -> Millis {
@@ -104,8 +113,8 @@ fn seconds(d: Duration) -> String {
 impl Broker {
     pub fn new(settings: Settings, chat: chat::Settings, log: Arc<Log>) -> Broker {
         Broker {
+            state: chat::State::new(chat, settings.started),
             settings,
-            state: chat::State::new(chat),
             log,
             clients: HashMap::new(),
             dirty: Vec::new(),
@@ -151,6 +160,8 @@ impl Broker {
                         connected: at,
                         last_seen: at,
                         terminator: Terminator::Newline,
+                        dialect: None,
+                        pinged: None,
                         pending: Vec::new(),
                         queued: false,
                         blocked: false,
@@ -159,7 +170,12 @@ impl Broker {
                         slot: Some(slot),
                     },
                 );
-                self.state.connect(id, &mut self.out);
+            }
+            Event::Identified { id, dialect } => {
+                let Some(client) = self.clients.get_mut(&id) else { return };
+                client.dialect = Some(dialect);
+                let host = client.peer.ip().to_canonical().to_string();
+                self.state.connect(id, dialect, &host, now_millis(), &mut self.out);
             }
             Event::Input { id, terminator, input } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
@@ -167,6 +183,7 @@ impl Broker {
                     return;
                 }
                 client.last_seen = Instant::now();
+                client.pinged = None;
                 if let Some(terminator) = terminator {
                     client.terminator = terminator;
                 }
@@ -208,22 +225,30 @@ impl Broker {
     }
 
     fn deliver(&mut self, to: &To, reply: &Reply) {
-        let recipients = match to {
-            To::One(id) => std::slice::from_ref(id),
-            To::Many(ids) => ids.as_slice(),
+        let (recipients, shared) = match to {
+            To::One(id) => (std::slice::from_ref(id), false),
+            To::Many(ids) => (ids.as_slice(), true),
         };
-        let mut rendered = [false; 4];
+        let mut rendered = [false; VARIANTS];
         for &id in recipients {
             let Some(client) = self.clients.get_mut(&id) else { continue };
             if client.doomed {
                 continue;
             }
-            let view = View { multi_room: self.state.room_count(id) > 1, terminator: client.terminator };
-            let variant = usize::from(view.multi_room) * 2 + usize::from(view.terminator == Terminator::Nul);
+            let Some(dialect) = client.dialect else { continue };
+            let variant = match dialect {
+                Dialect::Netcat => {
+                    usize::from(self.state.room_count(id) > 1) * 2 + usize::from(client.terminator == Terminator::Nul)
+                }
+                Dialect::Irc => 4,
+            };
             let bytes = &mut self.scratch[variant];
-            if !rendered[variant] {
+            // What one recipient gets as a room-mate is the same for all of its kind; replies to
+            // one client (numerics name their recipient) are rendered for it alone.
+            if !rendered[variant] || !shared {
                 bytes.clear();
-                netcat::render(reply, view, bytes);
+                let nick = self.state.nick(id).map_or("*", |n| n.as_str());
+                render(reply, dialect, client.terminator, variant & 2 != 0, nick, &self.settings, bytes);
                 rendered[variant] = true;
             }
             client.pending.extend_from_slice(bytes);
@@ -294,9 +319,12 @@ impl Broker {
     /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
     fn evict(&mut self, id: ClientId, reason: QuitReason) {
         let Some(mut client) = self.clients.remove(&id) else { return };
-        if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded) {
-            let view = View { multi_room: false, terminator: client.terminator };
-            netcat::render(&Reply::Closing { reason: reason.clone() }, view, &mut client.pending);
+        if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
+            && let Some(dialect) = client.dialect
+        {
+            let nick = self.state.nick(id).map_or("*", |n| n.as_str());
+            let closing = Reply::Closing { reason: reason.clone() };
+            render(&closing, dialect, client.terminator, false, nick, &self.settings, &mut client.pending);
             let _ = write_pending(&mut client);
         }
         let nick = self.state.remove(id, &reason, &mut self.out);
@@ -319,27 +347,50 @@ impl Broker {
         }
     }
 
-    /// Reminds and then drops connections that never chose a nickname. Registered netcat clients
-    /// are probed by the kernel (TCP keepalive, see `sys::tune_socket`): they never have to answer.
+    /// Reminds and then drops connections that never registered, and pings registered IRC
+    /// clients that have been silent, dropping those that do not answer in time. Registered
+    /// netcat clients are probed by the kernel (TCP keepalive, see `sys::tune_socket`): people
+    /// never have to answer anything.
     fn sweep(&mut self, now: Instant) {
         let interval = self.settings.ping_interval;
-        let limit = interval + self.settings.ping_timeout;
+        let timeout = self.settings.ping_timeout;
         let mut remind = Vec::new();
+        let mut ping = Vec::new();
         for (&id, client) in &mut self.clients {
-            if client.doomed || self.state.is_registered(id) {
+            if client.doomed {
                 continue;
             }
             let silent = now.saturating_duration_since(client.last_seen);
-            if silent >= limit {
+            let registered = self.state.is_registered(id);
+            let verdict = match (registered, client.dialect) {
+                (false, _) if silent >= interval + timeout => Some(QuitReason::RegistrationTimeout),
+                (false, Some(Dialect::Netcat)) if silent >= interval && !client.reminded => {
+                    client.reminded = true;
+                    remind.push(id);
+                    None
+                }
+                (true, Some(Dialect::Irc)) => match client.pinged {
+                    Some(at) if now.saturating_duration_since(at) >= timeout => Some(QuitReason::PingTimeout),
+                    None if silent >= interval => {
+                        client.pinged = Some(now);
+                        ping.push(id);
+                        None
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(reason) = verdict {
                 client.doomed = true;
-                self.doomed.push((id, QuitReason::RegistrationTimeout));
-            } else if silent >= interval && !client.reminded {
-                client.reminded = true;
-                remind.push(id);
+                self.doomed.push((id, reason));
             }
         }
         for id in remind {
             self.state.remind(id, &mut self.out);
+        }
+        let token = self.settings.server_name.clone();
+        for id in ping {
+            self.out.deliveries.push(chat::Outgoing { to: To::One(id), reply: Reply::Ping { token: token.clone() } });
         }
         self.dispatch();
     }
@@ -347,7 +398,13 @@ impl Broker {
     fn log_audit(&self, audit: Audit) {
         let log = &self.log;
         match audit {
-            Audit::Registered { id, nick } => log.info("nick", &[("client", &id), ("nick", &nick)]),
+            Audit::Registered { id, nick, dialect } => {
+                let dialect = match dialect {
+                    Dialect::Netcat => "netcat",
+                    Dialect::Irc => "irc",
+                };
+                log.info("nick", &[("client", &id), ("nick", &nick), ("dialect", &dialect)])
+            }
             Audit::NickChanged { id, old, new } => log.info("nick", &[("client", &id), ("old", &old), ("new", &new)]),
             Audit::Joined { id, nick, room, members, created } => log.info(
                 "join",
@@ -374,9 +431,12 @@ impl Broker {
     fn shutdown(&mut self, why: &str) {
         let count = self.clients.len();
         self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
-        for client in self.clients.values_mut() {
-            let view = View { multi_room: false, terminator: client.terminator };
-            netcat::render(&Reply::Closing { reason: QuitReason::ServerShutdown }, view, &mut client.pending);
+        let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
+        for (id, client) in &mut self.clients {
+            // A connection still being identified is told in the netcat way.
+            let dialect = client.dialect.unwrap_or(Dialect::Netcat);
+            let nick = self.state.nick(*id).map_or("*", |n| n.as_str());
+            render(&closing, dialect, client.terminator, false, nick, &self.settings, &mut client.pending);
         }
         let deadline = Instant::now() + FAREWELL_DRAIN;
         loop {
@@ -397,6 +457,30 @@ impl Broker {
         }
         for client in self.clients.values() {
             let _ = client.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Renders `reply` for one recipient of the given kind.
+fn render(
+    reply: &Reply,
+    dialect: Dialect,
+    terminator: Terminator,
+    multi_room: bool,
+    nick: &str,
+    settings: &Settings,
+    out: &mut Vec<u8>,
+) {
+    match dialect {
+        Dialect::Netcat => netcat::render(reply, netcat::View { multi_room, terminator }, out),
+        Dialect::Irc => {
+            let view = irc::View {
+                server: &settings.server_name,
+                nick,
+                started: settings.started,
+                ping_after_secs: (settings.ping_interval + settings.ping_timeout).as_secs(),
+            };
+            irc::render(reply, &view, out)
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::framing::Terminator;
 use crate::listener::Slot;
-use crate::protocol::{Command, ParseError, QuitReason};
+use crate::protocol::{Command, Dialect, ParseError, QuitReason};
 use std::fmt;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Instant;
@@ -31,6 +31,8 @@ pub enum Event {
         /// The connection's place under `--max-clients` and `--max-per-ip`, held until eviction.
         slot: Slot,
     },
+    /// The reader knows how the client talks (decided from its first bytes, see `reader`).
+    Identified { id: ClientId, dialect: Dialect },
     /// One line from the client, parsed (or the reason it could not be).
     Input {
         id: ClientId,

@@ -62,16 +62,35 @@ pub struct Framer {
     /// True while discarding the rest of a line that was too long.
     overflow: bool,
     telnet: Telnet,
+    /// Telnet and backspace handling, for people typing; off for IRC clients, whose bytes
+    /// (including 0xFF in legacy encodings) are data.
+    edit: bool,
 }
 
 impl Framer {
     /// `max_line` is the most content bytes a line may have (its terminator not counted).
     pub fn new(max_line: usize) -> Framer {
-        Framer { max_line, line: Vec::new(), overflow: false, telnet: Telnet::Data }
+        Framer { max_line, line: Vec::new(), overflow: false, telnet: Telnet::Data, edit: true }
+    }
+
+    /// A framer for machine clients: no telnet negotiation, no backspace editing.
+    pub fn raw(max_line: usize) -> Framer {
+        Framer { edit: false, ..Framer::new(max_line) }
     }
 
     /// Consumes `bytes`, appending every completed frame to `out`.
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Frame>) {
+        if !self.edit {
+            for &b in bytes {
+                match b {
+                    b'\n' => self.end_line(Terminator::Newline, out),
+                    0 => self.end_line(Terminator::Nul, out),
+                    b'\r' => {}
+                    _ => self.keep(b, out),
+                }
+            }
+            return;
+        }
         for &b in bytes {
             self.telnet = match (self.telnet, b) {
                 (Telnet::Data, IAC) => Telnet::Command,
@@ -111,15 +130,20 @@ impl Framer {
                     }
                 }
             }
-            _ if self.overflow => {}
-            _ => {
-                self.line.push(b);
-                if self.line.len() > self.max_line {
-                    self.overflow = true;
-                    self.line = Vec::new();
-                    out.push(Frame::TooLong);
-                }
-            }
+            _ => self.keep(b, out),
+        }
+    }
+
+    /// Adds a content byte, or starts discarding when the line passes the limit.
+    fn keep(&mut self, b: u8, out: &mut Vec<Frame>) {
+        if self.overflow {
+            return;
+        }
+        self.line.push(b);
+        if self.line.len() > self.max_line {
+            self.overflow = true;
+            self.line = Vec::new();
+            out.push(Frame::TooLong);
         }
     }
 
@@ -206,6 +230,14 @@ mod tests {
     #[test]
     fn escaped_iac_is_a_data_byte() {
         assert_eq!(frames(100, &[&[b'a', 255, 255, b'\n']]), vec![line(&[b'a', 255], Terminator::Newline)]);
+    }
+
+    #[test]
+    fn raw_framer_keeps_backspace_and_0xff_as_data() {
+        let mut framer = Framer::raw(100);
+        let mut out = Vec::new();
+        framer.push(&[b'a', 8, 255, 253, 1, b'\r', b'\n'], &mut out);
+        assert_eq!(out, vec![line(&[b'a', 8, 255, 253, 1], Terminator::Newline)]);
     }
 
     #[test]

@@ -118,6 +118,10 @@ fn run(config: Config) -> Result<(), String> {
     let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
     let broker = Broker::new(
         broker::Settings {
+            server_name: server_name.clone(),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
             max_sendq: config.max_sendq,
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,

@@ -8,7 +8,7 @@
 use crate::event::{ClientId, Event};
 use crate::framing::{Frame, Framer};
 use crate::log::Log;
-use crate::protocol::{ParseError, QuitReason, netcat};
+use crate::protocol::{Dialect, ParseError, QuitReason, irc, netcat};
 use crossbeam_channel::Sender;
 use std::io::{self, Read};
 use std::net::TcpStream;
@@ -74,10 +74,85 @@ impl Drop for DisconnectGuard {
     }
 }
 
-/// Reads from `stream` until it closes, sending one `Event::Input` per line.
+/// How long a new connection has to show that it speaks IRC before it is greeted as a netcat
+/// user. Real IRC clients send `CAP LS` or `NICK` at once; people never type that fast.
+pub const DETECT_WAIT: Duration = Duration::from_millis(300);
+/// The commands that open an IRC registration (RFC 2812 3.1, IRCv3 CAP).
+const IRC_OPENERS: [&str; 4] = ["CAP", "PASS", "NICK", "USER"];
+/// Longest IRC line accepted from a client: 512 bytes plus an IRCv3 tag section.
+const IRC_MAX_LINE: usize = crate::protocol::irc::message::MAX_CLIENT_TAG_BYTES + 512;
+
+/// Decides the dialect from a connection's first bytes: IRC when the first word is an IRC
+/// registration command (any case), netcat otherwise. `None` while the bytes so far could still
+/// become one of those words.
+pub fn detect(first: &[u8]) -> Option<Dialect> {
+    let end = first.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n' | 0));
+    let word = first.get(..end.unwrap_or(first.len())).unwrap_or_default();
+    let opener = |full: bool| {
+        IRC_OPENERS.iter().any(|o| {
+            let o = o.as_bytes();
+            if full {
+                o.eq_ignore_ascii_case(word)
+            } else {
+                o.len() > word.len() && o[..word.len()].eq_ignore_ascii_case(word)
+            }
+        })
+    };
+    match end {
+        Some(_) if opener(true) => Some(Dialect::Irc),
+        Some(_) => Some(Dialect::Netcat),
+        None if opener(false) => None,
+        None => Some(Dialect::Netcat),
+    }
+}
+
+/// Waits up to `DETECT_WAIT` for the client's first word without consuming it. `Ok(None)` when
+/// the peer closed first.
+fn identify(stream: &TcpStream) -> io::Result<Option<Dialect>> {
+    let deadline = Instant::now() + DETECT_WAIT;
+    let mut first = [0u8; 16];
+    let dialect = loop {
+        let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+            break Some(Dialect::Netcat);
+        };
+        stream.set_read_timeout(Some(left))?;
+        match stream.peek(&mut first) {
+            Ok(0) => break None,
+            Ok(n) => match detect(&first[..n]) {
+                Some(dialect) => break Some(dialect),
+                // Part of a word such as "NI": give the rest a moment to arrive.
+                None => thread::sleep(Duration::from_millis(5)),
+            },
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                break Some(Dialect::Netcat);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    stream.set_read_timeout(None)?;
+    Ok(dialect)
+}
+
+/// Reads from `stream` until it closes: identifies the dialect, then sends one `Event::Input`
+/// per line.
 pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
     let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
-    let mut framer = Framer::new(limits.max_line);
+    let dialect = match identify(&stream) {
+        Ok(Some(dialect)) => dialect,
+        Ok(None) => return,
+        Err(e) => {
+            guard.reason = QuitReason::from_socket_error(&e);
+            return;
+        }
+    };
+    if events.send(Event::Identified { id, dialect }).is_err() {
+        return;
+    }
+    let (mut framer, limit) = match dialect {
+        Dialect::Netcat => (Framer::new(limits.max_line), limits.max_line),
+        Dialect::Irc => (Framer::raw(IRC_MAX_LINE), crate::protocol::irc::message::MAX_LINE_BYTES),
+    };
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
     let mut throttled_logged = false;
     let mut buf = vec![0u8; 4096];
@@ -94,23 +169,25 @@ pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, l
         };
         framer.push(&buf[..n], &mut frames);
         for frame in frames.drain(..) {
-            let event = match frame {
+            let (terminator, input) = match frame {
                 Frame::TooLong => {
-                    log.warn(
-                        "input_dropped",
-                        &[("client", &id), ("reason", &"line-too-long"), ("limit", &limits.max_line)],
-                    );
-                    Event::Input {
-                        id,
-                        terminator: None,
-                        input: Err(ParseError::LineTooLong { limit: limits.max_line }),
-                    }
+                    log.warn("input_dropped", &[("client", &id), ("reason", &"line-too-long"), ("limit", &limit)]);
+                    (None, Err(ParseError::LineTooLong { limit }))
                 }
                 Frame::Line { bytes, terminator } => {
-                    let text = netcat::clean_input(&bytes);
-                    if text.trim().is_empty() {
-                        continue;
-                    }
+                    let input = match dialect {
+                        Dialect::Netcat => {
+                            let text = netcat::clean_input(&bytes);
+                            if text.trim().is_empty() {
+                                continue;
+                            }
+                            netcat::parse(&text)
+                        }
+                        Dialect::Irc => match irc::parse(&String::from_utf8_lossy(&bytes)) {
+                            Some(input) => input,
+                            None => continue,
+                        },
+                    };
                     let wait = bucket.take(Instant::now());
                     if !wait.is_zero() {
                         if !throttled_logged {
@@ -122,10 +199,10 @@ pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, l
                         }
                         thread::sleep(wait);
                     }
-                    Event::Input { id, terminator: Some(terminator), input: netcat::parse(&text) }
+                    (Some(terminator), input)
                 }
             };
-            if events.send(event).is_err() {
+            if events.send(Event::Input { id, terminator, input }).is_err() {
                 return;
             }
         }
@@ -153,6 +230,26 @@ mod tests {
             assert_eq!(bucket.take(much_later), Duration::ZERO);
         }
         assert!(bucket.take(much_later) > Duration::ZERO);
+    }
+
+    #[test]
+    fn irc_openers_are_detected_in_any_case() {
+        assert_eq!(detect(b"CAP LS 302\r\n"), Some(Dialect::Irc));
+        assert_eq!(detect(b"nick alice\r\n"), Some(Dialect::Irc));
+        assert_eq!(detect(b"USER a 0 * :b"), Some(Dialect::Irc));
+        assert_eq!(detect(b"PASS\r\n"), Some(Dialect::Irc));
+    }
+
+    #[test]
+    fn anything_else_is_netcat_and_partial_words_wait() {
+        assert_eq!(detect(b"alice\n"), Some(Dialect::Netcat));
+        assert_eq!(detect(b"nickname\n"), Some(Dialect::Netcat));
+        assert_eq!(detect(b"capital"), Some(Dialect::Netcat));
+        assert_eq!(detect(b"/help\n"), Some(Dialect::Netcat));
+        assert_eq!(detect(&[0xff, 0xfd, 0x01]), Some(Dialect::Netcat));
+        assert_eq!(detect(b"NI"), None);
+        assert_eq!(detect(b"ca"), None);
+        assert_eq!(detect(b""), None);
     }
 
     #[test]

@@ -11,6 +11,51 @@ use crate::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
 use std::sync::Arc;
 
+/// How a client talks. Decided once per connection from its first line (see `reader`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// People on netcat or telnet: plain lines and `/slash` commands.
+    Netcat,
+    /// IRC clients (RFC 1459/2812 and current practice).
+    Irc,
+}
+
+/// Who someone is, as IRC prefixes show it: `nick!user@host`. Shared, since every message a
+/// person sends carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub nick: Nick,
+    /// The IRC username (from `USER`); netcat users get `~` and their nickname.
+    pub user: String,
+    /// The peer's IP address.
+    pub host: String,
+}
+
+/// A person is shown by nickname (the netcat dialect's view); IRC uses `prefix`.
+impl fmt::Display for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.nick, f)
+    }
+}
+
+impl Person {
+    /// `nick!user@host`.
+    pub fn prefix(&self) -> String {
+        format!("{}!{}@{}", self.nick, self.user, self.host)
+    }
+}
+
+/// What kind of line a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// An ordinary message (`PRIVMSG`, or a plain netcat line).
+    Normal,
+    /// `/me` (CTCP ACTION).
+    Action,
+    /// `NOTICE`: never answered automatically, never produces an error.
+    Notice,
+}
+
 /// Milliseconds since the Unix epoch, UTC. Chat state takes time as an argument, never reads a clock.
 pub type Millis = u64;
 
@@ -43,6 +88,48 @@ pub enum Command {
     Quit { reason: Option<String> },
     /// `/help`: the command list, or one command's usage.
     Help { command: Option<String> },
+
+    // The IRC dialect's own commands (RFC 2812 section 3). Parsed by `irc`, never by `netcat`.
+    /// `CAP` subcommand (`LS`, `LIST`, `REQ`, `END`) with its argument.
+    Cap { sub: String, arg: String },
+    /// `PASS`: accepted before registration (chatd has no server password).
+    Pass,
+    /// `USER`: the username and real name, needed to complete IRC registration.
+    User { user: String, realname: String },
+    /// `PING`: answered with `PONG` and the same token.
+    Ping { token: String },
+    /// `PONG`: proof of life; nothing to answer.
+    Pong,
+    /// `JOIN` with a comma list of rooms (keys are accepted and ignored: chatd has no `+k` yet).
+    JoinMany { rooms: Vec<String> },
+    /// `JOIN 0`: leave every room.
+    PartAll,
+    /// `PART` with a comma list of rooms.
+    PartMany { rooms: Vec<String>, reason: Option<String> },
+    /// `PRIVMSG` / `NOTICE` to rooms and nicknames.
+    Message { targets: Vec<String>, text: String, kind: MessageKind },
+    /// `NAMES`; empty means every room the client is in.
+    Names { rooms: Vec<String> },
+    /// `WHO mask`: a room or a nickname.
+    WhoMask { mask: String },
+    /// `WHOIS nick`.
+    Whois { nick: String },
+    /// `LIST`.
+    List,
+    /// `MODE target [changes...]`: queries are answered; chatd has no settable modes yet.
+    Mode { target: String, changes: Vec<String> },
+    /// `ISON nick...`.
+    Ison { nicks: Vec<String> },
+    /// `USERHOST nick...`.
+    Userhost { nicks: Vec<String> },
+    /// `MOTD`.
+    Motd,
+    /// `LUSERS`.
+    Lusers,
+    /// `VERSION`.
+    Version,
+    /// `TIME`.
+    Time,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +147,12 @@ pub enum ParseError {
     Usage(&'static str),
     /// The line was longer than the limit and was dropped.
     LineTooLong { limit: usize },
+    /// An IRC command that needs a nickname got none (`ERR_NONICKNAMEGIVEN`).
+    NoNicknameGiven,
+    /// `PRIVMSG`/`NOTICE` without a target (`ERR_NORECIPIENT`); holds the command.
+    NoRecipient(&'static str),
+    /// `PRIVMSG`/`NOTICE` without text (`ERR_NOTEXTTOSEND`).
+    NoTextToSend,
 }
 
 /// Why a client left; shown to the rooms it was in and logged.
@@ -125,7 +218,7 @@ impl fmt::Display for QuitReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topic {
     pub text: String,
-    pub set_by: Nick,
+    pub set_by: Arc<Person>,
     pub at: Millis,
 }
 
@@ -133,9 +226,9 @@ pub struct Topic {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub at: Millis,
-    pub from: Nick,
+    pub from: Arc<Person>,
     pub text: Arc<str>,
-    pub action: bool,
+    pub kind: MessageKind,
 }
 
 /// One line of `/rooms`.
@@ -149,8 +242,27 @@ pub struct RoomInfo {
 /// A user as listed by `/who` and `/users`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserInfo {
-    pub nick: Nick,
+    pub person: Arc<Person>,
     pub away: bool,
+}
+
+/// What `WHOIS` tells about someone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhoisInfo {
+    pub person: Arc<Person>,
+    pub realname: String,
+    pub rooms: Vec<RoomName>,
+    pub away: Option<String>,
+    pub idle_secs: u64,
+    pub signon: Millis,
+}
+
+/// Counts for `LUSERS` and the welcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counts {
+    pub users: usize,
+    pub unregistered: usize,
+    pub rooms: usize,
 }
 
 /// What a user is told. Structured, so each dialect renders it its own way.
@@ -161,29 +273,29 @@ pub enum Reply {
     /// Asks for a nickname; `reminder` when the client has been silent a while.
     NickPrompt { reminder: bool },
     /// Registration is complete.
-    Welcome { nick: Nick, users: usize, rooms: usize },
+    Welcome { person: Arc<Person>, counts: Counts },
     /// The recipient joined `room`: who is there and the topic.
-    YouJoined { room: RoomName, members: Vec<Nick>, topic: Option<Topic> },
+    YouJoined { room: RoomName, me: Arc<Person>, members: Vec<UserInfo>, topic: Option<Topic> },
     /// The room's recent messages, oldest first.
     History { room: RoomName, entries: Vec<HistoryEntry> },
     /// The recipient's current room changed without a join (re-`/join` of a room they are in).
     NowTalkingIn { room: RoomName },
     /// Someone else joined a room the recipient is in.
-    Joined { room: RoomName, nick: Nick },
-    /// A message (or `/me` action) in a room.
-    Said { room: RoomName, from: Nick, text: Arc<str>, action: bool, at: Millis },
-    /// A private message; `echo` is the copy confirming delivery to the sender.
-    Private { from: Nick, to: Nick, text: Arc<str>, at: Millis, echo: bool },
+    Joined { room: RoomName, who: Arc<Person> },
+    /// A message (or action, or notice) in a room.
+    Said { room: RoomName, from: Arc<Person>, text: Arc<str>, kind: MessageKind, at: Millis },
+    /// A private message; `echo` is the copy confirming delivery to a netcat sender.
+    Private { from: Arc<Person>, to: Nick, text: Arc<str>, kind: MessageKind, at: Millis, echo: bool },
     /// The recipient left `room`; `current` is where plain lines go now.
-    YouParted { room: RoomName, current: Option<RoomName> },
+    YouParted { room: RoomName, me: Arc<Person>, reason: Option<String>, current: Option<RoomName> },
     /// Someone left a room the recipient is in.
-    Parted { room: RoomName, nick: Nick, reason: Option<String> },
+    Parted { room: RoomName, who: Arc<Person>, reason: Option<String> },
     /// Someone sharing a room with the recipient left the server.
-    Quit { nick: Nick, reason: QuitReason },
-    /// Someone (maybe the recipient) changed nickname.
-    NickChanged { old: Nick, new: Nick, you: bool },
+    Quit { who: Arc<Person>, reason: QuitReason },
+    /// Someone (maybe the recipient) changed nickname; `old` is who they were.
+    NickChanged { old: Arc<Person>, new: Nick, you: bool },
     /// A room's topic changed (`None`: cleared).
-    TopicChanged { room: RoomName, by: Nick, topic: Option<String> },
+    TopicChanged { room: RoomName, by: Arc<Person>, topic: Option<String> },
     /// Answer to a topic query.
     TopicIs { room: RoomName, topic: Option<Topic> },
     /// Answer to `/rooms`.
@@ -196,6 +308,40 @@ pub enum Reply {
     AwayChanged { text: Option<String> },
     /// The person just messaged privately is away.
     PeerAway { nick: Nick, text: String },
+    /// IRC: answer to `CAP` (`LS`, `LIST`, `ACK`, `NAK`) with the capability list.
+    Cap { sub: &'static str, caps: String },
+    /// IRC: answer to `PING`.
+    Pong { token: String },
+    /// IRC: a liveness probe the client must answer.
+    Ping { token: String },
+    /// IRC: `NAMES` for one room (`members` empty and `room` unknown: just the end line).
+    Names { room: String, members: Vec<UserInfo> },
+    /// IRC: `WHO` entries, then the end line for `mask`.
+    WhoList { mask: String, entries: Vec<(Option<RoomName>, UserInfo)> },
+    /// IRC: `WHOIS`; `None` when nobody has that nickname.
+    Whois { nick: String, info: Option<WhoisInfo> },
+    /// IRC: a room's modes.
+    RoomModes { room: RoomName, created: Millis },
+    /// IRC: the recipient's own user modes.
+    UserModes,
+    /// IRC: the ban list of a room (always empty: chatd has no bans yet).
+    BanList { room: RoomName },
+    /// IRC: a mode chatd does not support yet (`mode` is the first mode letter asked for).
+    ModeUnknown { mode: char },
+    /// IRC: a `MODE` on somebody else's user modes.
+    UsersDontMatch,
+    /// IRC: `ISON` answer: the nicknames that are online.
+    Ison { nicks: Vec<Nick> },
+    /// IRC: `USERHOST` answer.
+    Userhost { entries: Vec<UserInfo> },
+    /// IRC: `MOTD`.
+    Motd,
+    /// IRC: `LUSERS`.
+    Lusers { counts: Counts },
+    /// IRC: `VERSION`.
+    Version,
+    /// IRC: `TIME`.
+    Time { now: Millis },
     /// Answer to `/help`.
     Help { command: Option<String> },
     /// The recipient's request failed.
@@ -232,4 +378,10 @@ pub enum ChatError {
         what: &'static str,
         max: usize,
     },
+    /// IRC `USER` or `PASS` after registration.
+    AlreadyRegistered,
+    /// A message to a room the sender is not in.
+    CannotSendToRoom(RoomName),
+    /// A `CAP` subcommand chatd does not know.
+    InvalidCapCommand(String),
 }

@@ -9,7 +9,7 @@
 //! `-- bob joined #lobby` (notices), `error: ...` (a request failed). A reader who is in more than
 //! one room sees the room before the nick: `[14:02] #rust <alice> hi`.
 
-use super::{ChatError, Command, HistoryEntry, Millis, ParseError, Reply, TopicChange, UserInfo};
+use super::{ChatError, Command, HistoryEntry, MessageKind, Millis, ParseError, Person, Reply, TopicChange, UserInfo};
 use crate::framing::Terminator;
 use crate::names::Nick;
 use std::fmt::Write as _;
@@ -186,28 +186,41 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn user_label(user: &UserInfo) -> String {
-    if user.away { format!("{} (away)", user.nick) } else { user.nick.to_string() }
+    if user.away { format!("{} (away)", user.person) } else { user.person.to_string() }
 }
 
-fn said_line(room_prefix: Option<&str>, from: &Nick, text: &str, action: bool, at: Millis) -> String {
+fn said_line(room_prefix: Option<&str>, from: &Person, text: &str, kind: MessageKind, at: Millis) -> String {
     let mut line = clock(at);
     if let Some(room) = room_prefix {
         line.push(' ');
         line.push_str(room);
     }
     let text = clean_text(text);
-    if action {
-        let _ = write!(line, " * {from} {text}");
-    } else {
-        let _ = write!(line, " <{from}> {text}");
-    }
+    let _ = match kind {
+        MessageKind::Normal => write!(line, " <{from}> {text}"),
+        MessageKind::Action => write!(line, " * {from} {text}"),
+        MessageKind::Notice => write!(line, " -{from}- {text}"),
+    };
     line
+}
+
+/// A private message as its recipient (`echo: false`) or its netcat sender sees it.
+fn private_line(from: &Person, to: &Nick, text: &str, kind: MessageKind, at: Millis, echo: bool) -> String {
+    let text = clean_text(text);
+    let time = clock(at);
+    match (echo, kind) {
+        (false, MessageKind::Normal) => format!("{time} *{from}* {text}"),
+        (false, MessageKind::Action) => format!("{time} *{from}* * {from} {text}"),
+        (false, MessageKind::Notice) => format!("{time} -{from}- {text}"),
+        (true, MessageKind::Notice) => format!("{time} -> -{to}- {text}"),
+        (true, _) => format!("{time} -> *{to}* {text}"),
+    }
 }
 
 fn history(lines: &mut Lines<'_>, room: &str, entries: &[HistoryEntry]) {
     lines.line(&format!("-- recent messages in {room}:"));
     for entry in entries {
-        lines.line(&said_line(None, &entry.from, &entry.text, entry.action, entry.at));
+        lines.line(&said_line(None, &entry.from, &entry.text, entry.kind, entry.at));
     }
     lines.line(&format!("-- end of recent messages in {room}"));
 }
@@ -254,6 +267,13 @@ fn error_text(error: &ChatError) -> String {
         ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", clean_text(nick)),
         ChatError::TooManyRooms { max } => format!("error: you are already in {max} rooms, the most allowed"),
         ChatError::TooLong { what, max } => format!("error: {what} too long (at most {max} bytes)"),
+        // The rest come only from IRC commands, which netcat users cannot send; worded anyway.
+        ChatError::Parse(ParseError::NoNicknameGiven) => "error: no nickname given".to_string(),
+        ChatError::Parse(ParseError::NoRecipient(command)) => format!("error: {command} needs a recipient"),
+        ChatError::Parse(ParseError::NoTextToSend) => "error: no text to send".to_string(),
+        ChatError::AlreadyRegistered => "error: you are already registered".to_string(),
+        ChatError::CannotSendToRoom(room) => format!("error: you cannot send to {room} (join it first)"),
+        ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", clean_text(sub)),
     }
 }
 
@@ -268,41 +288,37 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::NickPrompt { reminder: true } => {
             lines.line("-- Still there? Choose a nickname, or you will be disconnected:")
         }
-        Reply::Welcome { nick, users, rooms } => lines.line(&format!(
-            "-- Hello {nick}! {users} {} online in {rooms} {}.",
-            if *users == 1 { "user" } else { "users" },
-            if *rooms == 1 { "room" } else { "rooms" }
+        Reply::Welcome { person, counts } => lines.line(&format!(
+            "-- Hello {person}! {} online in {}.",
+            count(counts.users, "user", "users"),
+            count(counts.rooms, "room", "rooms")
         )),
-        Reply::YouJoined { room, members, topic } => {
+        Reply::YouJoined { room, members, topic, .. } => {
             let head = format!("-- You joined {room}. {} here: ", members.len());
-            lines.list(&head, members.iter().map(Nick::to_string));
+            lines.list(&head, members.iter().map(|m| m.person.nick.to_string()));
             if let Some(topic) = topic {
                 lines.line(&format!("-- Topic of {room}: {}", clean_text(&topic.text)));
             }
         }
         Reply::History { room, entries } => history(&mut lines, room.as_str(), entries),
         Reply::NowTalkingIn { room } => lines.line(&format!("-- Now talking in {room}")),
-        Reply::Joined { room, nick } => lines.line(&format!("-- {nick} joined {room}")),
-        Reply::Said { room, from, text, action, at } => {
+        Reply::Joined { room, who } => lines.line(&format!("-- {who} joined {room}")),
+        Reply::Said { room, from, text, kind, at } => {
             let prefix = view.multi_room.then_some(room.as_str());
-            lines.line(&said_line(prefix, from, text, *action, *at))
+            lines.line(&said_line(prefix, from, text, *kind, *at))
         }
-        Reply::Private { from, to, text, at, echo: false } => {
-            let _ = to;
-            lines.line(&format!("{} *{from}* {}", clock(*at), clean_text(text)))
+        Reply::Private { from, to, text, kind, at, echo } => {
+            lines.line(&private_line(from, to, text, *kind, *at, *echo))
         }
-        Reply::Private { to, text, at, echo: true, .. } => {
-            lines.line(&format!("{} -> *{to}* {}", clock(*at), clean_text(text)))
-        }
-        Reply::YouParted { room, current } => match current {
+        Reply::YouParted { room, current, .. } => match current {
             Some(current) => lines.line(&format!("-- You left {room}. Now talking in {current}")),
             None => lines.line(&format!("-- You left {room}. You are in no room now (try /join #ROOM)")),
         },
-        Reply::Parted { room, nick, reason: None } => lines.line(&format!("-- {nick} left {room}")),
-        Reply::Parted { room, nick, reason: Some(reason) } => {
-            lines.line(&format!("-- {nick} left {room} ({})", clean_text(reason)))
+        Reply::Parted { room, who, reason: None } => lines.line(&format!("-- {who} left {room}")),
+        Reply::Parted { room, who, reason: Some(reason) } => {
+            lines.line(&format!("-- {who} left {room} ({})", clean_text(reason)))
         }
-        Reply::Quit { nick, reason } => lines.line(&format!("-- {nick} quit ({})", clean_text(&reason.to_string()))),
+        Reply::Quit { who, reason } => lines.line(&format!("-- {who} quit ({})", clean_text(&reason.to_string()))),
         Reply::NickChanged { new, you: true, .. } => lines.line(&format!("-- You are now known as {new}")),
         Reply::NickChanged { old, new, you: false } => lines.line(&format!("-- {old} is now known as {new}")),
         Reply::TopicChanged { room, by, topic: Some(topic) } => {
@@ -344,6 +360,24 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::Help { command } => help(&mut lines, command.as_deref()),
         Reply::Error(error) => lines.line(&error_text(error)),
         Reply::Closing { reason } => lines.line(&format!("-- Closing connection: {}", clean_text(&reason.to_string()))),
+        // Answers to IRC-only commands and IRC liveness probes: never addressed to netcat users.
+        Reply::Cap { .. }
+        | Reply::Pong { .. }
+        | Reply::Ping { .. }
+        | Reply::Names { .. }
+        | Reply::WhoList { .. }
+        | Reply::Whois { .. }
+        | Reply::RoomModes { .. }
+        | Reply::UserModes
+        | Reply::BanList { .. }
+        | Reply::ModeUnknown { .. }
+        | Reply::UsersDontMatch
+        | Reply::Ison { .. }
+        | Reply::Userhost { .. }
+        | Reply::Motd
+        | Reply::Lusers { .. }
+        | Reply::Version
+        | Reply::Time { .. } => {}
     }
 }
 
@@ -464,17 +498,17 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn nick(s: &str) -> Nick {
-        Nick::parse(s).unwrap()
+    fn person(s: &str) -> std::sync::Arc<Person> {
+        std::sync::Arc::new(Person { nick: Nick::parse(s).unwrap(), user: "~u".into(), host: "127.0.0.1".into() })
     }
 
     #[test]
     fn messages_render_with_time_and_room_when_in_several() {
         let reply = Reply::Said {
             room: RoomName::parse("#rust").unwrap(),
-            from: nick("alice"),
+            from: person("alice"),
             text: "hi \x1b[2J".into(),
-            action: false,
+            kind: MessageKind::Normal,
             at: (14 * 3600 + 2 * 60 + 5) * 1000,
         };
         assert_eq!(render_str(&reply, false), "[14:02] <alice> hi [2J\r\n");
@@ -501,7 +535,7 @@ mod tests {
     #[test]
     fn long_lists_wrap() {
         let users: Vec<UserInfo> =
-            (0..200).map(|i| UserInfo { nick: nick(&format!("user{i}")), away: false }).collect();
+            (0..200).map(|i| UserInfo { person: person(&format!("user{i}")), away: false }).collect();
         let text = render_str(&Reply::Users(users), false);
         assert!(text.lines().count() > 3);
         assert!(text.lines().all(|l| l.len() < 420));
@@ -510,7 +544,7 @@ mod tests {
 
     #[test]
     fn quit_reason_renders() {
-        let reply = Reply::Quit { nick: nick("bob"), reason: QuitReason::Quit(Some("bye".into())) };
+        let reply = Reply::Quit { who: person("bob"), reason: QuitReason::Quit(Some("bye".into())) };
         assert_eq!(render_str(&reply, false), "-- bob quit (quit: bye)\r\n");
     }
 }

@@ -1,6 +1,584 @@
-//! The IRC dialect (RFC 1459/2812 and current client practice).
+//! The IRC dialect (RFC 1459/2812 and current client practice): IRC lines in, IRC lines out.
 //!
-//! Pure: `message` parses and serializes IRC lines; `numeric` names the reply codes.
+//! Pure: `parse` turns one line into a `Command`, `render` turns a `Reply` into lines for one
+//! recipient. `message` owns the wire grammar and the 512-byte limit; `numeric` names the replies.
+//! Every numeric carries the server as prefix and the recipient's nick (`*` before registration)
+//! as first parameter. Text longer than fits one line is split at UTF-8 boundaries, never cut.
 
 pub mod message;
 pub mod numeric;
+
+use super::{ChatError, Command, Counts, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange};
+use crate::log::utc_timestamp;
+use message::{
+    MAX_LINE_BYTES, MessageError, ctcp_action, encode_action, split_list, split_text, text_budget, write_line,
+};
+use numeric::*;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// The name IRC clients show for the network.
+pub const NETWORK: &str = "chatd";
+
+/// Sent in `RPL_ISUPPORT` (005): what this server implements, and its limits.
+const ISUPPORT: &[&str] = &[
+    "CASEMAPPING=ascii",
+    "CHANTYPES=#",
+    "CHANNELLEN=50",
+    "NICKLEN=20",
+    "TOPICLEN=300",
+    "AWAYLEN=200",
+    "CHANLIMIT=#:20",
+    "PREFIX=",
+    "CHANMODES=,,,n",
+    "MODES=0",
+    "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4",
+    "NETWORK=chatd",
+];
+
+/// Parses one IRC line. `None` for lines to ignore silently (empty ones).
+pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
+    let message = match message::parse(line) {
+        Ok(message) => message,
+        Err(MessageError::Empty) => return None,
+        Err(MessageError::TagsTooLong) => return Some(Err(ParseError::LineTooLong { limit: MAX_LINE_BYTES })),
+        Err(MessageError::BadCommand(command)) => return Some(Err(ParseError::UnknownCommand(command))),
+        Err(MessageError::MissingCommand) => return None,
+    };
+    // RFC 2812 2.3: 512 bytes with CR LF; tags (IRCv3) are counted separately.
+    let untagged = if line.starts_with('@') { line.split_once(' ').map_or("", |(_, rest)| rest) } else { line };
+    if untagged.trim_start().len() + 2 > MAX_LINE_BYTES {
+        return Some(Err(ParseError::LineTooLong { limit: MAX_LINE_BYTES }));
+    }
+    let param = |i: usize| message.param(i).filter(|p| !p.is_empty());
+    let list = |i: usize| param(i).map(|p| split_list(p).map(str::to_string).collect::<Vec<_>>()).unwrap_or_default();
+    let words = || message.params.iter().flat_map(|p| p.split(' ')).filter(|w| !w.is_empty()).map(str::to_string);
+    let command = match message.command.as_str() {
+        "CAP" => match param(0) {
+            Some(sub) => Command::Cap { sub: sub.to_ascii_uppercase(), arg: param(1).unwrap_or("").to_string() },
+            None => return Some(Err(ParseError::Usage("CAP"))),
+        },
+        "PASS" if param(0).is_some() => Command::Pass,
+        "NICK" => match param(0) {
+            Some(nick) => Command::Nick { nick: nick.to_string() },
+            None => return Some(Err(ParseError::NoNicknameGiven)),
+        },
+        "USER" if message.params.len() >= 4 && param(0).is_some() => {
+            Command::User { user: message.params[0].clone(), realname: message.params[3].clone() }
+        }
+        "PING" if param(0).is_some() => Command::Ping { token: param(0).unwrap_or_default().to_string() },
+        "PONG" => Command::Pong,
+        "JOIN" if param(0) == Some("0") => Command::PartAll,
+        "JOIN" if param(0).is_some() => Command::JoinMany { rooms: list(0) },
+        "PART" if param(0).is_some() => Command::PartMany { rooms: list(0), reason: param(1).map(str::to_string) },
+        "PRIVMSG" | "NOTICE" => {
+            let notice = message.command == "NOTICE";
+            let name = if notice { "NOTICE" } else { "PRIVMSG" };
+            let Some(targets) = param(0) else { return Some(Err(ParseError::NoRecipient(name))) };
+            let Some(text) = param(1) else { return Some(Err(ParseError::NoTextToSend)) };
+            let (text, kind) = match ctcp_action(text) {
+                Some(action) if !notice => (action, MessageKind::Action),
+                _ if notice => (text, MessageKind::Notice),
+                _ => (text, MessageKind::Normal),
+            };
+            Command::Message {
+                targets: split_list(targets).map(str::to_string).collect(),
+                text: text.to_string(),
+                kind,
+            }
+        }
+        "NAMES" => Command::Names { rooms: list(0) },
+        "TOPIC" if param(0).is_some() => {
+            let change = match message.param(1) {
+                None => None,
+                Some("") => Some(TopicChange::Clear),
+                Some(text) => Some(TopicChange::Set(text.to_string())),
+            };
+            Command::Topic { room: param(0).map(str::to_string), change }
+        }
+        "WHO" => Command::WhoMask { mask: param(0).unwrap_or("*").to_string() },
+        // `WHOIS [server] nick`: the nick is the last parameter.
+        "WHOIS" => match message.params.iter().rev().find(|p| !p.is_empty()) {
+            Some(nick) => Command::Whois { nick: split_list(nick).next().unwrap_or_default().to_string() },
+            None => return Some(Err(ParseError::NoNicknameGiven)),
+        },
+        "LIST" => Command::List,
+        "MODE" if param(0).is_some() => Command::Mode {
+            target: param(0).unwrap_or_default().to_string(),
+            changes: message.params.iter().skip(1).cloned().collect(),
+        },
+        "AWAY" => Command::Away { text: param(0).map(str::to_string) },
+        "ISON" if param(0).is_some() => Command::Ison { nicks: words().collect() },
+        "USERHOST" if param(0).is_some() => Command::Userhost { nicks: words().collect() },
+        "MOTD" => Command::Motd,
+        "LUSERS" => Command::Lusers,
+        "VERSION" => Command::Version,
+        "TIME" => Command::Time,
+        "QUIT" => Command::Quit { reason: param(0).map(str::to_string) },
+        known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST") => {
+            return Some(Err(ParseError::Usage(static_name(known))));
+        }
+        other => return Some(Err(ParseError::UnknownCommand(other.to_string()))),
+    };
+    Some(Ok(command))
+}
+
+/// The command names `ParseError::Usage` can hold.
+fn static_name(command: &str) -> &'static str {
+    match command {
+        "PASS" => "PASS",
+        "USER" => "USER",
+        "PING" => "PING",
+        "JOIN" => "JOIN",
+        "PART" => "PART",
+        "TOPIC" => "TOPIC",
+        "MODE" => "MODE",
+        "ISON" => "ISON",
+        _ => "USERHOST",
+    }
+}
+
+/// What a recipient's lines depend on.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub server: &'a str,
+    /// The recipient's nickname, `*` before it has one.
+    pub nick: &'a str,
+    /// When the server started (`RPL_CREATED`).
+    pub started: Millis,
+    /// Seconds of silence after which a client is dropped (`Ping timeout: N seconds`).
+    pub ping_after_secs: u64,
+}
+
+fn timestamp(at: Millis) -> String {
+    utc_timestamp(UNIX_EPOCH + Duration::from_millis(at))
+}
+
+/// How a quit looks in `QUIT :...` (RFC 2812 3.1.7; the wording of current servers).
+fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
+    match reason {
+        QuitReason::Quit(Some(text)) => format!("Quit: {text}"),
+        QuitReason::Quit(None) => "Quit".to_string(),
+        QuitReason::ConnectionLost => "Connection lost".to_string(),
+        QuitReason::PingTimeout => format!("Ping timeout: {} seconds", view.ping_after_secs),
+        QuitReason::RegistrationTimeout => "Registration timeout".to_string(),
+        QuitReason::SendQueueExceeded => "Send queue exceeded".to_string(),
+        QuitReason::ServerShutdown => "Server shutting down".to_string(),
+    }
+}
+
+struct Out<'a, 'v> {
+    out: &'a mut Vec<u8>,
+    view: &'a View<'v>,
+}
+
+impl Out<'_, '_> {
+    /// `:server NNN nick params...`
+    fn numeric(&mut self, code: u16, params: &[&str]) {
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(self.view.nick);
+        all.extend_from_slice(params);
+        write_line(self.out, Some(self.view.server), &numeric::code(code), &all);
+    }
+
+    fn from(&mut self, prefix: &str, command: &str, params: &[&str]) {
+        write_line(self.out, Some(prefix), command, params);
+    }
+
+    fn server(&mut self, command: &str, params: &[&str]) {
+        write_line(self.out, Some(self.view.server), command, params);
+    }
+
+    /// A message with its text split over as many lines as it needs.
+    fn message(&mut self, prefix: &str, target: &str, text: &str, kind: MessageKind) {
+        let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
+        let mut budget = text_budget(prefix, command, target);
+        if kind == MessageKind::Action {
+            budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
+        }
+        for piece in split_text(text, budget.max(1)) {
+            match kind {
+                MessageKind::Action => self.from(prefix, command, &[target, &encode_action(piece)]),
+                _ => self.from(prefix, command, &[target, piece]),
+            }
+        }
+    }
+
+    /// `RPL_NAMREPLY` lines (as many as needed) and `RPL_ENDOFNAMES`.
+    fn names(&mut self, room: &str, nicks: &[String]) {
+        let fixed = self.view.server.len() + self.view.nick.len() + room.len() + 16;
+        let budget = MAX_LINE_BYTES.saturating_sub(fixed);
+        let mut line = String::new();
+        for nick in nicks {
+            if !line.is_empty() && line.len() + 1 + nick.len() > budget {
+                self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(nick);
+        }
+        if !line.is_empty() {
+            self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+        }
+        self.numeric(RPL_ENDOFNAMES, &[room, "End of /NAMES list"]);
+    }
+
+    fn lusers(&mut self, counts: &Counts) {
+        let users = format!("There are {} users and 0 invisible on 1 servers", counts.users);
+        self.numeric(RPL_LUSERCLIENT, &[&users]);
+        if counts.unregistered > 0 {
+            self.numeric(RPL_LUSERUNKNOWN, &[&counts.unregistered.to_string(), "unknown connection(s)"]);
+        }
+        self.numeric(RPL_LUSERCHANNELS, &[&counts.rooms.to_string(), "channels formed"]);
+        self.numeric(RPL_LUSERME, &[&format!("I have {} clients and 0 servers", counts.users)]);
+    }
+
+    fn motd(&mut self) {
+        self.numeric(RPL_MOTDSTART, &[&format!("- {} Message of the day - ", self.view.server)]);
+        self.numeric(RPL_MOTD, &["- Welcome to chatd. Netcat users and IRC users share these rooms."]);
+        self.numeric(RPL_MOTD, &["- Try: /join #lobby"]);
+        self.numeric(RPL_ENDOFMOTD, &["End of /MOTD command."]);
+    }
+
+    fn topic(&mut self, room: &str, text: &str, set_by: &Person, at: Millis) {
+        self.numeric(RPL_TOPIC, &[room, text]);
+        self.numeric(RPL_TOPICWHOTIME, &[room, &set_by.prefix(), &(at / 1000).to_string()]);
+    }
+
+    fn error(&mut self, error: &ChatError) {
+        match error {
+            ChatError::Parse(ParseError::UnknownCommand(name)) => {
+                self.numeric(ERR_UNKNOWNCOMMAND, &[name, "Unknown command"])
+            }
+            ChatError::Parse(ParseError::Usage(name)) => {
+                self.numeric(ERR_NEEDMOREPARAMS, &[&name.to_ascii_uppercase(), "Not enough parameters"])
+            }
+            ChatError::Parse(ParseError::LineTooLong { .. }) => {
+                self.numeric(ERR_INPUTTOOLONG, &["Input line was too long"])
+            }
+            ChatError::Parse(ParseError::NoNicknameGiven) => self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]),
+            ChatError::Parse(ParseError::NoRecipient(command)) => {
+                self.numeric(ERR_NORECIPIENT, &[&format!("No recipient given ({command})")])
+            }
+            ChatError::Parse(ParseError::NoTextToSend) => self.numeric(ERR_NOTEXTTOSEND, &["No text to send"]),
+            ChatError::NickInvalid { nick, why } => {
+                self.numeric(ERR_ERRONEUSNICKNAME, &[nick, &format!("Erroneous nickname: {why}")])
+            }
+            ChatError::NickTaken(nick) => self.numeric(ERR_NICKNAMEINUSE, &[nick, "Nickname is already in use"]),
+            ChatError::NickRequired => self.numeric(ERR_NOTREGISTERED, &["You have not registered"]),
+            ChatError::RoomInvalid { room, .. } | ChatError::NoSuchRoom(room) => {
+                self.numeric(ERR_NOSUCHCHANNEL, &[room, "No such channel"])
+            }
+            ChatError::NotInRoom(room) => {
+                self.numeric(ERR_NOTONCHANNEL, &[room.as_str(), "You're not on that channel"])
+            }
+            ChatError::NoCurrentRoom { default } => {
+                self.numeric(ERR_NOTONCHANNEL, &[default.as_str(), "You're not on that channel"])
+            }
+            ChatError::NoSuchNick(nick) => self.numeric(ERR_NOSUCHNICK, &[nick, "No such nick/channel"]),
+            ChatError::TooManyRooms { .. } => {
+                self.numeric(ERR_TOOMANYCHANNELS, &["*", "You have joined too many channels"])
+            }
+            ChatError::TooLong { what, max } => {
+                self.numeric(ERR_INPUTTOOLONG, &[&format!("The {what} is too long (at most {max} bytes)")])
+            }
+            ChatError::AlreadyRegistered => self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]),
+            ChatError::CannotSendToRoom(room) => {
+                self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (join it first)"])
+            }
+            ChatError::InvalidCapCommand(sub) => self.numeric(ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
+        }
+    }
+}
+
+/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
+    let mut o = Out { out, view };
+    match reply {
+        Reply::Welcome { person, counts } => {
+            let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
+            o.numeric(RPL_WELCOME, &[&format!("Welcome to the {NETWORK} IRC network {}", person.prefix())]);
+            o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
+            o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
+            o.numeric(RPL_MYINFO, &[view.server, &version, "i", "n"]);
+            let mut tokens: Vec<&str> = ISUPPORT.to_vec();
+            tokens.push("are supported by this server");
+            o.numeric(RPL_ISUPPORT, &tokens);
+            o.lusers(counts);
+            o.motd();
+        }
+        Reply::YouJoined { room, me, members, topic } => {
+            o.from(&me.prefix(), "JOIN", &[room.as_str()]);
+            if let Some(topic) = topic {
+                o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
+            }
+            let nicks: Vec<String> = members.iter().map(|m| m.person.nick.to_string()).collect();
+            o.names(room.as_str(), &nicks);
+        }
+        Reply::Joined { room, who } => o.from(&who.prefix(), "JOIN", &[room.as_str()]),
+        Reply::Said { room, from, text, kind, .. } => o.message(&from.prefix(), room.as_str(), text, *kind),
+        Reply::Private { from, to, text, kind, echo: false, .. } => o.message(&from.prefix(), to.as_str(), text, *kind),
+        Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
+            Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), reason]),
+            None => o.from(&who.prefix(), "PART", &[room.as_str()]),
+        },
+        Reply::Quit { who, reason } => o.from(&who.prefix(), "QUIT", &[&quit_text(reason, view)]),
+        Reply::NickChanged { old, new, .. } => o.from(&old.prefix(), "NICK", &[new.as_str()]),
+        Reply::TopicChanged { room, by, topic } => {
+            o.from(&by.prefix(), "TOPIC", &[room.as_str(), topic.as_deref().unwrap_or("")])
+        }
+        Reply::TopicIs { room, topic: Some(topic) } => o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at),
+        Reply::TopicIs { room, topic: None } => o.numeric(RPL_NOTOPIC, &[room.as_str(), "No topic is set"]),
+        Reply::Rooms(rooms) => {
+            o.numeric(RPL_LISTSTART, &["Channel", "Users  Name"]);
+            for info in rooms {
+                o.numeric(
+                    RPL_LIST,
+                    &[info.room.as_str(), &info.members.to_string(), info.topic.as_deref().unwrap_or("")],
+                );
+            }
+            o.numeric(RPL_LISTEND, &["End of /LIST"]);
+        }
+        Reply::AwayChanged { text: Some(_) } => o.numeric(RPL_NOWAWAY, &["You have been marked as being away"]),
+        Reply::AwayChanged { text: None } => o.numeric(RPL_UNAWAY, &["You are no longer marked as being away"]),
+        Reply::PeerAway { nick, text } => o.numeric(RPL_AWAY, &[nick.as_str(), text]),
+        Reply::Error(error) => o.error(error),
+        Reply::Closing { reason } => {
+            write_line(o.out, None, "ERROR", &[&format!("Closing link: ({})", quit_text(reason, view))])
+        }
+        Reply::Cap { sub, caps } => o.server("CAP", &[view.nick, sub, caps]),
+        Reply::Pong { token } => o.server("PONG", &[view.server, token]),
+        Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
+        Reply::Names { room, members } => {
+            let nicks: Vec<String> = members.iter().map(|m| m.person.nick.to_string()).collect();
+            o.names(room, &nicks);
+        }
+        Reply::WhoList { mask, entries } => {
+            for (room, user) in entries {
+                let person = &user.person;
+                let here = if user.away { "G" } else { "H" };
+                let room = room.as_ref().map_or("*", |r| r.as_str());
+                let real = format!("0 {}", person.nick);
+                let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), here, &real];
+                o.numeric(RPL_WHOREPLY, &params);
+            }
+            o.numeric(RPL_ENDOFWHO, &[mask, "End of /WHO list"]);
+        }
+        Reply::Whois { nick, info: None } => {
+            o.numeric(ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
+            o.numeric(RPL_ENDOFWHOIS, &[nick, "End of /WHOIS list"]);
+        }
+        Reply::Whois { info: Some(info), .. } => {
+            let p = &info.person;
+            let nick = p.nick.as_str();
+            o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &info.realname]);
+            if !info.rooms.is_empty() {
+                let rooms: Vec<&str> = info.rooms.iter().map(|r| r.as_str()).collect();
+                o.numeric(RPL_WHOISCHANNELS, &[nick, &rooms.join(" ")]);
+            }
+            o.numeric(RPL_WHOISSERVER, &[nick, view.server, "chatd"]);
+            if let Some(away) = &info.away {
+                o.numeric(RPL_AWAY, &[nick, away]);
+            }
+            let idle = info.idle_secs.to_string();
+            let signon = (info.signon / 1000).to_string();
+            o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
+            o.numeric(RPL_ENDOFWHOIS, &[nick, "End of /WHOIS list"]);
+        }
+        Reply::RoomModes { room, created } => {
+            o.numeric(RPL_CHANNELMODEIS, &[room.as_str(), "+n"]);
+            o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
+        }
+        Reply::BanList { room } => o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]),
+        Reply::ModeUnknown { mode } => o.numeric(ERR_UNKNOWNMODE, &[&mode.to_string(), "is unknown mode char to me"]),
+        Reply::UsersDontMatch => o.numeric(ERR_USERSDONTMATCH, &["Can't change mode for other users"]),
+        Reply::UserModes => o.numeric(RPL_UMODEIS, &["+i"]),
+        Reply::Ison { nicks } => {
+            let nicks: Vec<&str> = nicks.iter().map(|n| n.as_str()).collect();
+            o.numeric(RPL_ISON, &[&nicks.join(" ")]);
+        }
+        Reply::Userhost { entries } => {
+            let items: Vec<String> = entries
+                .iter()
+                .map(|u| {
+                    format!("{}={}{}@{}", u.person.nick, if u.away { '-' } else { '+' }, u.person.user, u.person.host)
+                })
+                .collect();
+            o.numeric(RPL_USERHOST, &[&items.join(" ")]);
+        }
+        Reply::Motd => o.motd(),
+        Reply::Lusers { counts } => o.lusers(counts),
+        Reply::Version => {
+            let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
+            o.numeric(RPL_VERSION, &[&version, view.server, "a small self-hosted chat daemon"]);
+        }
+        Reply::Time { now } => o.numeric(RPL_TIME, &[view.server, &timestamp(*now)]),
+        // Netcat-only conversation: prompts, help, history replay (IRC clients are not flooded with
+        // old lines), the echo of one's own private message, room switching and netcat listings.
+        Reply::Greeting { .. }
+        | Reply::NickPrompt { .. }
+        | Reply::Help { .. }
+        | Reply::History { .. }
+        | Reply::NowTalkingIn { .. }
+        | Reply::Private { echo: true, .. }
+        | Reply::Who { .. }
+        | Reply::Users(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::{Nick, RoomName};
+    use std::sync::Arc;
+
+    fn ok(line: &str) -> Command {
+        match parse(line) {
+            Some(Ok(command)) => command,
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    fn err(line: &str) -> ParseError {
+        match parse(line) {
+            Some(Err(error)) => error,
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn registration_commands() {
+        assert_eq!(ok("CAP LS 302"), Command::Cap { sub: "LS".into(), arg: "302".into() });
+        assert_eq!(ok("cap req :multi-prefix"), Command::Cap { sub: "REQ".into(), arg: "multi-prefix".into() });
+        assert_eq!(ok("NICK alice"), Command::Nick { nick: "alice".into() });
+        assert_eq!(err("NICK"), ParseError::NoNicknameGiven);
+        assert_eq!(
+            ok("USER al 0 * :Alice Liddell"),
+            Command::User { user: "al".into(), realname: "Alice Liddell".into() }
+        );
+        assert_eq!(err("USER al 0 *"), ParseError::Usage("USER"));
+        assert_eq!(ok("PASS secret"), Command::Pass);
+        assert_eq!(err("PASS"), ParseError::Usage("PASS"));
+    }
+
+    #[test]
+    fn messages_lists_and_actions() {
+        assert_eq!(
+            ok("PRIVMSG #a,bob :hi there"),
+            Command::Message {
+                targets: vec!["#a".into(), "bob".into()],
+                text: "hi there".into(),
+                kind: MessageKind::Normal
+            }
+        );
+        assert_eq!(
+            ok("PRIVMSG #a :\u{1}ACTION waves\u{1}"),
+            Command::Message { targets: vec!["#a".into()], text: "waves".into(), kind: MessageKind::Action }
+        );
+        assert_eq!(
+            ok("NOTICE bob :psst"),
+            Command::Message { targets: vec!["bob".into()], text: "psst".into(), kind: MessageKind::Notice }
+        );
+        assert_eq!(err("PRIVMSG"), ParseError::NoRecipient("PRIVMSG"));
+        assert_eq!(err("PRIVMSG #a"), ParseError::NoTextToSend);
+        assert_eq!(err("PRIVMSG #a :"), ParseError::NoTextToSend);
+    }
+
+    #[test]
+    fn join_part_topic_and_tags() {
+        assert_eq!(ok("JOIN #a,#b key"), Command::JoinMany { rooms: vec!["#a".into(), "#b".into()] });
+        assert_eq!(ok("JOIN 0"), Command::PartAll);
+        assert_eq!(err("JOIN"), ParseError::Usage("JOIN"));
+        assert_eq!(
+            ok("PART #a :bye now"),
+            Command::PartMany { rooms: vec!["#a".into()], reason: Some("bye now".into()) }
+        );
+        assert_eq!(ok("TOPIC #a"), Command::Topic { room: Some("#a".into()), change: None });
+        assert_eq!(ok("TOPIC #a :"), Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) });
+        assert_eq!(ok("@time=x;y :nick!u@h PING :tok"), Command::Ping { token: "tok".into() });
+    }
+
+    #[test]
+    fn unknown_empty_and_overlong() {
+        assert_eq!(err("FROB x"), ParseError::UnknownCommand("FROB".into()));
+        assert!(parse("").is_none());
+        assert!(parse("   ").is_none());
+        let long = format!("PRIVMSG #a :{}", "x".repeat(600));
+        assert_eq!(err(&long), ParseError::LineTooLong { limit: 512 });
+        let tagged = format!("@a={} PRIVMSG #a :hi", "x".repeat(1000));
+        assert!(matches!(parse(&tagged), Some(Ok(Command::Message { .. }))));
+    }
+
+    fn person(nick: &str) -> Arc<Person> {
+        Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: "~u".into(), host: "127.0.0.1".into() })
+    }
+
+    fn rendered(reply: &Reply) -> Vec<String> {
+        let view = View { server: "irc.test", nick: "bob", started: 0, ping_after_secs: 120 };
+        let mut out = Vec::new();
+        render(reply, &view, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.is_empty() || text.ends_with("\r\n"));
+        text.split_terminator("\r\n").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn room_message_and_action_carry_the_full_prefix() {
+        let room = RoomName::parse("#lobby").unwrap();
+        let said = |kind| Reply::Said { room: room.clone(), from: person("alice"), text: "hi".into(), kind, at: 0 };
+        assert_eq!(rendered(&said(MessageKind::Normal)), vec![":alice!~u@127.0.0.1 PRIVMSG #lobby hi"]);
+        assert_eq!(
+            rendered(&said(MessageKind::Action)),
+            vec![":alice!~u@127.0.0.1 PRIVMSG #lobby :\u{1}ACTION hi\u{1}"]
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_not_cut() {
+        let room = RoomName::parse("#lobby").unwrap();
+        let text: String = (0..300).map(|i| format!("w{i} ")).collect();
+        let reply =
+            Reply::Said { room, from: person("alice"), text: text.as_str().into(), kind: MessageKind::Normal, at: 0 };
+        let lines = rendered(&reply);
+        assert!(lines.len() >= 3);
+        assert!(lines.iter().all(|l| l.len() + 2 <= 512));
+        let joined: Vec<&str> = lines
+            .iter()
+            .map(|l| l.split_once(" :").map_or_else(|| l.rsplit(' ').next().unwrap(), |(_, t)| t))
+            .collect();
+        assert_eq!(joined.join(" ").split_whitespace().count(), 300);
+    }
+
+    #[test]
+    fn numerics_name_the_recipient_and_errors_use_rfc_codes() {
+        assert_eq!(
+            rendered(&Reply::Error(ChatError::NickTaken("al".into()))),
+            vec![":irc.test 433 bob al :Nickname is already in use"]
+        );
+        assert_eq!(
+            rendered(&Reply::Error(ChatError::Parse(ParseError::UnknownCommand("FROB".into())))),
+            vec![":irc.test 421 bob FROB :Unknown command"]
+        );
+        assert_eq!(
+            rendered(&Reply::Error(ChatError::NickRequired)),
+            vec![":irc.test 451 bob :You have not registered"]
+        );
+        assert_eq!(rendered(&Reply::Pong { token: "x".into() }), vec![":irc.test PONG irc.test x"]);
+    }
+
+    #[test]
+    fn welcome_sends_001_to_005_lusers_and_motd() {
+        let counts = Counts { users: 2, unregistered: 0, rooms: 1 };
+        let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
+        let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+        assert_eq!(codes, ["001", "002", "003", "004", "005", "251", "254", "255", "375", "372", "372", "376"]);
+        assert!(lines[4].contains("CASEMAPPING=ascii") && lines[4].ends_with(":are supported by this server"));
+    }
+
+    #[test]
+    fn quit_reasons_read_like_irc() {
+        let reply = Reply::Quit { who: person("al"), reason: QuitReason::PingTimeout };
+        assert_eq!(rendered(&reply), vec![":al!~u@127.0.0.1 QUIT :Ping timeout: 120 seconds"]);
+    }
+}

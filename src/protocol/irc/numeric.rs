@@ -119,6 +119,8 @@ numerics! {
     ERR_TOOMANYTARGETS = 407;
     /// `<client> :No origin specified`: a PING or PONG without its token.
     ERR_NOORIGIN = 409;
+    /// `<client> <subcommand> :Invalid CAP command` (IRCv3 capability negotiation).
+    ERR_INVALIDCAPCMD = 410;
     /// `<client> :No recipient given (<command>)`
     ERR_NORECIPIENT = 411;
     /// `<client> :No text to send`
