@@ -118,7 +118,7 @@ fn options() -> Options {
 
 /// The usage text printed by `--help` and after a usage error.
 pub fn usage() -> String {
-    options().usage("Usage: chatd [OPTIONS]\n\nA small, fast, self-hosted chat server: connect with `nc HOST 6667`.")
+    options().usage("Usage: chatd [OPTIONS]\n\nA small, fast, self-hosted chat server: connect with `nc HOST 6667` or any IRC client.")
 }
 
 fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(

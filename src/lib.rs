@@ -1,4 +1,4 @@
-//! chatd: a small, fast, self-hosted chat daemon; people connect with netcat.
+//! chatd: a small, fast, self-hosted chat daemon; people connect with netcat or an IRC client.
 //!
 //! One blocking listener per address spawns one reader thread per client (`listener`, `reader`).
 //! Readers frame and parse input (`framing`, `protocol`) and send `event::Event`s into one channel.
