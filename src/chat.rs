@@ -691,7 +691,11 @@ impl State {
 
     fn user_info(&self, id: ClientId) -> Option<UserInfo> {
         let member = self.members.get(&id)?;
-        Some(UserInfo { person: member.person.clone()?, away: member.away.is_some() })
+        Some(UserInfo {
+            person: member.person.clone()?,
+            away: member.away.is_some(),
+            realname: member.realname.clone(),
+        })
     }
 
     /// Registered users among `ids`, sorted by nickname.

@@ -244,6 +244,8 @@ pub struct RoomInfo {
 pub struct UserInfo {
     pub person: Arc<Person>,
     pub away: bool,
+    /// The IRC real name (`USER`'s last parameter); netcat users' is their nickname.
+    pub realname: String,
 }
 
 /// What `WHOIS` tells about someone.

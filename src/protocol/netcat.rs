@@ -534,8 +534,9 @@ mod tests {
 
     #[test]
     fn long_lists_wrap() {
-        let users: Vec<UserInfo> =
-            (0..200).map(|i| UserInfo { person: person(&format!("user{i}")), away: false }).collect();
+        let users: Vec<UserInfo> = (0..200)
+            .map(|i| UserInfo { person: person(&format!("user{i}")), away: false, realname: String::new() })
+            .collect();
         let text = render_str(&Reply::Users(users), false);
         assert!(text.lines().count() > 3);
         assert!(text.lines().all(|l| l.len() < 420));

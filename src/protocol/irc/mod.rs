@@ -73,8 +73,9 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "PRIVMSG" | "NOTICE" => {
             let notice = message.command == "NOTICE";
             let name = if notice { "NOTICE" } else { "PRIVMSG" };
-            let Some(targets) = param(0) else { return Some(Err(ParseError::NoRecipient(name))) };
-            let Some(text) = param(1) else { return Some(Err(ParseError::NoTextToSend)) };
+            // A NOTICE is never answered with an error (RFC 2812 3.3.2), not even for its own form.
+            let Some(targets) = param(0) else { return (!notice).then_some(Err(ParseError::NoRecipient(name))) };
+            let Some(text) = param(1) else { return (!notice).then_some(Err(ParseError::NoTextToSend)) };
             let (text, kind) = match ctcp_action(text) {
                 Some(action) if !notice => (action, MessageKind::Action),
                 _ if notice => (text, MessageKind::Notice),
@@ -359,7 +360,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
                 let person = &user.person;
                 let here = if user.away { "G" } else { "H" };
                 let room = room.as_ref().map_or("*", |r| r.as_str());
-                let real = format!("0 {}", person.nick);
+                let real = format!("0 {}", user.realname);
                 let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), here, &real];
                 o.numeric(RPL_WHOREPLY, &params);
             }
@@ -369,7 +370,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.numeric(ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
             o.numeric(RPL_ENDOFWHOIS, &[nick, "End of /WHOIS list"]);
         }
-        Reply::Whois { info: Some(info), .. } => {
+        Reply::Whois { nick: asked, info: Some(info) } => {
             let p = &info.person;
             let nick = p.nick.as_str();
             o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &info.realname]);
@@ -384,7 +385,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             let idle = info.idle_secs.to_string();
             let signon = (info.signon / 1000).to_string();
             o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
-            o.numeric(RPL_ENDOFWHOIS, &[nick, "End of /WHOIS list"]);
+            o.numeric(RPL_ENDOFWHOIS, &[asked, "End of /WHOIS list"]);
         }
         Reply::RoomModes { room, created } => {
             o.numeric(RPL_CHANNELMODEIS, &[room.as_str(), "+n"]);
