@@ -17,7 +17,7 @@
 //! Every removal goes through `evict`, which is idempotent: a late `Disconnected` for a client
 //! already gone is ignored.
 
-use crate::chat::{self, Audit, Effect, Output, To};
+use crate::chat::{self, Audit, Caps, Effect, Output, To};
 use crate::event::{ClientId, Event};
 use crate::framing::Terminator;
 use crate::listener::Slot;
@@ -39,8 +39,9 @@ const RETRY_BLOCKED: Duration = Duration::from_millis(5);
 const SWEEP_EVERY: Duration = Duration::from_millis(250);
 /// How long the shutdown farewell may take to drain.
 const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
-/// Kinds of recipient whose lines differ: netcat (one room or several, CRLF or NUL) and IRC.
-const VARIANTS: usize = 5;
+/// Kinds of recipient whose lines differ: netcat (one room or several, CRLF or NUL) and IRC
+/// (with or without `server-time`).
+const VARIANTS: usize = 6;
 /// A pending buffer larger than this is given back to the allocator once it empties.
 const KEEP_BUFFER_BYTES: usize = 16 * 1024;
 
@@ -216,6 +217,9 @@ impl Broker {
         for audit in std::mem::take(&mut self.out.audit) {
             self.log_audit(audit);
         }
+        for (id, reason) in std::mem::take(&mut self.out.kills) {
+            self.doom(id, reason);
+        }
         let mut deliveries = std::mem::take(&mut self.out.deliveries);
         for outgoing in deliveries.drain(..) {
             self.deliver(&outgoing.to, &outgoing.reply);
@@ -236,19 +240,20 @@ impl Broker {
                 continue;
             }
             let Some(dialect) = client.dialect else { continue };
-            let variant = match dialect {
-                Dialect::Netcat => {
-                    usize::from(self.state.room_count(id) > 1) * 2 + usize::from(client.terminator == Terminator::Nul)
-                }
-                Dialect::Irc => 4,
+            let recipient = Recipient {
+                dialect,
+                terminator: client.terminator,
+                multi_room: dialect == Dialect::Netcat && self.state.room_count(id) > 1,
+                nick: self.state.nick(id).map_or("*", |n| n.as_str()),
+                caps: self.state.caps(id),
             };
+            let variant = recipient.variant();
             let bytes = &mut self.scratch[variant];
             // What one recipient gets as a room-mate is the same for all of its kind; replies to
             // one client (numerics name their recipient) are rendered for it alone.
             if !rendered[variant] || !shared {
                 bytes.clear();
-                let nick = self.state.nick(id).map_or("*", |n| n.as_str());
-                render(reply, dialect, client.terminator, variant & 2 != 0, nick, &self.settings, bytes);
+                render(reply, &recipient, &self.settings, bytes);
                 rendered[variant] = true;
             }
             client.pending.extend_from_slice(bytes);
@@ -322,9 +327,8 @@ impl Broker {
         if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
             && let Some(dialect) = client.dialect
         {
-            let nick = self.state.nick(id).map_or("*", |n| n.as_str());
-            let closing = Reply::Closing { reason: reason.clone() };
-            render(&closing, dialect, client.terminator, false, nick, &self.settings, &mut client.pending);
+            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(id));
+            render(&Reply::Closing { reason: reason.clone() }, &recipient, &self.settings, &mut client.pending);
             let _ = write_pending(&mut client);
         }
         let nick = self.state.remove(id, &reason, &mut self.out);
@@ -418,6 +422,18 @@ impl Broker {
                 log.info("topic", &[("client", &id), ("nick", &nick), ("room", &room)])
             }
             Audit::Private { id, from, to } => log.info("private", &[("client", &id), ("from", &from), ("to", &to)]),
+            Audit::Kicked { id, by, nick, room } => {
+                log.info("kick", &[("client", &id), ("by", &by), ("nick", &nick), ("room", &room)])
+            }
+            Audit::Modes { id, nick, room, changes } => {
+                log.info("mode", &[("client", &id), ("nick", &nick), ("room", &room), ("changes", &changes)])
+            }
+            Audit::Oper { id, nick, name, ok: true } => {
+                log.info("oper", &[("client", &id), ("nick", &nick), ("name", &name)])
+            }
+            Audit::Oper { id, nick, name, ok: false } => {
+                log.warn("oper_failed", &[("client", &id), ("nick", &nick), ("name", &name)])
+            }
             Audit::Message { id, from, target, text } => {
                 if self.settings.log_messages {
                     log.info("message", &[("client", &id), ("from", &from), ("to", &target), ("text", &text)]);
@@ -435,8 +451,8 @@ impl Broker {
         for (id, client) in &mut self.clients {
             // A connection still being identified is told in the netcat way.
             let dialect = client.dialect.unwrap_or(Dialect::Netcat);
-            let nick = self.state.nick(*id).map_or("*", |n| n.as_str());
-            render(&closing, dialect, client.terminator, false, nick, &self.settings, &mut client.pending);
+            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(*id));
+            render(&closing, &recipient, &self.settings, &mut client.pending);
         }
         let deadline = Instant::now() + FAREWELL_DRAIN;
         loop {
@@ -461,24 +477,47 @@ impl Broker {
     }
 }
 
-/// Renders `reply` for one recipient of the given kind.
-fn render(
-    reply: &Reply,
+/// What a reply's rendering depends on.
+struct Recipient<'a> {
     dialect: Dialect,
     terminator: Terminator,
+    /// A netcat user in several rooms sees room names on messages.
     multi_room: bool,
-    nick: &str,
-    settings: &Settings,
-    out: &mut Vec<u8>,
-) {
-    match dialect {
-        Dialect::Netcat => netcat::render(reply, netcat::View { multi_room, terminator }, out),
+    /// The recipient's nickname, `*` before it has one.
+    nick: &'a str,
+    caps: Caps,
+}
+
+impl<'a> Recipient<'a> {
+    /// For last words: no room context, no capabilities needed.
+    fn plain(dialect: Dialect, terminator: Terminator, nick: Option<&'a crate::names::Nick>) -> Recipient<'a> {
+        let nick = nick.map_or("*", |n| n.as_str());
+        Recipient { dialect, terminator, multi_room: false, nick, caps: Caps::default() }
+    }
+
+    /// Which scratch buffer holds this kind of recipient's rendering of a shared reply.
+    fn variant(&self) -> usize {
+        match self.dialect {
+            Dialect::Netcat => usize::from(self.multi_room) * 2 + usize::from(self.terminator == Terminator::Nul),
+            Dialect::Irc => 4 + usize::from(self.caps.server_time),
+        }
+    }
+}
+
+/// Renders `reply` for one recipient.
+fn render(reply: &Reply, to: &Recipient<'_>, settings: &Settings, out: &mut Vec<u8>) {
+    match to.dialect {
+        Dialect::Netcat => {
+            netcat::render(reply, netcat::View { multi_room: to.multi_room, terminator: to.terminator }, out)
+        }
         Dialect::Irc => {
             let view = irc::View {
                 server: &settings.server_name,
-                nick,
+                nick: to.nick,
                 started: settings.started,
                 ping_after_secs: (settings.ping_interval + settings.ping_timeout).as_secs(),
+                server_time: to.caps.server_time,
+                multi_prefix: to.caps.multi_prefix,
             };
             irc::render(reply, &view, out)
         }

@@ -16,7 +16,8 @@ use crate::protocol::{
     ChatError, Command, Counts, Dialect, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply,
     RoomInfo, Topic, TopicChange, UserInfo, WhoisInfo,
 };
-use std::collections::{HashMap, VecDeque};
+use crate::room::{self, ModeChange, ModeError, Modes, Room};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The most rooms one client may be in at once.
@@ -39,7 +40,21 @@ pub struct Settings {
     pub history: usize,
     /// Report message texts in `Audit::Message` (the operator asked for them with `--log-messages`).
     pub audit_messages: bool,
+    /// Server operator credentials (`--oper NAME:PASSWORD`).
+    pub opers: Vec<(String, String)>,
 }
+
+/// IRCv3 capabilities a client negotiated; they change how its lines are rendered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// `server-time`: messages carry `@time=`, and room history is replayed on join.
+    pub server_time: bool,
+    /// `multi-prefix`: every status prefix in NAMES and WHO, not only the highest.
+    pub multi_prefix: bool,
+}
+
+/// What `CAP LS` offers.
+pub const OFFERED_CAPS: &str = "multi-prefix server-time";
 
 /// Who receives a reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +79,9 @@ pub enum Audit {
     Parted { id: ClientId, nick: Nick, room: RoomName, members: usize, removed: bool },
     TopicChanged { id: ClientId, nick: Nick, room: RoomName },
     Private { id: ClientId, from: Nick, to: Nick },
+    Kicked { id: ClientId, by: Nick, nick: Nick, room: RoomName },
+    Modes { id: ClientId, nick: Nick, room: RoomName, changes: String },
+    Oper { id: ClientId, nick: Nick, name: String, ok: bool },
     Message { id: ClientId, from: Nick, target: String, text: Arc<str> },
 }
 
@@ -80,6 +98,8 @@ pub enum Effect {
 pub struct Output {
     pub deliveries: Vec<Outgoing>,
     pub audit: Vec<Audit>,
+    /// Other clients to disconnect (`KILL`), with the reason.
+    pub kills: Vec<(ClientId, QuitReason)>,
 }
 
 impl Output {
@@ -117,29 +137,12 @@ struct Member {
     /// Where plain lines go.
     current: Option<Folded>,
     away: Option<String>,
+    /// Logged in with `OPER`.
+    oper: bool,
+    caps: Caps,
     signon: Millis,
     /// Last time the member said something (for `WHOIS` idle time).
     last_spoke: Millis,
-}
-
-#[derive(Debug)]
-struct Room {
-    name: RoomName,
-    /// In join order; also the delivery order.
-    members: Vec<ClientId>,
-    topic: Option<Topic>,
-    history: VecDeque<HistoryEntry>,
-    created: Millis,
-}
-
-impl Room {
-    fn new(name: RoomName, created: Millis) -> Room {
-        Room { name, members: Vec::new(), topic: None, history: VecDeque::new(), created }
-    }
-
-    fn others(&self, id: ClientId) -> Vec<ClientId> {
-        self.members.iter().copied().filter(|&m| m != id).collect()
-    }
 }
 
 /// All chat state. Owned by the broker thread alone.
@@ -170,6 +173,12 @@ fn cut_at_char_boundary(text: &mut String, max: usize) {
     }
 }
 
+/// Compares secrets without stopping at the first difference, so timing does not tell how much
+/// of a guessed password was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// An IRC username as shown in prefixes: `~` (no ident check) and at most 10 safe characters.
 fn username(given: &str) -> String {
     let clean: String = given
@@ -189,7 +198,9 @@ impl State {
     /// A fresh state at time `now` (when the default room is created).
     pub fn new(settings: Settings, now: Millis) -> State {
         let mut rooms = HashMap::new();
-        rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now));
+        // The default room is open to all: anyone may set its topic.
+        let lobby_modes = Modes { topic_ops_only: false, ..Modes::new_room() };
+        rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now, lobby_modes));
         State { settings, members: HashMap::new(), nicks: HashMap::new(), rooms, registered: 0 }
     }
 
@@ -207,6 +218,8 @@ impl State {
             rooms: Vec::new(),
             current: None,
             away: None,
+            oper: false,
+            caps: Caps::default(),
             signon: now,
             last_spoke: now,
         };
@@ -233,9 +246,19 @@ impl State {
         self.members.get(&id).map_or(0, |m| m.rooms.len())
     }
 
-    /// Registered users, unregistered connections and rooms.
+    /// The capabilities `id` negotiated.
+    pub fn caps(&self, id: ClientId) -> Caps {
+        self.members.get(&id).map_or_else(Caps::default, |m| m.caps)
+    }
+
+    /// Registered users, server operators, unregistered connections and rooms.
     pub fn counts(&self) -> Counts {
-        Counts { users: self.registered, unregistered: self.members.len() - self.registered, rooms: self.rooms.len() }
+        Counts {
+            users: self.registered,
+            opers: self.members.values().filter(|m| m.oper).count(),
+            unregistered: self.members.len() - self.registered,
+            rooms: self.rooms.len(),
+        }
     }
 
     /// Reminds a silent, unregistered client to choose a nickname.
@@ -259,7 +282,7 @@ impl State {
             Command::Action { text } => self.say(id, text, MessageKind::Action, now, out),
             Command::Private { to, text } => self.private(id, &to, text, MessageKind::Normal, now, out),
             Command::Nick { nick } => self.change_nick(id, &nick, out),
-            Command::Join { room } => self.join(id, &room, now, out),
+            Command::Join { room, key } => self.join(id, &room, key.as_deref(), now, out),
             Command::Part { room, reason } => self.part(id, room.as_deref(), reason, out),
             Command::Rooms | Command::List => self.list_rooms(id, out),
             Command::Who { room } => self.who(id, room.as_deref(), out),
@@ -272,9 +295,9 @@ impl State {
             Command::Pass | Command::User { .. } => out.error(id, ChatError::AlreadyRegistered),
             Command::Ping { token } => out.tell(id, Reply::Pong { token }),
             Command::Pong => {}
-            Command::JoinMany { rooms } => {
-                for room in rooms.iter().take(MAX_TARGETS) {
-                    self.join(id, room, now, out);
+            Command::JoinMany { rooms, keys } => {
+                for (i, room) in rooms.iter().take(MAX_TARGETS).enumerate() {
+                    self.join(id, room, keys.get(i).map(String::as_str), now, out);
                 }
             }
             Command::PartAll => {
@@ -299,6 +322,11 @@ impl State {
             Command::WhoMask { mask } => self.who_mask(id, mask, out),
             Command::Whois { nick } => self.whois(id, nick, now, out),
             Command::Mode { target, changes } => self.mode(id, target, changes, out),
+            Command::Kick { room, nick, reason } => self.kick(id, room.as_deref(), &nick, reason, out),
+            Command::Invite { nick, room } => self.invite(id, &nick, room.as_deref(), out),
+            Command::Oper { name, password } => self.oper(id, &name, &password, out),
+            Command::Kill { nick, reason } => self.kill(id, &nick, reason, out),
+            Command::History { room, count } => self.history(id, room.as_deref(), count, out),
             Command::Ison { nicks } => {
                 let online = nicks.iter().filter_map(|n| self.registered_person(n)).map(|p| p.nick.clone()).collect();
                 out.tell(id, Reply::Ison { nicks: online });
@@ -358,20 +386,46 @@ impl State {
         Effect::Continue
     }
 
-    /// Capability negotiation (IRCv3 CAP). chatd offers no capabilities yet, so every request is
-    /// refused; negotiating still holds registration until `CAP END`, as clients expect.
+    /// Capability negotiation (IRCv3 CAP): `multi-prefix` and `server-time` are offered. While a
+    /// client negotiates, registration waits for `CAP END`, as clients expect.
     fn cap(&mut self, id: ClientId, sub: &str, arg: &str, out: &mut Output) {
         let registered = self.is_registered(id);
         let Some(member) = self.members.get_mut(&id) else { return };
         match sub {
             "LS" => {
                 member.cap_negotiating = !registered;
-                out.tell(id, Reply::Cap { sub: "LS", caps: String::new() });
+                out.tell(id, Reply::Cap { sub: "LS", caps: OFFERED_CAPS.to_string() });
             }
-            "LIST" => out.tell(id, Reply::Cap { sub: "LIST", caps: String::new() }),
+            "LIST" => {
+                let mut on = Vec::new();
+                if member.caps.multi_prefix {
+                    on.push("multi-prefix");
+                }
+                if member.caps.server_time {
+                    on.push("server-time");
+                }
+                out.tell(id, Reply::Cap { sub: "LIST", caps: on.join(" ") });
+            }
             "REQ" => {
                 member.cap_negotiating = !registered;
-                out.tell(id, Reply::Cap { sub: "NAK", caps: arg.to_string() });
+                // All or nothing (IRCv3 capability negotiation): one unknown name refuses the lot.
+                let mut caps = member.caps;
+                let known = arg.split_whitespace().all(|name| {
+                    let (on, name) = match name.strip_prefix('-') {
+                        Some(name) => (false, name),
+                        None => (true, name),
+                    };
+                    match name {
+                        "multi-prefix" => caps.multi_prefix = on,
+                        "server-time" => caps.server_time = on,
+                        _ => return false,
+                    }
+                    true
+                });
+                if known {
+                    member.caps = caps;
+                }
+                out.tell(id, Reply::Cap { sub: if known { "ACK" } else { "NAK" }, caps: arg.trim().to_string() });
             }
             "END" => member.cap_negotiating = false,
             _ => out.error(id, ChatError::InvalidCapCommand(sub.to_string())),
@@ -425,7 +479,7 @@ impl State {
         // Netcat users start in the default room; IRC clients join what they choose.
         if dialect == Dialect::Netcat {
             let default_room = self.settings.default_room.to_string();
-            self.join(id, &default_room, now, out);
+            self.join(id, &default_room, None, now, out);
         }
     }
 
@@ -469,7 +523,10 @@ impl State {
         match self.current_room(id) {
             Ok(key) => {
                 let key = key.clone();
-                self.say_in(id, &key, text.into(), kind, now, out);
+                match self.rooms.get(&key) {
+                    Some(room) if !room.may_speak(id) => out.error(id, ChatError::CannotSendToRoom(room.name.clone())),
+                    _ => self.say_in(id, &key, text.into(), kind, now, out),
+                }
             }
             Err(error) => out.error(id, error),
         }
@@ -479,7 +536,7 @@ impl State {
     fn message(&mut self, id: ClientId, target: &str, text: &str, kind: MessageKind, now: Millis, out: &mut Output) {
         let result = if target.starts_with('#') {
             match self.resolve_room(id, Some(target)) {
-                Ok(key) if self.is_member(id, &key) => {
+                Ok(key) if self.rooms.get(&key).is_some_and(|r| r.may_speak(id)) => {
                     self.say_in(id, &key, text.into(), kind, now, out);
                     Ok(())
                 }
@@ -589,7 +646,7 @@ impl State {
         out.tell(id, Reply::NickChanged { old, new, you: true });
     }
 
-    fn join(&mut self, id: ClientId, name: &str, now: Millis, out: &mut Output) {
+    fn join(&mut self, id: ClientId, name: &str, key_given: Option<&str>, now: Millis, out: &mut Output) {
         let room_name = match RoomName::parse(name) {
             Ok(room) => room,
             Err(why) => return out.error(id, ChatError::RoomInvalid { room: name.to_string(), why }),
@@ -605,15 +662,45 @@ impl State {
         if member.rooms.len() >= MAX_ROOMS_PER_CLIENT {
             return out.error(id, ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT });
         }
-        member.rooms.push(key.clone());
-        member.current = Some(key.clone());
+        let caps = member.caps;
+        let dialect = member.dialect;
+        if let Some(room) = self.rooms.get(&key)
+            && !room.invited.contains(&id)
+        {
+            // An invitation passes every door (as on common servers); without one, check each.
+            let refusal = if room.is_banned(&me.prefix()) {
+                Some(ChatError::Banned(room.name.clone()))
+            } else if room.modes.invite_only {
+                Some(ChatError::InviteOnly(room.name.clone()))
+            } else if room.modes.key.as_deref().is_some_and(|k| Some(k) != key_given) {
+                Some(ChatError::BadKey(room.name.clone()))
+            } else if room.modes.limit.is_some_and(|limit| room.members.len() >= limit) {
+                Some(ChatError::RoomFull(room.name.clone()))
+            } else {
+                None
+            };
+            if let Some(refusal) = refusal {
+                return out.error(id, refusal);
+            }
+        }
+        if let Some(member) = self.members.get_mut(&id) {
+            member.rooms.push(key.clone());
+            member.current = Some(key.clone());
+        }
         let created = !self.rooms.contains_key(&key);
-        let room = self.rooms.entry(key.clone()).or_insert_with(|| Room::new(room_name, now));
+        let room = self.rooms.entry(key.clone()).or_insert_with(|| Room::new(room_name, now, Modes::new_room()));
         out.tell_many(room.others(id), Reply::Joined { room: room.name.clone(), who: Arc::clone(&me) });
+        room.invited.remove(&id);
+        if room.members.is_empty() && key != self.settings.default_room.folded() {
+            // Whoever opens an empty room runs it; the default room belongs to no one.
+            room.ops.insert(id);
+        }
         room.members.push(id);
         let name = room.name.clone();
         let topic = room.topic.clone();
-        let history: Vec<HistoryEntry> = room.history.iter().cloned().collect();
+        // Old lines go to people and to IRC clients that can show their original time.
+        let replay = dialect == Dialect::Netcat || caps.server_time;
+        let history: Vec<HistoryEntry> = if replay { room.history.iter().cloned().collect() } else { Vec::new() };
         let members = self.room_users(&key);
         out.audit.push(Audit::Joined {
             id,
@@ -632,7 +719,7 @@ impl State {
     /// default room). Returns the room's name and the members left.
     fn leave_room(&mut self, id: ClientId, key: &Folded) -> Option<(RoomName, Vec<ClientId>, bool)> {
         let room = self.rooms.get_mut(key)?;
-        room.members.retain(|&m| m != id);
+        room.forget(id);
         let name = room.name.clone();
         let left = room.members.clone();
         let removed = left.is_empty() && *key != self.settings.default_room.folded();
@@ -694,6 +781,9 @@ impl State {
         Some(UserInfo {
             person: member.person.clone()?,
             away: member.away.is_some(),
+            op: false,
+            voice: false,
+            oper: member.oper,
             realname: member.realname.clone(),
         })
     }
@@ -705,19 +795,24 @@ impl State {
         users
     }
 
-    /// A room's members in join order.
+    /// A room's members in join order, with their status there.
     fn room_users(&self, key: &Folded) -> Vec<UserInfo> {
-        self.rooms
-            .get(key)
-            .map(|room| room.members.iter().filter_map(|&m| self.user_info(m)).collect())
-            .unwrap_or_default()
+        let Some(room) = self.rooms.get(key) else { return Vec::new() };
+        room.members
+            .iter()
+            .filter_map(|&m| {
+                let info = self.user_info(m)?;
+                Some(UserInfo { op: room.ops.contains(&m), voice: room.voiced.contains(&m), ..info })
+            })
+            .collect()
     }
 
     fn who(&self, id: ClientId, room: Option<&str>, out: &mut Output) {
         match self.resolve_room(id, room) {
             Ok(key) => {
                 let Some(room) = self.rooms.get(&key) else { return };
-                let members = self.users_sorted(room.members.iter().copied());
+                let mut members = self.room_users(&key);
+                members.sort_by_key(|u| u.person.nick.folded());
                 out.tell(id, Reply::Who { room: room.name.clone(), members });
             }
             Err(error) => out.error(id, error),
@@ -770,34 +865,264 @@ impl State {
                 away: member.away.clone(),
                 idle_secs: now.saturating_sub(member.last_spoke) / 1000,
                 signon: member.signon,
+                oper: member.oper,
             })
         });
         out.tell(id, Reply::Whois { nick, info });
     }
 
-    /// `MODE`: room and user mode queries are answered; chatd has no settable modes yet, and a
-    /// client setting its own usual user modes (`+i`, `+w`) is ignored.
-    fn mode(&self, id: ClientId, target: String, changes: Vec<String>, out: &mut Output) {
-        if target.starts_with('#') {
-            let Some(room) = self.rooms.get(&Folded::of(&target)) else {
-                return out.error(id, ChatError::NoSuchRoom(target));
-            };
-            let first = changes.first().map(|c| c.trim_start_matches(['+', '-']));
-            let reply = match first {
-                None => Reply::RoomModes { room: room.name.clone(), created: room.created },
-                // `MODE #room b` (a ban list query, sent by clients on join) is answered with an empty list.
-                Some("b") if !changes[0].starts_with(['+', '-']) => Reply::BanList { room: room.name.clone() },
-                Some(mode) => Reply::ModeUnknown { mode: mode.chars().next().unwrap_or('?') },
-            };
-            return out.tell(id, reply);
+    /// `MODE`: room modes are shown to anyone and changed by room operators; user modes can only
+    /// be queried (a client setting its usual `+i` or `+w` is ignored).
+    fn mode(&mut self, id: ClientId, target: String, changes: Vec<String>, out: &mut Output) {
+        // Netcat's `/mode` without a room means the current one.
+        let target = if target.is_empty() {
+            match self.current_room(id) {
+                Ok(key) => self.rooms[key].name.to_string(),
+                Err(error) => return out.error(id, error),
+            }
+        } else {
+            target
+        };
+        if !target.starts_with('#') {
+            let me = self.person(id);
+            if Folded::of(&target) != me.nick.folded() {
+                return out.error(id, ChatError::UsersDontMatch);
+            }
+            if changes.is_empty() {
+                out.tell(id, Reply::UserModes);
+            }
+            return;
+        }
+        let key = Folded::of(&target);
+        let Some(room) = self.rooms.get(&key) else {
+            return out.error(id, ChatError::NoSuchRoom(target));
+        };
+        if changes.is_empty() {
+            let (modes, params) = room.modes.describe(room.members.contains(&id));
+            return out.tell(id, Reply::RoomModes { room: room.name.clone(), modes, params, created: room.created });
+        }
+        let parsed = match room::parse_changes(&changes) {
+            Ok(parsed) => parsed,
+            Err(ModeError::Unknown(mode)) => return out.error(id, ChatError::UnknownMode(mode)),
+            Err(ModeError::NeedsParameter(mode)) => return out.error(id, ChatError::ModeNeedsParameter(mode)),
+        };
+        if parsed.iter().all(|c| *c == ModeChange::BanList) {
+            return out.tell(id, Reply::BanList { room: room.name.clone(), masks: room.bans.clone() });
+        }
+        if !room.is_op(id) {
+            return out.error(id, ChatError::NotRoomOperator(room.name.clone()));
+        }
+        let mut applied = String::new();
+        let mut params = Vec::new();
+        let mut sign = None;
+        for change in parsed {
+            let Some((set, letter, param)) = self.apply_mode(id, &key, change, out) else { continue };
+            if sign != Some(set) {
+                applied.push(if set { '+' } else { '-' });
+                sign = Some(set);
+            }
+            applied.push(letter);
+            params.extend(param);
+        }
+        if applied.is_empty() {
+            return;
         }
         let me = self.person(id);
-        if Folded::of(&target) != me.nick.folded() {
-            return out.tell(id, Reply::UsersDontMatch);
+        let Some(room) = self.rooms.get(&key) else { return };
+        let logged = std::iter::once(applied.as_str()).chain(params.iter().map(String::as_str)).collect::<Vec<_>>();
+        out.audit.push(Audit::Modes { id, nick: me.nick.clone(), room: room.name.clone(), changes: logged.join(" ") });
+        out.tell_many(
+            room.members.clone(),
+            Reply::ModesChanged { room: room.name.clone(), by: me, changes: applied, params },
+        );
+    }
+
+    /// Applies one change; returns what to announce (sign, letter, parameter), or `None` when
+    /// nothing changed or the change was refused (with the error told).
+    fn apply_mode(
+        &mut self,
+        id: ClientId,
+        key: &Folded,
+        change: ModeChange,
+        out: &mut Output,
+    ) -> Option<(bool, char, Option<String>)> {
+        let target_in_room = |state: &State, nick: &str| -> Result<ClientId, ChatError> {
+            let Some(room) = state.rooms.get(key).map(|r| r.name.clone()) else {
+                return Err(ChatError::NoSuchNick(nick.to_string()));
+            };
+            let &target = state.nicks.get(&Folded::of(nick)).ok_or_else(|| ChatError::NoSuchNick(nick.to_string()))?;
+            if state.is_member(target, key) {
+                Ok(target)
+            } else {
+                Err(ChatError::UserNotInRoom { nick: nick.to_string(), room })
+            }
+        };
+        let status = |state: &State, nick: &str, out: &mut Output| match target_in_room(state, nick) {
+            Ok(target) => Some((target, state.person(target).nick.to_string())),
+            Err(error) => {
+                out.error(id, error);
+                None
+            }
+        };
+        match change {
+            ModeChange::Op { set, nick } => {
+                let (target, nick) = status(self, &nick, out)?;
+                let room = self.rooms.get_mut(key)?;
+                let changed = if set { room.ops.insert(target) } else { room.ops.remove(&target) };
+                changed.then_some((set, 'o', Some(nick)))
+            }
+            ModeChange::Voice { set, nick } => {
+                let (target, nick) = status(self, &nick, out)?;
+                let room = self.rooms.get_mut(key)?;
+                let changed = if set { room.voiced.insert(target) } else { room.voiced.remove(&target) };
+                changed.then_some((set, 'v', Some(nick)))
+            }
+            ModeChange::Flag { set, mode } => {
+                let room = self.rooms.get_mut(key)?;
+                let flag = match mode {
+                    'n' => &mut room.modes.no_external,
+                    't' => &mut room.modes.topic_ops_only,
+                    'i' => &mut room.modes.invite_only,
+                    _ => &mut room.modes.moderated,
+                };
+                (*flag != set).then(|| {
+                    *flag = set;
+                    (set, mode, None)
+                })
+            }
+            ModeChange::Key { set: true, key: new } => {
+                let room = self.rooms.get_mut(key)?;
+                if new.len() > room::MAX_KEY_BYTES || new.contains([' ', ',']) {
+                    out.error(id, ChatError::ModeNeedsParameter('k'));
+                    return None;
+                }
+                room.modes.key = Some(new.clone());
+                Some((true, 'k', Some(new)))
+            }
+            ModeChange::Key { set: false, .. } => {
+                let room = self.rooms.get_mut(key)?;
+                room.modes.key.take().map(|_| (false, 'k', Some("*".to_string())))
+            }
+            ModeChange::Limit(limit) => {
+                let room = self.rooms.get_mut(key)?;
+                if room.modes.limit == limit {
+                    return None;
+                }
+                room.modes.limit = limit;
+                Some((limit.is_some(), 'l', limit.map(|l| l.to_string())))
+            }
+            ModeChange::Ban { set, mask } => {
+                let room = self.rooms.get_mut(key)?;
+                let present = room.bans.iter().position(|b| b.eq_ignore_ascii_case(&mask));
+                match (set, present) {
+                    (true, None) if room.bans.len() < room::MAX_BANS => room.bans.push(mask.clone()),
+                    (false, Some(at)) => {
+                        room.bans.remove(at);
+                    }
+                    _ => return None,
+                }
+                Some((set, 'b', Some(mask)))
+            }
+            ModeChange::BanList => {
+                let room = self.rooms.get(key)?;
+                out.tell(id, Reply::BanList { room: room.name.clone(), masks: room.bans.clone() });
+                None
+            }
         }
-        if changes.is_empty() {
-            out.tell(id, Reply::UserModes);
+    }
+
+    /// Resolves the room a room command names, or the current one, requiring membership.
+    fn my_room(&self, id: ClientId, room: Option<&str>) -> Result<Folded, ChatError> {
+        let key = self.resolve_room(id, room)?;
+        if self.is_member(id, &key) { Ok(key) } else { Err(ChatError::NotInRoom(self.rooms[&key].name.clone())) }
+    }
+
+    fn kick(&mut self, id: ClientId, room: Option<&str>, nick: &str, reason: Option<String>, out: &mut Output) {
+        let key = match self.my_room(id, room) {
+            Ok(key) => key,
+            Err(error) => return out.error(id, error),
+        };
+        let name = self.rooms[&key].name.clone();
+        if !self.rooms[&key].is_op(id) {
+            return out.error(id, ChatError::NotRoomOperator(name));
         }
+        let target = self.nicks.get(&Folded::of(nick)).copied().filter(|&t| self.is_member(t, &key));
+        let Some(target) = target else {
+            return out.error(id, ChatError::UserNotInRoom { nick: nick.to_string(), room: name });
+        };
+        let me = self.person(id);
+        let kicked = self.person(target).nick.clone();
+        let mut reason = reason.unwrap_or_else(|| me.nick.to_string());
+        cut_at_char_boundary(&mut reason, MAX_REASON_BYTES);
+        let everyone = self.rooms[&key].members.clone();
+        out.audit.push(Audit::Kicked { id, by: me.nick.clone(), nick: kicked.clone(), room: name.clone() });
+        out.tell_many(everyone, Reply::Kicked { room: name, by: me, nick: kicked, reason });
+        self.leave_room(target, &key);
+    }
+
+    fn invite(&mut self, id: ClientId, nick: &str, room: Option<&str>, out: &mut Output) {
+        let key = match self.my_room(id, room) {
+            Ok(key) => key,
+            Err(error) => return out.error(id, error),
+        };
+        let Some(target) = self.nicks.get(&Folded::of(nick)).copied().filter(|&t| self.is_registered(t)) else {
+            return out.error(id, ChatError::NoSuchNick(nick.to_string()));
+        };
+        let me = self.person(id);
+        let invited = self.person(target).nick.clone();
+        let target_inside = self.is_member(target, &key);
+        let Some(room) = self.rooms.get_mut(&key) else { return };
+        if target_inside {
+            return out.error(id, ChatError::AlreadyInRoom { nick: invited.to_string(), room: room.name.clone() });
+        }
+        if room.modes.invite_only && !room.is_op(id) {
+            return out.error(id, ChatError::NotRoomOperator(room.name.clone()));
+        }
+        room.invited.insert(target);
+        out.tell(id, Reply::Inviting { nick: invited, room: room.name.clone() });
+        out.tell(target, Reply::Invited { by: me, room: room.name.clone() });
+    }
+
+    /// `OPER`: the name and password must match one `--oper NAME:PASSWORD`.
+    fn oper(&mut self, id: ClientId, name: &str, password: &str, out: &mut Output) {
+        if self.settings.opers.is_empty() {
+            return out.error(id, ChatError::NoOperators);
+        }
+        let ok =
+            self.settings.opers.iter().any(|(n, p)| n == name && constant_time_eq(p.as_bytes(), password.as_bytes()));
+        let nick = self.person(id).nick.clone();
+        out.audit.push(Audit::Oper { id, nick, name: name.to_string(), ok });
+        if !ok {
+            return out.error(id, ChatError::PasswordMismatch);
+        }
+        if let Some(member) = self.members.get_mut(&id) {
+            member.oper = true;
+        }
+        out.tell(id, Reply::YoureOper);
+    }
+
+    /// `KILL`: a server operator disconnects someone; the broker carries it out.
+    fn kill(&mut self, id: ClientId, nick: &str, mut reason: String, out: &mut Output) {
+        if !self.members.get(&id).is_some_and(|m| m.oper) {
+            return out.error(id, ChatError::NotServerOperator);
+        }
+        let Some(&target) = self.nicks.get(&Folded::of(nick)) else {
+            return out.error(id, ChatError::NoSuchNick(nick.to_string()));
+        };
+        cut_at_char_boundary(&mut reason, MAX_REASON_BYTES);
+        out.kills.push((target, QuitReason::Killed { by: self.person(id).nick.clone(), reason }));
+    }
+
+    /// `HISTORY`: a room's recent messages, newest `count` (all kept when `None`).
+    fn history(&self, id: ClientId, room: Option<&str>, count: Option<usize>, out: &mut Output) {
+        let key = match self.my_room(id, room) {
+            Ok(key) => key,
+            Err(error) => return out.error(id, error),
+        };
+        let room = &self.rooms[&key];
+        let skip = count.map_or(0, |n| room.history.len().saturating_sub(n));
+        let entries = room.history.iter().skip(skip).cloned().collect();
+        out.tell(id, Reply::History { room: room.name.clone(), entries });
     }
 
     fn topic(&mut self, id: ClientId, room: Option<&str>, change: Option<TopicChange>, now: Millis, out: &mut Output) {
@@ -814,6 +1139,9 @@ impl State {
         let Some(room) = self.rooms.get_mut(&key) else { return };
         if !member {
             return out.error(id, ChatError::NotInRoom(room.name.clone()));
+        }
+        if room.modes.topic_ops_only && !room.is_op(id) {
+            return out.error(id, ChatError::NotRoomOperator(room.name.clone()));
         }
         let text = match change {
             TopicChange::Set(text) if text.len() > MAX_TOPIC_BYTES => {
@@ -869,6 +1197,7 @@ mod tests {
             default_room: RoomName::parse("#lobby").unwrap(),
             history: 2,
             audit_messages: false,
+            opers: vec![("admin".into(), "pw".into())],
         };
         State::new(settings, 0)
     }
@@ -943,7 +1272,7 @@ mod tests {
         run(&mut s, 1, say("two"));
         run(&mut s, 1, say("three"));
         registered(&mut s, 3, "carol");
-        let out = run(&mut s, 3, Command::Join { room: "#lobby".into() });
+        let out = run(&mut s, 3, Command::Join { room: "#lobby".into(), key: None });
         assert!(matches!(replies_to(&out, 3)[0], Reply::NowTalkingIn { .. }));
     }
 
@@ -991,7 +1320,7 @@ mod tests {
     fn empty_rooms_vanish_but_the_default_room_stays() {
         let mut s = state();
         registered(&mut s, 1, "alice");
-        run(&mut s, 1, Command::Join { room: "rust".into() });
+        run(&mut s, 1, Command::Join { room: "rust".into(), key: None });
         assert_eq!(s.room_count(ClientId(1)), 2);
         let out = run(&mut s, 1, Command::Part { room: None, reason: None });
         assert!(matches!(replies_to(&out, 1)[0], Reply::YouParted { current: Some(r), .. } if r.as_str() == "#lobby"));
@@ -1015,9 +1344,9 @@ mod tests {
         let mut s = state();
         registered(&mut s, 1, "alice");
         for i in 1..MAX_ROOMS_PER_CLIENT {
-            run(&mut s, 1, Command::Join { room: format!("#r{i}") });
+            run(&mut s, 1, Command::Join { room: format!("#r{i}"), key: None });
         }
-        let out = run(&mut s, 1, Command::Join { room: "#onemore".into() });
+        let out = run(&mut s, 1, Command::Join { room: "#onemore".into(), key: None });
         assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT })]);
     }
 
@@ -1026,8 +1355,8 @@ mod tests {
         let mut s = state();
         registered(&mut s, 1, "alice");
         registered(&mut s, 2, "bob");
-        run(&mut s, 1, Command::Join { room: "#x".into() });
-        run(&mut s, 2, Command::Join { room: "#x".into() });
+        run(&mut s, 1, Command::Join { room: "#x".into(), key: None });
+        run(&mut s, 2, Command::Join { room: "#x".into(), key: None });
         let out = run(&mut s, 1, Command::Nick { nick: "alicia".into() });
         assert_eq!(replies_to(&out, 2).len(), 1);
         assert!(matches!(replies_to(&out, 1)[0], Reply::NickChanged { you: true, .. }));
@@ -1041,7 +1370,7 @@ mod tests {
         let mut s = state();
         registered(&mut s, 1, "alice");
         registered(&mut s, 2, "bob");
-        run(&mut s, 2, Command::Join { room: "#x".into() });
+        run(&mut s, 2, Command::Join { room: "#x".into(), key: None });
         let set = |text: &str| Some(TopicChange::Set(text.into()));
         let out = run(&mut s, 1, Command::Topic { room: Some("#x".into()), change: set("hi") });
         assert!(matches!(replies_to(&out, 1)[0], Reply::Error(ChatError::NotInRoom(_))));

@@ -32,6 +32,8 @@ pub struct Config {
     pub flood_burst: u32,
     /// Lines per second a client may send after its burst; 0 turns flood control off.
     pub flood_rate: u32,
+    /// IRC server operators: (name, password) pairs from `--oper NAME:PASSWORD`.
+    pub opers: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             default_room: RoomName::parse("#lobby").expect("valid default room"),
             flood_burst: 20,
             flood_rate: 5,
+            opers: Vec::new(),
         }
     }
 }
@@ -59,7 +62,7 @@ impl Default for Config {
 /// What `from_args` found: a configuration to run, or a request for help or the version.
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
-    Run(Config),
+    Run(Box<Config>),
     Help,
     Version,
 }
@@ -110,6 +113,12 @@ fn options() -> Options {
         "flood-rate",
         &format!("lines per second after the burst; 0 turns flood control off (default {})", d.flood_rate),
         "N",
+    );
+    opts.optmulti(
+        "",
+        "oper",
+        "an IRC operator login (OPER NAME PASSWORD); repeatable. Keep it out of shell history: use a root-only environment file",
+        "NAME:PASSWORD",
     );
     opts.optflag("h", "help", "print this help and exit");
     opts.optflag("V", "version", "print the version and exit");
@@ -173,10 +182,24 @@ impl Config {
             Some(text) => RoomName::parse(&text)
                 .map_err(|why| UsageError(format!("--default-room {text:?} is not a valid room name: {why}")))?,
         };
+        let mut opers = Vec::new();
+        for text in matches.opt_strs("oper") {
+            match text.split_once(':') {
+                Some((name, password))
+                    if !name.is_empty()
+                        && !password.is_empty()
+                        && !text.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+                {
+                    opers.push((name.to_string(), password.to_string()));
+                }
+                // The value is a secret: the error must not repeat it.
+                _ => return Err(UsageError("--oper needs NAME:PASSWORD, both non-empty and without spaces".into())),
+            }
+        }
         let seconds = |name: &str, default: Duration| -> Result<Duration, UsageError> {
             number(&matches, name, default.as_secs(), 1, 86_400).map(Duration::from_secs)
         };
-        Ok(Parsed::Run(Config {
+        Ok(Parsed::Run(Box::new(Config {
             listen,
             server_name,
             log_file: matches.opt_str("log-file").map(PathBuf::from),
@@ -191,7 +214,8 @@ impl Config {
             default_room,
             flood_burst: number(&matches, "flood-burst", d.flood_burst, 1, 1_000_000)?,
             flood_rate: number(&matches, "flood-rate", d.flood_rate, 0, 1_000_000)?,
-        }))
+            opers,
+        })))
     }
 }
 
@@ -205,7 +229,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Config {
         match parse(args) {
-            Ok(Parsed::Run(config)) => config,
+            Ok(Parsed::Run(config)) => *config,
             other => panic!("{other:?}"),
         }
     }
@@ -238,6 +262,18 @@ mod tests {
         assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
         assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
         assert!(parse(&["--server-name", "a b"]).is_err());
+    }
+
+    #[test]
+    fn opers_are_name_password_pairs_and_errors_hide_the_secret() {
+        assert_eq!(
+            run(&["--oper", "admin:s3cret", "--oper", "bob:x:y"]).opers,
+            vec![("admin".to_string(), "s3cret".to_string()), ("bob".to_string(), "x:y".to_string())]
+        );
+        for bad in ["admin", "admin:", ":pw", "a b:pw"] {
+            let error = parse(&["--oper", bad]).unwrap_err().0;
+            assert!(error.starts_with("--oper needs") && !error.contains(bad), "{error}");
+        }
     }
 
     #[test]

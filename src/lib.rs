@@ -15,4 +15,5 @@ pub mod log;
 pub mod names;
 pub mod protocol;
 pub mod reader;
+pub mod room;
 pub mod sys;

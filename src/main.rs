@@ -24,7 +24,7 @@ const EVENT_QUEUE: usize = 16 * 1024;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match Config::from_args(&args) {
-        Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::Run(config)) => *config,
         Ok(Parsed::Help) => {
             print!("{}", config::usage());
             return ExitCode::SUCCESS;
@@ -106,6 +106,7 @@ fn run(config: Config) -> Result<(), String> {
             ("ping_timeout", &format!("{}s", config.ping_timeout.as_secs())),
             ("default_room", &config.default_room),
             ("flood", &format!("{}/{}", config.flood_burst, config.flood_rate)),
+            ("opers", &config.opers.len()),
             ("fd_limit", &fd_limit),
         ],
     );
@@ -132,6 +133,7 @@ fn run(config: Config) -> Result<(), String> {
             default_room: config.default_room.clone(),
             history: config.history,
             audit_messages: config.log_messages,
+            opers: config.opers.clone(),
         },
         Arc::clone(&log),
     );

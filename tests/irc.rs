@@ -195,7 +195,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     let server = start(&[]);
     let mut bob = server.connect();
     send(&mut bob, "CAP LS 302");
-    expect_exact(&mut bob, ":irc.test CAP * LS :");
+    expect_exact(&mut bob, ":irc.test CAP * LS :multi-prefix server-time");
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
     // NICK and USER are both there, but the client is still negotiating: no 001 yet.
@@ -213,14 +213,14 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z',
         "bad timestamp in {created:?}"
     );
-    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} i n")));
+    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} io biklmnotv bklov")));
     let isupport = next(&mut bob);
     assert!(isupport.split(' ').any(|token| token == "CASEMAPPING=ascii"), "{isupport:?}");
     assert!(isupport.ends_with(" :are supported by this server"), "{isupport:?}");
     assert_eq!(
         isupport,
         ":irc.test 005 bob CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=50 NICKLEN=20 TOPICLEN=300 AWAYLEN=200 \
-         CHANLIMIT=#:20 PREFIX= CHANMODES=,,,n MODES=0 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4 \
+         CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=b,k,l,imnt MODES=6 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4 \
          NETWORK=chatd :are supported by this server"
     );
     expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
@@ -235,19 +235,22 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     settle(&mut bob, "after-motd");
     // CAP after registration names the client.
     send(&mut bob, "CAP LS 302");
-    expect_exact(&mut bob, ":irc.test CAP bob LS :");
+    expect_exact(&mut bob, ":irc.test CAP bob LS :multi-prefix server-time");
 }
 
 #[test]
-fn cap_subcommands_refuse_every_capability_and_unknown_ones_get_410() {
+fn cap_subcommands_refuse_a_request_with_an_unknown_capability_whole_and_unknown_ones_get_410() {
     let server = start(&[]);
     let mut bob = server.connect();
     send(&mut bob, "CAP LS");
-    expect_exact(&mut bob, ":irc.test CAP * LS :");
+    expect_exact(&mut bob, ":irc.test CAP * LS :multi-prefix server-time");
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
+    // All or nothing: one unknown name refuses the known one with it.
     send(&mut bob, "CAP REQ :multi-prefix sasl");
     expect_exact(&mut bob, ":irc.test CAP * NAK :multi-prefix sasl");
+    send(&mut bob, "CAP LIST");
+    expect_exact(&mut bob, ":irc.test CAP * LIST :");
     send(&mut bob, "CAP BOGUS");
     expect_exact(&mut bob, &num("410", "*", "BOGUS :Invalid CAP command"));
     send(&mut bob, "CAP");
@@ -410,7 +413,8 @@ fn join_is_echoed_with_names_and_other_members_see_it() {
     let mut alice = irc_register(&server, "alice");
     send(&mut alice, "JOIN #room");
     expect_exact(&mut alice, ":alice!~u@127.0.0.1 JOIN #room");
-    expect_exact(&mut alice, &num("353", "alice", "= #room alice"));
+    // Whoever opens a new room is its operator.
+    expect_exact(&mut alice, &num("353", "alice", "= #room @alice"));
     expect_exact(&mut alice, &num("366", "alice", "#room :End of /NAMES list"));
     settle(&mut alice, "joined");
 
@@ -418,7 +422,7 @@ fn join_is_echoed_with_names_and_other_members_see_it() {
     // Room names fold case: #ROOM is #room, and keeps the spelling it was created with.
     send(&mut bob, "JOIN #ROOM");
     expect_exact(&mut bob, ":bob!~u@127.0.0.1 JOIN #room");
-    expect_exact(&mut bob, &num("353", "bob", "= #room :alice bob"));
+    expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob"));
     expect_exact(&mut bob, &num("366", "bob", "#room :End of /NAMES list"));
     expect_exact(&mut alice, ":bob!~u@127.0.0.1 JOIN #room");
     // Joining a room one is already in says nothing.
@@ -438,7 +442,7 @@ fn join_takes_a_comma_list_and_join_0_parts_every_room() {
     let mut alice = irc_in_rooms(&server, "alice", &["#a", "#b"]);
     let mut bob = irc_register(&server, "bob");
     send(&mut bob, "JOIN #a,#b,#c key1,key2");
-    for (room, names) in [("#a", ":alice bob"), ("#b", ":alice bob"), ("#c", "bob")] {
+    for (room, names) in [("#a", ":@alice bob"), ("#b", ":@alice bob"), ("#c", "@bob")] {
         expect_exact(&mut bob, &format!(":bob!~u@127.0.0.1 JOIN {room}"));
         expect_exact(&mut bob, &num("353", "bob", &format!("= {room} {names}")));
         expect_exact(&mut bob, &num("366", "bob", &format!("{room} :End of /NAMES list")));
@@ -503,14 +507,17 @@ fn topic_set_is_seen_by_all_members_and_queried_with_332_333_or_331() {
     expect_exact(&mut carol, ":carol!~u@127.0.0.1 JOIN #room");
     expect_exact(&mut carol, &num("332", "carol", "#room :all about rust"));
     carol.expect_next(":irc.test 333 carol #room alice!~u@127.0.0.1 ");
-    expect_exact(&mut carol, &num("353", "carol", "= #room :alice bob carol"));
+    expect_exact(&mut carol, &num("353", "carol", "= #room :@alice bob carol"));
     expect_exact(&mut carol, &num("366", "carol", "#room :End of /NAMES list"));
     expect_exact(&mut alice, ":carol!~u@127.0.0.1 JOIN #room");
     expect_exact(&mut bob, ":carol!~u@127.0.0.1 JOIN #room");
-    // Clearing it.
+    // New rooms are +t: only their operator (alice, who opened it) may change the topic.
     send(&mut bob, "TOPIC #room :");
-    expect_exact(&mut bob, ":bob!~u@127.0.0.1 TOPIC #room :");
-    expect_exact(&mut alice, ":bob!~u@127.0.0.1 TOPIC #room :");
+    expect_exact(&mut bob, &num("482", "bob", "#room :You're not channel operator"));
+    // Clearing it.
+    send(&mut alice, "TOPIC #room :");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 TOPIC #room :");
+    expect_exact(&mut bob, ":alice!~u@127.0.0.1 TOPIC #room :");
     send(&mut bob, "TOPIC #room");
     expect_exact(&mut bob, &num("331", "bob", "#room :No topic is set"));
     // Not a member, and no such room.
@@ -531,20 +538,21 @@ fn names_who_whois_and_list() {
     expect_exact(&mut alice, ":alice!~u@127.0.0.1 TOPIC #room :the topic");
     expect_exact(&mut bob, ":alice!~u@127.0.0.1 TOPIC #room :the topic");
 
+    // alice opened #room and bob #zeta: each is the operator (@) of that room.
     send(&mut bob, "NAMES #room");
-    expect_exact(&mut bob, &num("353", "bob", "= #room :alice bob"));
+    expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob"));
     expect_exact(&mut bob, &num("366", "bob", "#room :End of /NAMES list"));
     // Without a parameter: every room the client is in.
     send(&mut bob, "NAMES");
-    expect_exact(&mut bob, &num("353", "bob", "= #room :alice bob"));
+    expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob"));
     expect_exact(&mut bob, &num("366", "bob", "#room :End of /NAMES list"));
-    expect_exact(&mut bob, &num("353", "bob", "= #zeta bob"));
+    expect_exact(&mut bob, &num("353", "bob", "= #zeta @bob"));
     expect_exact(&mut bob, &num("366", "bob", "#zeta :End of /NAMES list"));
     send(&mut bob, "NAMES #nowhere");
     expect_exact(&mut bob, &num("366", "bob", "#nowhere :End of /NAMES list"));
 
     send(&mut bob, "WHO #room");
-    expect_exact(&mut bob, &num("352", "bob", "#room ~u 127.0.0.1 irc.test alice H :0 Real Name"));
+    expect_exact(&mut bob, &num("352", "bob", "#room ~u 127.0.0.1 irc.test alice H@ :0 Real Name"));
     expect_exact(&mut bob, &num("352", "bob", "#room ~u 127.0.0.1 irc.test bob H :0 Real Name"));
     expect_exact(&mut bob, &num("315", "bob", "#room :End of /WHO list"));
     send(&mut bob, "WHO alice");
@@ -618,14 +626,15 @@ fn mode_queries_answer_324_329_368_221() {
     let mut alice = irc_register(&server, "alice");
     let mut bob = irc_in_rooms(&server, "bob", &["#room"]);
     send(&mut bob, "MODE #room");
-    expect_exact(&mut bob, &num("324", "bob", "#room +n"));
+    // A new room is +nt.
+    expect_exact(&mut bob, &num("324", "bob", "#room +nt"));
     let created = next(&mut bob);
     let secs = created.strip_prefix(":irc.test 329 bob #room ").unwrap_or_else(|| panic!("bad 329: {created:?}"));
     assert!(secs.parse::<u64>().is_ok_and(|s| s > 1_600_000_000), "{created:?}");
     send(&mut bob, "MODE #room b");
     expect_exact(&mut bob, &num("368", "bob", "#room :End of channel ban list"));
-    send(&mut bob, "MODE #room +k key");
-    expect_exact(&mut bob, &num("472", "bob", "k :is unknown mode char to me"));
+    send(&mut bob, "MODE #room +z");
+    expect_exact(&mut bob, &num("472", "bob", "z :is unknown mode char to me"));
     send(&mut bob, "MODE #nowhere");
     expect_exact(&mut bob, &num("403", "bob", "#nowhere :No such channel"));
     send(&mut bob, "MODE bob");

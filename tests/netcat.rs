@@ -465,7 +465,7 @@ fn invalid_room_names_are_refused() {
     alice.send("/join #");
     expect_exact(&mut alice, "error: \"#\" is not a valid room name: a room name needs at least one character after #");
     alice.send("/join #a #b");
-    expect_exact(&mut alice, "error: wrong arguments for /join (usage: /join #ROOM)");
+    expect_exact(&mut alice, "error: wrong arguments for /join (usage: /join #ROOM [KEY])");
 }
 
 #[test]
@@ -561,7 +561,7 @@ fn who_lists_the_current_room_or_a_named_one_and_users_lists_everyone() {
     bob.send("/who");
     expect_exact(&mut bob, "-- 3 users in #lobby: alice (away), bob, carol");
     bob.send("/who #rust");
-    expect_exact(&mut bob, "-- 1 user in #rust: carol");
+    expect_exact(&mut bob, "-- 1 user in #rust: @carol");
     bob.send("/who #nope");
     expect_exact(&mut bob, "error: no such room: #nope (see /rooms)");
     bob.send("/who #a #b");
@@ -704,13 +704,19 @@ fn help_lists_every_command_and_explains_one() {
     let commands = [
         ("/msg NICK TEXT", "send a private message to NICK"),
         ("/me ACTION", "describe an action in the current room"),
-        ("/join #ROOM", "join a room (it is created if new) and talk there"),
+        ("/join #ROOM [KEY]", "join a room (it is created if new, and you run it) and talk there"),
         ("/part [#ROOM] [REASON]", "leave a room (default: the current one)"),
         ("/rooms", "list rooms with their member counts and topics"),
         ("/who [#ROOM]", "list the people in a room (default: the current one)"),
         ("/users", "list everyone online"),
         ("/topic [#ROOM] [TEXT|-]", "show a room's topic, set it to TEXT, or clear it with -"),
         ("/nick NEWNICK", "change your nickname"),
+        ("/kick [#ROOM] NICK [REASON]", "remove someone from a room you run (default: the current one)"),
+        (
+            "/mode [#ROOM] [+-MODES [ARGS]]",
+            "show or change a room's modes: +t +i +m +n, +k KEY, +l N, +o/+v NICK, +b MASK",
+        ),
+        ("/invite NICK [#ROOM]", "invite someone into a room (needed for +i rooms)"),
         ("/away [TEXT]", "mark yourself away with TEXT, or back without it"),
         ("/quit [REASON]", "leave the server"),
         ("/help [COMMAND]", "list commands, or explain one"),
@@ -724,7 +730,7 @@ fn help_lists_every_command_and_explains_one() {
     alice.send("/help msg");
     expect_exact(&mut alice, "-- /msg NICK TEXT: send a private message to NICK");
     alice.send("/help /JOIN");
-    expect_exact(&mut alice, "-- /join #ROOM: join a room (it is created if new) and talk there");
+    expect_exact(&mut alice, "-- /join #ROOM [KEY]: join a room (it is created if new, and you run it) and talk there");
     alice.send("/help dance");
     expect_exact(&mut alice, "error: no command named dance (try /help)");
     alice.send("/help a b");

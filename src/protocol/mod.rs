@@ -70,8 +70,8 @@ pub enum Command {
     Private { to: String, text: String },
     /// `/nick`: choose or change the nickname.
     Nick { nick: String },
-    /// `/join`: join a room (or make it current when already a member).
-    Join { room: String },
+    /// `/join`: join a room (or make it current when already a member), with its key if `+k`.
+    Join { room: String, key: Option<String> },
     /// `/part`: leave a room (the current one when `room` is `None`).
     Part { room: Option<String>, reason: Option<String> },
     /// `/rooms`: every room with its member count and topic.
@@ -100,8 +100,8 @@ pub enum Command {
     Ping { token: String },
     /// `PONG`: proof of life; nothing to answer.
     Pong,
-    /// `JOIN` with a comma list of rooms (keys are accepted and ignored: chatd has no `+k` yet).
-    JoinMany { rooms: Vec<String> },
+    /// `JOIN` with a comma list of rooms and a matching comma list of keys.
+    JoinMany { rooms: Vec<String>, keys: Vec<String> },
     /// `JOIN 0`: leave every room.
     PartAll,
     /// `PART` with a comma list of rooms.
@@ -116,8 +116,18 @@ pub enum Command {
     Whois { nick: String },
     /// `LIST`.
     List,
-    /// `MODE target [changes...]`: queries are answered; chatd has no settable modes yet.
+    /// `MODE target [changes...]` (`/mode` in netcat): query or change modes.
     Mode { target: String, changes: Vec<String> },
+    /// `KICK` / `/kick`: remove someone from a room (operators only).
+    Kick { room: Option<String>, nick: String, reason: Option<String> },
+    /// `INVITE` / `/invite`: invite someone into a room.
+    Invite { nick: String, room: Option<String> },
+    /// `OPER name password`: become a server operator.
+    Oper { name: String, password: String },
+    /// `KILL nick reason`: disconnect someone (server operators only).
+    Kill { nick: String, reason: String },
+    /// `HISTORY #room [N]`: replay a room's recent messages.
+    History { room: Option<String>, count: Option<usize> },
     /// `ISON nick...`.
     Ison { nicks: Vec<String> },
     /// `USERHOST nick...`.
@@ -170,6 +180,8 @@ pub enum QuitReason {
     SendQueueExceeded,
     /// The server is stopping.
     ServerShutdown,
+    /// A server operator disconnected the client with `KILL`.
+    Killed { by: Nick, reason: String },
 }
 
 impl QuitReason {
@@ -182,6 +194,7 @@ impl QuitReason {
             QuitReason::RegistrationTimeout => "registration-timeout",
             QuitReason::SendQueueExceeded => "sendq-exceeded",
             QuitReason::ServerShutdown => "shutdown",
+            QuitReason::Killed { .. } => "killed",
         }
     }
 
@@ -196,7 +209,13 @@ impl QuitReason {
 
     /// True when the server, not the client, ended the connection.
     pub fn is_eviction(&self) -> bool {
-        matches!(self, QuitReason::PingTimeout | QuitReason::RegistrationTimeout | QuitReason::SendQueueExceeded)
+        matches!(
+            self,
+            QuitReason::PingTimeout
+                | QuitReason::RegistrationTimeout
+                | QuitReason::SendQueueExceeded
+                | QuitReason::Killed { .. }
+        )
     }
 }
 
@@ -210,6 +229,7 @@ impl fmt::Display for QuitReason {
             QuitReason::RegistrationTimeout => f.write_str("no nickname chosen in time"),
             QuitReason::SendQueueExceeded => f.write_str("send queue exceeded"),
             QuitReason::ServerShutdown => f.write_str("server shutting down"),
+            QuitReason::Killed { by, reason } => write!(f, "killed by {by}: {reason}"),
         }
     }
 }
@@ -244,6 +264,12 @@ pub struct RoomInfo {
 pub struct UserInfo {
     pub person: Arc<Person>,
     pub away: bool,
+    /// Room operator (`@`) in the room the listing is about.
+    pub op: bool,
+    /// Voiced (`+`) in the room the listing is about.
+    pub voice: bool,
+    /// A server operator.
+    pub oper: bool,
     /// The IRC real name (`USER`'s last parameter); netcat users' is their nickname.
     pub realname: String,
 }
@@ -257,12 +283,14 @@ pub struct WhoisInfo {
     pub away: Option<String>,
     pub idle_secs: u64,
     pub signon: Millis,
+    pub oper: bool,
 }
 
 /// Counts for `LUSERS` and the welcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counts {
     pub users: usize,
+    pub opers: usize,
     pub unregistered: usize,
     pub rooms: usize,
 }
@@ -322,16 +350,22 @@ pub enum Reply {
     WhoList { mask: String, entries: Vec<(Option<RoomName>, UserInfo)> },
     /// IRC: `WHOIS`; `None` when nobody has that nickname.
     Whois { nick: String, info: Option<WhoisInfo> },
-    /// IRC: a room's modes.
-    RoomModes { room: RoomName, created: Millis },
+    /// A room's modes (`params`: the key and limit, the key hidden from outsiders).
+    RoomModes { room: RoomName, modes: String, params: Vec<String>, created: Millis },
     /// IRC: the recipient's own user modes.
     UserModes,
-    /// IRC: the ban list of a room (always empty: chatd has no bans yet).
-    BanList { room: RoomName },
-    /// IRC: a mode chatd does not support yet (`mode` is the first mode letter asked for).
-    ModeUnknown { mode: char },
-    /// IRC: a `MODE` on somebody else's user modes.
-    UsersDontMatch,
+    /// A room's bans.
+    BanList { room: RoomName, masks: Vec<String> },
+    /// Someone changed a room's modes: `changes` as IRC writes them (`+o-v`), then the parameters.
+    ModesChanged { room: RoomName, by: Arc<Person>, changes: String, params: Vec<String> },
+    /// Someone was kicked from a room (the kicked one gets it too).
+    Kicked { room: RoomName, by: Arc<Person>, nick: Nick, reason: String },
+    /// The recipient was invited into a room.
+    Invited { by: Arc<Person>, room: RoomName },
+    /// The recipient's invitation went out.
+    Inviting { nick: Nick, room: RoomName },
+    /// `OPER` succeeded.
+    YoureOper,
     /// IRC: `ISON` answer: the nicknames that are online.
     Ison { nicks: Vec<Nick> },
     /// IRC: `USERHOST` answer.
@@ -380,6 +414,34 @@ pub enum ChatError {
         what: &'static str,
         max: usize,
     },
+    /// A mode letter chatd does not know.
+    UnknownMode(char),
+    /// A mode that needs a parameter got none (reported like a missing parameter).
+    ModeNeedsParameter(char),
+    /// A `MODE` on somebody else's user modes.
+    UsersDontMatch,
+    /// Room operator rights are needed for that.
+    NotRoomOperator(RoomName),
+    /// The named person is not in that room.
+    UserNotInRoom {
+        nick: String,
+        room: RoomName,
+    },
+    /// The invited person is already in that room.
+    AlreadyInRoom {
+        nick: String,
+        room: RoomName,
+    },
+    InviteOnly(RoomName),
+    BadKey(RoomName),
+    RoomFull(RoomName),
+    Banned(RoomName),
+    /// Wrong `OPER` name or password.
+    PasswordMismatch,
+    /// `OPER` on a server with no operators configured.
+    NoOperators,
+    /// Server operator rights are needed for that.
+    NotServerOperator,
     /// IRC `USER` or `PASS` after registration.
     AlreadyRegistered,
     /// A message to a room the sender is not in.

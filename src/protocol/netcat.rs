@@ -25,7 +25,11 @@ pub struct CommandHelp {
 pub const COMMANDS: &[CommandHelp] = &[
     CommandHelp { name: "msg", usage: "/msg NICK TEXT", summary: "send a private message to NICK" },
     CommandHelp { name: "me", usage: "/me ACTION", summary: "describe an action in the current room" },
-    CommandHelp { name: "join", usage: "/join #ROOM", summary: "join a room (it is created if new) and talk there" },
+    CommandHelp {
+        name: "join",
+        usage: "/join #ROOM [KEY]",
+        summary: "join a room (it is created if new, and you run it) and talk there",
+    },
     CommandHelp { name: "part", usage: "/part [#ROOM] [REASON]", summary: "leave a room (default: the current one)" },
     CommandHelp { name: "rooms", usage: "/rooms", summary: "list rooms with their member counts and topics" },
     CommandHelp { name: "who", usage: "/who [#ROOM]", summary: "list the people in a room (default: the current one)" },
@@ -36,6 +40,21 @@ pub const COMMANDS: &[CommandHelp] = &[
         summary: "show a room's topic, set it to TEXT, or clear it with -",
     },
     CommandHelp { name: "nick", usage: "/nick NEWNICK", summary: "change your nickname" },
+    CommandHelp {
+        name: "kick",
+        usage: "/kick [#ROOM] NICK [REASON]",
+        summary: "remove someone from a room you run (default: the current one)",
+    },
+    CommandHelp {
+        name: "mode",
+        usage: "/mode [#ROOM] [+-MODES [ARGS]]",
+        summary: "show or change a room's modes: +t +i +m +n, +k KEY, +l N, +o/+v NICK, +b MASK",
+    },
+    CommandHelp {
+        name: "invite",
+        usage: "/invite NICK [#ROOM]",
+        summary: "invite someone into a room (needed for +i rooms)",
+    },
     CommandHelp { name: "away", usage: "/away [TEXT]", summary: "mark yourself away with TEXT, or back without it" },
     CommandHelp { name: "quit", usage: "/quit [REASON]", summary: "leave the server" },
     CommandHelp { name: "help", usage: "/help [COMMAND]", summary: "list commands, or explain one" },
@@ -114,7 +133,27 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         }
         "me" if !no_args => Command::Action { text: rest.trim().to_string() },
         "nick" if one_word => Command::Nick { nick: word.to_string() },
-        "join" if one_word => Command::Join { room: word.to_string() },
+        "join" if one_word => Command::Join { room: word.to_string(), key: None },
+        "join" if !word.is_empty() && !after_word.contains(' ') && !after_word.starts_with('#') => {
+            Command::Join { room: word.to_string(), key: Some(after_word.to_string()) }
+        }
+        "kick" if word.starts_with('#') && !after_word.is_empty() => {
+            let (nick, reason) = first_word(after_word);
+            Command::Kick { room: Some(word.to_string()), nick: nick.to_string(), reason: optional(reason) }
+        }
+        "kick" if !word.is_empty() && !word.starts_with('#') => {
+            Command::Kick { room: None, nick: word.to_string(), reason: optional(after_word) }
+        }
+        "mode" if no_args => Command::Mode { target: String::new(), changes: Vec::new() },
+        "mode" => {
+            let (target, rest) =
+                if word.starts_with('#') { (word.to_string(), after_word) } else { (String::new(), rest) };
+            Command::Mode { target, changes: rest.split_whitespace().map(str::to_string).collect() }
+        }
+        "invite" if one_word => Command::Invite { nick: word.to_string(), room: None },
+        "invite" if !word.is_empty() && after_word.starts_with('#') && !after_word.contains(' ') => {
+            Command::Invite { nick: word.to_string(), room: Some(after_word.to_string()) }
+        }
         "part" if word.starts_with('#') => Command::Part { room: Some(word.to_string()), reason: optional(after_word) },
         "part" => Command::Part { room: None, reason: optional(rest) },
         "rooms" if no_args => Command::Rooms,
@@ -186,7 +225,14 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 fn user_label(user: &UserInfo) -> String {
-    if user.away { format!("{} (away)", user.person) } else { user.person.to_string() }
+    let status = if user.op {
+        "@"
+    } else if user.voice {
+        "+"
+    } else {
+        ""
+    };
+    if user.away { format!("{status}{} (away)", user.person) } else { format!("{status}{}", user.person) }
 }
 
 fn said_line(room_prefix: Option<&str>, from: &Person, text: &str, kind: MessageKind, at: Millis) -> String {
@@ -274,6 +320,19 @@ fn error_text(error: &ChatError) -> String {
         ChatError::AlreadyRegistered => "error: you are already registered".to_string(),
         ChatError::CannotSendToRoom(room) => format!("error: you cannot send to {room} (join it first)"),
         ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", clean_text(sub)),
+        ChatError::UnknownMode(mode) => format!("error: unknown mode {}", clean_text(&mode.to_string())),
+        ChatError::ModeNeedsParameter(mode) => format!("error: mode {mode} needs a value (see /help mode)"),
+        ChatError::UsersDontMatch => "error: you can only see your own user modes".to_string(),
+        ChatError::NotRoomOperator(room) => format!("error: you need to be an operator of {room} for that"),
+        ChatError::UserNotInRoom { nick, room } => format!("error: {} is not in {room}", clean_text(nick)),
+        ChatError::AlreadyInRoom { nick, room } => format!("error: {} is already in {room}", clean_text(nick)),
+        ChatError::InviteOnly(room) => format!("error: {room} is invite-only; ask an operator for /invite"),
+        ChatError::BadKey(room) => format!("error: {room} needs the right key: /join {room} KEY"),
+        ChatError::RoomFull(room) => format!("error: {room} is full"),
+        ChatError::Banned(room) => format!("error: you are banned from {room}"),
+        ChatError::PasswordMismatch => "error: wrong operator name or password".to_string(),
+        ChatError::NoOperators => "error: this server has no operators".to_string(),
+        ChatError::NotServerOperator => "error: only server operators may do that".to_string(),
     }
 }
 
@@ -359,6 +418,22 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::PeerAway { nick, text } => lines.line(&format!("-- {nick} is away: {}", clean_text(text))),
         Reply::Help { command } => help(&mut lines, command.as_deref()),
         Reply::Error(error) => lines.line(&error_text(error)),
+        Reply::RoomModes { room, modes, params, .. } => {
+            let params = if params.is_empty() { String::new() } else { format!(" {}", params.join(" ")) };
+            lines.line(&format!("-- Modes of {room}: {modes}{params}"))
+        }
+        Reply::BanList { room, masks } => {
+            lines.list(&format!("-- Bans in {room}: "), masks.iter().cloned());
+        }
+        Reply::ModesChanged { room, by, changes, params } => {
+            let params = if params.is_empty() { String::new() } else { format!(" {}", params.join(" ")) };
+            lines.line(&format!("-- {by} set mode {changes}{params} on {room}"))
+        }
+        Reply::Kicked { room, by, nick, reason } => {
+            lines.line(&format!("-- {by} kicked {nick} from {room} ({})", clean_text(reason)))
+        }
+        Reply::Invited { by, room } => lines.line(&format!("-- {by} invites you to {room} (type /join {room})")),
+        Reply::Inviting { nick, room } => lines.line(&format!("-- You invited {nick} to {room}")),
         Reply::Closing { reason } => lines.line(&format!("-- Closing connection: {}", clean_text(&reason.to_string()))),
         // Answers to IRC-only commands and IRC liveness probes: never addressed to netcat users.
         Reply::Cap { .. }
@@ -367,11 +442,8 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Names { .. }
         | Reply::WhoList { .. }
         | Reply::Whois { .. }
-        | Reply::RoomModes { .. }
         | Reply::UserModes
-        | Reply::BanList { .. }
-        | Reply::ModeUnknown { .. }
-        | Reply::UsersDontMatch
+        | Reply::YoureOper
         | Reply::Ison { .. }
         | Reply::Userhost { .. }
         | Reply::Motd
@@ -400,7 +472,7 @@ mod tests {
     #[test]
     fn commands_are_case_insensitive() {
         assert_eq!(parse("/NICK bob"), Ok(Command::Nick { nick: "bob".into() }));
-        assert_eq!(parse("/Join #rust"), Ok(Command::Join { room: "#rust".into() }));
+        assert_eq!(parse("/Join #rust"), Ok(Command::Join { room: "#rust".into(), key: None }));
     }
 
     #[test]
@@ -424,6 +496,8 @@ mod tests {
         assert_eq!(parse("/nick a b"), Err(ParseError::Usage("nick")));
         assert_eq!(parse("/join"), Err(ParseError::Usage("join")));
         assert_eq!(parse("/join #a #b"), Err(ParseError::Usage("join")));
+        assert_eq!(parse("/join #a k3y"), Ok(Command::Join { room: "#a".into(), key: Some("k3y".into()) }));
+        assert_eq!(parse("/join #a k e"), Err(ParseError::Usage("join")));
     }
 
     #[test]
@@ -464,6 +538,29 @@ mod tests {
             parse("/topic #a -"),
             Ok(Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) })
         );
+    }
+
+    #[test]
+    fn kick_mode_invite() {
+        let kick = |room: Option<&str>, nick: &str, reason: Option<&str>| Command::Kick {
+            room: room.map(str::to_string),
+            nick: nick.to_string(),
+            reason: reason.map(str::to_string),
+        };
+        assert_eq!(parse("/kick bob"), Ok(kick(None, "bob", None)));
+        assert_eq!(parse("/kick bob go away"), Ok(kick(None, "bob", Some("go away"))));
+        assert_eq!(parse("/kick #r bob bye"), Ok(kick(Some("#r"), "bob", Some("bye"))));
+        assert_eq!(parse("/kick"), Err(ParseError::Usage("kick")));
+        assert_eq!(parse("/kick #r"), Err(ParseError::Usage("kick")));
+        assert_eq!(parse("/mode"), Ok(Command::Mode { target: String::new(), changes: vec![] }));
+        assert_eq!(
+            parse("/mode #r +o bob"),
+            Ok(Command::Mode { target: "#r".into(), changes: vec!["+o".into(), "bob".into()] })
+        );
+        assert_eq!(parse("/mode +i"), Ok(Command::Mode { target: String::new(), changes: vec!["+i".into()] }));
+        assert_eq!(parse("/invite bob"), Ok(Command::Invite { nick: "bob".into(), room: None }));
+        assert_eq!(parse("/invite bob #r"), Ok(Command::Invite { nick: "bob".into(), room: Some("#r".into()) }));
+        assert_eq!(parse("/invite"), Err(ParseError::Usage("invite")));
     }
 
     #[test]
@@ -535,7 +632,14 @@ mod tests {
     #[test]
     fn long_lists_wrap() {
         let users: Vec<UserInfo> = (0..200)
-            .map(|i| UserInfo { person: person(&format!("user{i}")), away: false, realname: String::new() })
+            .map(|i| UserInfo {
+                person: person(&format!("user{i}")),
+                away: false,
+                op: false,
+                voice: false,
+                oper: false,
+                realname: String::new(),
+            })
             .collect();
         let text = render_str(&Reply::Users(users), false);
         assert!(text.lines().count() > 3);

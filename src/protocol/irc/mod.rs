@@ -8,7 +8,10 @@
 pub mod message;
 pub mod numeric;
 
-use super::{ChatError, Command, Counts, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange};
+use super::{
+    ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange,
+    UserInfo,
+};
 use crate::log::utc_timestamp;
 use message::{
     MAX_LINE_BYTES, MessageError, ctcp_action, encode_action, split_list, split_text, text_budget, write_line,
@@ -28,9 +31,9 @@ const ISUPPORT: &[&str] = &[
     "TOPICLEN=300",
     "AWAYLEN=200",
     "CHANLIMIT=#:20",
-    "PREFIX=",
-    "CHANMODES=,,,n",
-    "MODES=0",
+    "PREFIX=(ov)@+",
+    "CHANMODES=b,k,l,imnt",
+    "MODES=6",
     "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4",
     "NETWORK=chatd",
 ];
@@ -68,7 +71,26 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "PING" if param(0).is_some() => Command::Ping { token: param(0).unwrap_or_default().to_string() },
         "PONG" => Command::Pong,
         "JOIN" if param(0) == Some("0") => Command::PartAll,
-        "JOIN" if param(0).is_some() => Command::JoinMany { rooms: list(0) },
+        "JOIN" if param(0).is_some() => Command::JoinMany { rooms: list(0), keys: list(1) },
+        "KICK" if param(1).is_some() => Command::Kick {
+            room: param(0).map(str::to_string),
+            nick: split_list(param(1).unwrap_or_default()).next().unwrap_or_default().to_string(),
+            reason: param(2).map(str::to_string),
+        },
+        "INVITE" if param(1).is_some() => {
+            Command::Invite { nick: param(0).unwrap_or_default().to_string(), room: param(1).map(str::to_string) }
+        }
+        "OPER" if param(1).is_some() => Command::Oper {
+            name: param(0).unwrap_or_default().to_string(),
+            password: param(1).unwrap_or_default().to_string(),
+        },
+        "KILL" if param(1).is_some() => Command::Kill {
+            nick: param(0).unwrap_or_default().to_string(),
+            reason: param(1).unwrap_or_default().to_string(),
+        },
+        "HISTORY" if param(0).is_some() => {
+            Command::History { room: param(0).map(str::to_string), count: param(1).and_then(|n| n.parse().ok()) }
+        }
         "PART" if param(0).is_some() => Command::PartMany { rooms: list(0), reason: param(1).map(str::to_string) },
         "PRIVMSG" | "NOTICE" => {
             let notice = message.command == "NOTICE";
@@ -115,7 +137,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "VERSION" => Command::Version,
         "TIME" => Command::Time,
         "QUIT" => Command::Quit { reason: param(0).map(str::to_string) },
-        known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST") => {
+        known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST" | "KICK"
+        | "INVITE" | "OPER" | "KILL" | "HISTORY") => {
             return Some(Err(ParseError::Usage(static_name(known))));
         }
         other => return Some(Err(ParseError::UnknownCommand(other.to_string()))),
@@ -134,6 +157,11 @@ fn static_name(command: &str) -> &'static str {
         "TOPIC" => "TOPIC",
         "MODE" => "MODE",
         "ISON" => "ISON",
+        "KICK" => "KICK",
+        "INVITE" => "INVITE",
+        "OPER" => "OPER",
+        "KILL" => "KILL",
+        "HISTORY" => "HISTORY",
         _ => "USERHOST",
     }
 }
@@ -148,6 +176,23 @@ pub struct View<'a> {
     pub started: Millis,
     /// Seconds of silence after which a client is dropped (`Ping timeout: N seconds`).
     pub ping_after_secs: u64,
+    /// The recipient negotiated `server-time`: messages carry `@time=`.
+    pub server_time: bool,
+    /// The recipient negotiated `multi-prefix`: every status prefix, not only the highest.
+    pub multi_prefix: bool,
+}
+
+/// A member's nick with its status prefix for `NAMES` (`@` before `+`).
+fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
+    let mut name = String::new();
+    if user.op {
+        name.push('@');
+    }
+    if user.voice && (multi_prefix || !user.op) {
+        name.push('+');
+    }
+    name.push_str(user.person.nick.as_str());
+    name
 }
 
 fn timestamp(at: Millis) -> String {
@@ -164,6 +209,7 @@ fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
         QuitReason::RegistrationTimeout => "Registration timeout".to_string(),
         QuitReason::SendQueueExceeded => "Send queue exceeded".to_string(),
         QuitReason::ServerShutdown => "Server shutting down".to_string(),
+        QuitReason::Killed { by, reason } => format!("Killed ({by} ({reason}))"),
     }
 }
 
@@ -189,14 +235,22 @@ impl Out<'_, '_> {
         write_line(self.out, Some(self.view.server), command, params);
     }
 
+    /// `@time=...` before a message, for clients that negotiated `server-time`.
+    fn time_tag(&mut self, at: Millis) {
+        if self.view.server_time {
+            self.out.extend_from_slice(format!("@time={} ", timestamp(at)).as_bytes());
+        }
+    }
+
     /// A message with its text split over as many lines as it needs.
-    fn message(&mut self, prefix: &str, target: &str, text: &str, kind: MessageKind) {
+    fn message(&mut self, prefix: &str, target: &str, text: &str, kind: MessageKind, at: Millis) {
         let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
         let mut budget = text_budget(prefix, command, target);
         if kind == MessageKind::Action {
             budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
         }
         for piece in split_text(text, budget.max(1)) {
+            self.time_tag(at);
             match kind {
                 MessageKind::Action => self.from(prefix, command, &[target, &encode_action(piece)]),
                 _ => self.from(prefix, command, &[target, piece]),
@@ -228,6 +282,9 @@ impl Out<'_, '_> {
     fn lusers(&mut self, counts: &Counts) {
         let users = format!("There are {} users and 0 invisible on 1 servers", counts.users);
         self.numeric(RPL_LUSERCLIENT, &[&users]);
+        if counts.opers > 0 {
+            self.numeric(RPL_LUSEROP, &[&counts.opers.to_string(), "operator(s) online"]);
+        }
         if counts.unregistered > 0 {
             self.numeric(RPL_LUSERUNKNOWN, &[&counts.unregistered.to_string(), "unknown connection(s)"]);
         }
@@ -289,6 +346,53 @@ impl Out<'_, '_> {
                 self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (join it first)"])
             }
             ChatError::InvalidCapCommand(sub) => self.numeric(ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
+            ChatError::UnknownMode(mode) => {
+                self.numeric(ERR_UNKNOWNMODE, &[&mode.to_string(), "is unknown mode char to me"])
+            }
+            ChatError::ModeNeedsParameter(_) => self.numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]),
+            ChatError::UsersDontMatch => self.numeric(ERR_USERSDONTMATCH, &["Can't change mode for other users"]),
+            ChatError::NotRoomOperator(room) => {
+                self.numeric(ERR_CHANOPRIVSNEEDED, &[room.as_str(), "You're not channel operator"])
+            }
+            ChatError::UserNotInRoom { nick, room } => {
+                self.numeric(ERR_USERNOTINCHANNEL, &[nick, room.as_str(), "They aren't on that channel"])
+            }
+            ChatError::AlreadyInRoom { nick, room } => {
+                self.numeric(ERR_USERONCHANNEL, &[nick, room.as_str(), "is already on channel"])
+            }
+            ChatError::InviteOnly(room) => {
+                self.numeric(ERR_INVITEONLYCHAN, &[room.as_str(), "Cannot join channel (+i)"])
+            }
+            ChatError::BadKey(room) => self.numeric(ERR_BADCHANNELKEY, &[room.as_str(), "Cannot join channel (+k)"]),
+            ChatError::RoomFull(room) => self.numeric(ERR_CHANNELISFULL, &[room.as_str(), "Cannot join channel (+l)"]),
+            ChatError::Banned(room) => self.numeric(ERR_BANNEDFROMCHAN, &[room.as_str(), "Cannot join channel (+b)"]),
+            ChatError::PasswordMismatch => self.numeric(ERR_PASSWDMISMATCH, &["Password incorrect"]),
+            ChatError::NoOperators => self.numeric(ERR_NOOPERHOST, &["No O-lines for your host"]),
+            ChatError::NotServerOperator => {
+                self.numeric(ERR_NOPRIVILEGES, &["Permission Denied- You're not an IRC operator"])
+            }
+        }
+    }
+}
+
+/// A room's recent messages: with their original times for `server-time` clients, otherwise as
+/// server notices that show the time in the text.
+fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
+    let server = o.view.server;
+    let nick = o.view.nick;
+    for entry in entries {
+        if o.view.server_time {
+            o.message(&entry.from.prefix(), room, &entry.text, entry.kind, entry.at);
+        } else {
+            let minutes = entry.at / 60_000;
+            let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
+            let line = match entry.kind {
+                MessageKind::Action => format!("{room} {clock} * {} {}", entry.from.nick, entry.text),
+                _ => format!("{room} {clock} <{}> {}", entry.from.nick, entry.text),
+            };
+            for piece in split_text(&line, text_budget(server, "NOTICE", nick).max(1)) {
+                write_line(o.out, Some(server), "NOTICE", &[nick, piece]);
+            }
         }
     }
 }
@@ -302,7 +406,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.numeric(RPL_WELCOME, &[&format!("Welcome to the {NETWORK} IRC network {}", person.prefix())]);
             o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
             o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
-            o.numeric(RPL_MYINFO, &[view.server, &version, "i", "n"]);
+            o.numeric(RPL_MYINFO, &[view.server, &version, "io", "biklmnotv", "bklov"]);
             let mut tokens: Vec<&str> = ISUPPORT.to_vec();
             tokens.push("are supported by this server");
             o.numeric(RPL_ISUPPORT, &tokens);
@@ -314,12 +418,38 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             if let Some(topic) = topic {
                 o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
             }
-            let nicks: Vec<String> = members.iter().map(|m| m.person.nick.to_string()).collect();
+            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
             o.names(room.as_str(), &nicks);
         }
         Reply::Joined { room, who } => o.from(&who.prefix(), "JOIN", &[room.as_str()]),
-        Reply::Said { room, from, text, kind, .. } => o.message(&from.prefix(), room.as_str(), text, *kind),
-        Reply::Private { from, to, text, kind, echo: false, .. } => o.message(&from.prefix(), to.as_str(), text, *kind),
+        Reply::Said { room, from, text, kind, at } => o.message(&from.prefix(), room.as_str(), text, *kind, *at),
+        Reply::Private { from, to, text, kind, at, echo: false } => {
+            o.message(&from.prefix(), to.as_str(), text, *kind, *at)
+        }
+        Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
+        Reply::RoomModes { room, modes, params, created } => {
+            let mut all = vec![room.as_str(), modes.as_str()];
+            all.extend(params.iter().map(String::as_str));
+            o.numeric(RPL_CHANNELMODEIS, &all);
+            o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
+        }
+        Reply::BanList { room, masks } => {
+            for mask in masks {
+                o.numeric(RPL_BANLIST, &[room.as_str(), mask]);
+            }
+            o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]);
+        }
+        Reply::ModesChanged { room, by, changes, params } => {
+            let mut all = vec![room.as_str(), changes.as_str()];
+            all.extend(params.iter().map(String::as_str));
+            o.from(&by.prefix(), "MODE", &all);
+        }
+        Reply::Kicked { room, by, nick, reason } => {
+            o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), reason])
+        }
+        Reply::Invited { by, room } => o.from(&by.prefix(), "INVITE", &[view.nick, room.as_str()]),
+        Reply::Inviting { nick, room } => o.numeric(RPL_INVITING, &[nick.as_str(), room.as_str()]),
+        Reply::YoureOper => o.numeric(RPL_YOUREOPER, &["You are now an IRC operator"]),
         Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
             Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), reason]),
             None => o.from(&who.prefix(), "PART", &[room.as_str()]),
@@ -352,16 +482,25 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         Reply::Pong { token } => o.server("PONG", &[view.server, token]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
         Reply::Names { room, members } => {
-            let nicks: Vec<String> = members.iter().map(|m| m.person.nick.to_string()).collect();
+            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
             o.names(room, &nicks);
         }
         Reply::WhoList { mask, entries } => {
             for (room, user) in entries {
                 let person = &user.person;
-                let here = if user.away { "G" } else { "H" };
+                let mut here = String::from(if user.away { "G" } else { "H" });
+                if user.oper {
+                    here.push('*');
+                }
+                if user.op {
+                    here.push('@');
+                }
+                if user.voice && (view.multi_prefix || !user.op) {
+                    here.push('+');
+                }
                 let room = room.as_ref().map_or("*", |r| r.as_str());
                 let real = format!("0 {}", user.realname);
-                let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), here, &real];
+                let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), &here, &real];
                 o.numeric(RPL_WHOREPLY, &params);
             }
             o.numeric(RPL_ENDOFWHO, &[mask, "End of /WHO list"]);
@@ -379,6 +518,9 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
                 o.numeric(RPL_WHOISCHANNELS, &[nick, &rooms.join(" ")]);
             }
             o.numeric(RPL_WHOISSERVER, &[nick, view.server, "chatd"]);
+            if info.oper {
+                o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
+            }
             if let Some(away) = &info.away {
                 o.numeric(RPL_AWAY, &[nick, away]);
             }
@@ -387,13 +529,6 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
             o.numeric(RPL_ENDOFWHOIS, &[asked, "End of /WHOIS list"]);
         }
-        Reply::RoomModes { room, created } => {
-            o.numeric(RPL_CHANNELMODEIS, &[room.as_str(), "+n"]);
-            o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
-        }
-        Reply::BanList { room } => o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]),
-        Reply::ModeUnknown { mode } => o.numeric(ERR_UNKNOWNMODE, &[&mode.to_string(), "is unknown mode char to me"]),
-        Reply::UsersDontMatch => o.numeric(ERR_USERSDONTMATCH, &["Can't change mode for other users"]),
         Reply::UserModes => o.numeric(RPL_UMODEIS, &["+i"]),
         Reply::Ison { nicks } => {
             let nicks: Vec<&str> = nicks.iter().map(|n| n.as_str()).collect();
@@ -420,7 +555,6 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         Reply::Greeting { .. }
         | Reply::NickPrompt { .. }
         | Reply::Help { .. }
-        | Reply::History { .. }
         | Reply::NowTalkingIn { .. }
         | Reply::Private { echo: true, .. }
         | Reply::Who { .. }
@@ -488,7 +622,10 @@ mod tests {
 
     #[test]
     fn join_part_topic_and_tags() {
-        assert_eq!(ok("JOIN #a,#b key"), Command::JoinMany { rooms: vec!["#a".into(), "#b".into()] });
+        assert_eq!(
+            ok("JOIN #a,#b key"),
+            Command::JoinMany { rooms: vec!["#a".into(), "#b".into()], keys: vec!["key".into()] }
+        );
         assert_eq!(ok("JOIN 0"), Command::PartAll);
         assert_eq!(err("JOIN"), ParseError::Usage("JOIN"));
         assert_eq!(
@@ -516,7 +653,14 @@ mod tests {
     }
 
     fn rendered(reply: &Reply) -> Vec<String> {
-        let view = View { server: "irc.test", nick: "bob", started: 0, ping_after_secs: 120 };
+        let view = View {
+            server: "irc.test",
+            nick: "bob",
+            started: 0,
+            ping_after_secs: 120,
+            server_time: false,
+            multi_prefix: false,
+        };
         let mut out = Vec::new();
         render(reply, &view, &mut out);
         let text = String::from_utf8(out).unwrap();
@@ -570,7 +714,7 @@ mod tests {
 
     #[test]
     fn welcome_sends_001_to_005_lusers_and_motd() {
-        let counts = Counts { users: 2, unregistered: 0, rooms: 1 };
+        let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1 };
         let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
         let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
         assert_eq!(codes, ["001", "002", "003", "004", "005", "251", "254", "255", "375", "372", "372", "376"]);
