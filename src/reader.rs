@@ -77,8 +77,9 @@ impl Drop for DisconnectGuard {
 /// How long a new connection has to show that it speaks IRC before it is greeted as a netcat
 /// user. Real IRC clients send `CAP LS` or `NICK` at once; people never type that fast.
 pub const DETECT_WAIT: Duration = Duration::from_millis(300);
-/// The commands that open an IRC registration (RFC 2812 3.1, IRCv3 CAP).
-const IRC_OPENERS: [&str; 4] = ["CAP", "PASS", "NICK", "USER"];
+/// The commands that open an IRC registration (RFC 2812 3.1, IRCv3 CAP), and `PING`, which some
+/// clients send first to measure the round trip.
+const IRC_OPENERS: [&str; 5] = ["CAP", "PASS", "NICK", "USER", "PING"];
 /// Longest IRC line accepted from a client: 512 bytes plus an IRCv3 tag section.
 const IRC_MAX_LINE: usize = crate::protocol::irc::message::MAX_CLIENT_TAG_BYTES + 512;
 
@@ -238,6 +239,7 @@ mod tests {
         assert_eq!(detect(b"nick alice\r\n"), Some(Dialect::Irc));
         assert_eq!(detect(b"USER a 0 * :b"), Some(Dialect::Irc));
         assert_eq!(detect(b"PASS\r\n"), Some(Dialect::Irc));
+        assert_eq!(detect(b"PING :x\r\n"), Some(Dialect::Irc));
     }
 
     #[test]
