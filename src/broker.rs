@@ -22,6 +22,7 @@ use crate::event::{ClientId, Event};
 use crate::framing::Terminator;
 use crate::listener::Slot;
 use crate::log::Log;
+use crate::notify::Notifier;
 use crate::protocol::{Dialect, Millis, QuitReason, Reply, irc, netcat};
 use crate::sys;
 use crossbeam_channel::{Receiver, after, never, select, tick};
@@ -91,6 +92,10 @@ pub struct Broker {
     settings: Settings,
     state: chat::State,
     log: Arc<Log>,
+    /// systemd: the client count as `STATUS=`, and `STOPPING=1`.
+    notifier: Arc<Notifier>,
+    /// The client count last reported to systemd.
+    reported_clients: Option<usize>,
     clients: HashMap<ClientId, Client>,
     /// Clients with output added since the last flush.
     dirty: Vec<ClientId>,
@@ -112,11 +117,13 @@ fn seconds(d: Duration) -> String {
 }
 
 impl Broker {
-    pub fn new(settings: Settings, chat: chat::Settings, log: Arc<Log>) -> Broker {
+    pub fn new(settings: Settings, chat: chat::Settings, log: Arc<Log>, notifier: Arc<Notifier>) -> Broker {
         Broker {
             state: chat::State::new(chat, settings.started),
             settings,
             log,
+            notifier,
+            reported_clients: None,
             clients: HashMap::new(),
             dirty: Vec::new(),
             blocked: Vec::new(),
@@ -392,6 +399,16 @@ impl Broker {
         for id in remind {
             self.state.remind(id, &mut self.out);
         }
+        if self.notifier.is_active() && self.reported_clients != Some(self.clients.len()) {
+            let counts = self.state.counts();
+            self.reported_clients = Some(self.clients.len());
+            self.notifier.send(&format!(
+                "STATUS={} clients, {} users in {} rooms",
+                self.clients.len(),
+                counts.users,
+                counts.rooms
+            ));
+        }
         let token = self.settings.server_name.clone();
         for id in ping {
             self.out.deliveries.push(chat::Outgoing { to: To::One(id), reply: Reply::Ping { token: token.clone() } });
@@ -445,6 +462,7 @@ impl Broker {
     /// Tells every client the server is stopping, gives the lines a moment to leave, closes
     /// every socket and logs the shutdown.
     fn shutdown(&mut self, why: &str) {
+        self.notifier.send("STOPPING=1\nSTATUS=shutting down");
         let count = self.clients.len();
         self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
         let closing = Reply::Closing { reason: QuitReason::ServerShutdown };

@@ -523,8 +523,8 @@ impl State {
         match self.current_room(id) {
             Ok(key) => {
                 let key = key.clone();
-                match self.rooms.get(&key) {
-                    Some(room) if !room.may_speak(id) => out.error(id, ChatError::CannotSendToRoom(room.name.clone())),
+                match self.rooms.get(&key).map(|room| room.may_speak(id)) {
+                    Some(Err(error)) => out.error(id, error),
                     _ => self.say_in(id, &key, text.into(), kind, now, out),
                 }
             }
@@ -536,11 +536,13 @@ impl State {
     fn message(&mut self, id: ClientId, target: &str, text: &str, kind: MessageKind, now: Millis, out: &mut Output) {
         let result = if target.starts_with('#') {
             match self.resolve_room(id, Some(target)) {
-                Ok(key) if self.rooms.get(&key).is_some_and(|r| r.may_speak(id)) => {
-                    self.say_in(id, &key, text.into(), kind, now, out);
-                    Ok(())
-                }
-                Ok(key) => Err(ChatError::CannotSendToRoom(self.rooms[&key].name.clone())),
+                Ok(key) => match self.rooms[&key].may_speak(id) {
+                    Ok(()) => {
+                        self.say_in(id, &key, text.into(), kind, now, out);
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                },
                 Err(_) => Err(ChatError::NoSuchNick(target.to_string())),
             }
         } else {
@@ -914,6 +916,8 @@ impl State {
         }
         let mut applied = String::new();
         let mut params = Vec::new();
+        // The log gets the same, but never a room key.
+        let mut logged_params = Vec::new();
         let mut sign = None;
         for change in parsed {
             let Some((set, letter, param)) = self.apply_mode(id, &key, change, out) else { continue };
@@ -922,14 +926,18 @@ impl State {
                 sign = Some(set);
             }
             applied.push(letter);
-            params.extend(param);
+            if let Some(param) = param {
+                logged_params.push(if letter == 'k' { "*".to_string() } else { param.clone() });
+                params.push(param);
+            }
         }
         if applied.is_empty() {
             return;
         }
         let me = self.person(id);
         let Some(room) = self.rooms.get(&key) else { return };
-        let logged = std::iter::once(applied.as_str()).chain(params.iter().map(String::as_str)).collect::<Vec<_>>();
+        let logged =
+            std::iter::once(applied.as_str()).chain(logged_params.iter().map(String::as_str)).collect::<Vec<_>>();
         out.audit.push(Audit::Modes { id, nick: me.nick.clone(), room: room.name.clone(), changes: logged.join(" ") });
         out.tell_many(
             room.members.clone(),

@@ -34,6 +34,8 @@ pub struct Config {
     pub flood_rate: u32,
     /// IRC server operators: (name, password) pairs from `--oper NAME:PASSWORD`.
     pub opers: Vec<(String, String)>,
+    /// `--check`: validate, try the listen addresses, print the configuration, exit.
+    pub check: bool,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             flood_burst: 20,
             flood_rate: 5,
             opers: Vec::new(),
+            check: false,
         }
     }
 }
@@ -120,6 +123,11 @@ fn options() -> Options {
         "an IRC operator login (OPER NAME PASSWORD); repeatable. Keep it out of shell history: use a root-only environment file",
         "NAME:PASSWORD",
     );
+    opts.optflag(
+        "",
+        "check",
+        "check the options, the log file and that the addresses can be bound; print the configuration; exit 0 or 1",
+    );
     opts.optflag("h", "help", "print this help and exit");
     opts.optflag("V", "version", "print the version and exit");
     opts
@@ -146,6 +154,33 @@ fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
 }
 
 impl Config {
+    /// The effective configuration as command-line options, one per line; passwords masked.
+    pub fn describe(&self, server_name: &str) -> String {
+        let mut lines: Vec<String> = self.listen.iter().map(|a| format!("--listen {a}")).collect();
+        lines.push(format!("--server-name {server_name}"));
+        match &self.log_file {
+            Some(path) => lines.push(format!("--log-file {}", path.display())),
+            None => lines.push("# log: stderr (no --log-file)".to_string()),
+        }
+        if self.log_messages {
+            lines.push("--log-messages".to_string());
+        }
+        lines.extend([
+            format!("--max-clients {}", self.max_clients),
+            format!("--max-per-ip {}", self.max_per_ip),
+            format!("--max-line {}", self.max_line),
+            format!("--max-sendq {}", self.max_sendq),
+            format!("--history {}", self.history),
+            format!("--ping-interval {}", self.ping_interval.as_secs()),
+            format!("--ping-timeout {}", self.ping_timeout.as_secs()),
+            format!("--default-room {}", self.default_room),
+            format!("--flood-burst {}", self.flood_burst),
+            format!("--flood-rate {}", self.flood_rate),
+        ]);
+        lines.extend(self.opers.iter().map(|(name, _)| format!("--oper {name}:********")));
+        lines.join("\n") + "\n"
+    }
+
     /// Parses the arguments after the program name.
     pub fn from_args(args: &[String]) -> Result<Parsed, UsageError> {
         let matches = options().parse(args).map_err(|e| UsageError(e.to_string()))?;
@@ -215,6 +250,7 @@ impl Config {
             flood_burst: number(&matches, "flood-burst", d.flood_burst, 1, 1_000_000)?,
             flood_rate: number(&matches, "flood-rate", d.flood_rate, 0, 1_000_000)?,
             opers,
+            check: matches.opt_present("check"),
         })))
     }
 }
@@ -274,6 +310,15 @@ mod tests {
             let error = parse(&["--oper", bad]).unwrap_err().0;
             assert!(error.starts_with("--oper needs") && !error.contains(bad), "{error}");
         }
+    }
+
+    #[test]
+    fn describe_lists_every_option_and_hides_passwords() {
+        let config = run(&["--oper", "admin:s3cret", "--listen", "[::]:7000"]);
+        let text = config.describe("host");
+        assert!(text.contains("--listen [::]:7000\n") && text.contains("--server-name host\n"));
+        assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
+        assert!(text.contains("--flood-rate 5\n"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod framing;
 pub mod listener;
 pub mod log;
 pub mod names;
+pub mod notify;
 pub mod protocol;
 pub mod reader;
 pub mod room;

@@ -10,6 +10,7 @@ use chatd::config::{self, Config, Parsed};
 use chatd::event::Event;
 use chatd::listener::{Acceptor, accept_loop};
 use chatd::log::Log;
+use chatd::notify::Notifier;
 use chatd::reader::InputLimits;
 use chatd::sys;
 use std::io;
@@ -38,7 +39,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(config) {
+    let result = if config.check { check(&config) } else { run(config) };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("chatd: {message}");
@@ -59,12 +61,29 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
     })
 }
 
+/// The host name, for the default server name. `/etc/hostname` is the fallback for sandboxes
+/// that hide `/proc/sys` (the systemd unit's `ProcSubset=pid`).
 fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
         .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_graphic()))
+        .find(|name| !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_graphic()))
         .unwrap_or_else(|| "chatd".to_string())
+}
+
+/// `--check`: everything `run` would verify before serving, without serving.
+fn check(config: &Config) -> Result<(), String> {
+    if let Some(path) = &config.log_file {
+        Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
+    }
+    for &addr in &config.listen {
+        drop(bind(addr)?);
+    }
+    let server_name = config.server_name.clone().unwrap_or_else(host_name);
+    print!("{}", config.describe(&server_name));
+    println!("# configuration OK");
+    Ok(())
 }
 
 fn run(config: Config) -> Result<(), String> {
@@ -77,6 +96,7 @@ fn run(config: Config) -> Result<(), String> {
     let bound: Vec<String> =
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
 
+    let notifier = Arc::new(Notifier::from_env());
     let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<&'static str>(1);
     // Installed before the start line is logged: whoever sees that line may signal at once.
     // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
@@ -136,6 +156,7 @@ fn run(config: Config) -> Result<(), String> {
             opers: config.opers.clone(),
         },
         Arc::clone(&log),
+        Arc::clone(&notifier),
     );
     let broker_thread = thread::Builder::new()
         .name("broker".into())
@@ -159,6 +180,8 @@ fn run(config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot start the acceptor thread: {e}"))?;
     }
     drop(acceptor);
+    // Every listener is bound and accepting (the kernel queues connections from `bind` on).
+    notifier.send("READY=1\nSTATUS=accepting connections");
 
     let result = broker_thread.join();
     match result {

@@ -14,6 +14,10 @@ use std::collections::{HashSet, VecDeque};
 pub const MAX_BANS: usize = 50;
 /// Longest room key, in bytes.
 pub const MAX_KEY_BYTES: usize = 23;
+/// Longest ban mask, in bytes (a 20-character nick, an 11-character user and an IPv6 host fit).
+pub const MAX_MASK_BYTES: usize = 80;
+/// Most changes with a parameter in one `MODE` command (`MODES` in `RPL_ISUPPORT`); more are ignored.
+pub const MAX_PARAM_CHANGES: usize = 6;
 
 /// The settable flags and values of a room.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -98,7 +102,13 @@ pub fn parse_changes(args: &[String]) -> Result<Vec<ModeChange>, ModeError> {
     let Some(letters) = args.first() else { return Ok(changes) };
     let mut set = true;
     for letter in letters.chars() {
-        let mut param = || params.next().filter(|p| !p.is_empty()).cloned();
+        // A parameter is one word: with spaces it could not be announced on one IRC line.
+        let mut param = || -> Result<Option<String>, ModeError> {
+            match params.next().filter(|p| !p.is_empty()) {
+                Some(p) if p.contains(char::is_whitespace) => Err(ModeError::NeedsParameter(letter)),
+                other => Ok(other.cloned()),
+            }
+        };
         let change = match letter {
             '+' => {
                 set = true;
@@ -109,25 +119,37 @@ pub fn parse_changes(args: &[String]) -> Result<Vec<ModeChange>, ModeError> {
                 continue;
             }
             'n' | 't' | 'i' | 'm' => ModeChange::Flag { set, mode: letter },
-            'k' if set => ModeChange::Key { set, key: param().ok_or(ModeError::NeedsParameter('k'))? },
+            'k' if set => ModeChange::Key { set, key: param()?.ok_or(ModeError::NeedsParameter('k'))? },
             // `-k` may or may not name the key; either way it removes it.
-            'k' => ModeChange::Key { set, key: param().unwrap_or_default() },
-            'l' if set => match param().and_then(|p| p.parse::<usize>().ok()).filter(|&l| l > 0) {
+            'k' => ModeChange::Key { set, key: param()?.unwrap_or_default() },
+            'l' if set => match param()?.and_then(|p| p.parse::<usize>().ok()).filter(|&l| l > 0) {
                 Some(limit) => ModeChange::Limit(Some(limit)),
                 None => return Err(ModeError::NeedsParameter('l')),
             },
             'l' => ModeChange::Limit(None),
-            'o' => ModeChange::Op { set, nick: param().ok_or(ModeError::NeedsParameter('o'))? },
-            'v' => ModeChange::Voice { set, nick: param().ok_or(ModeError::NeedsParameter('v'))? },
-            'b' => match param() {
-                Some(mask) => ModeChange::Ban { set, mask: normalize_mask(&mask) },
+            'o' => ModeChange::Op { set, nick: param()?.ok_or(ModeError::NeedsParameter('o'))? },
+            'v' => ModeChange::Voice { set, nick: param()?.ok_or(ModeError::NeedsParameter('v'))? },
+            'b' => match param()?.map(|mask| normalize_mask(&mask)) {
+                Some(mask) if mask.len() > MAX_MASK_BYTES => return Err(ModeError::NeedsParameter('b')),
+                Some(mask) => ModeChange::Ban { set, mask },
                 None => ModeChange::BanList,
             },
             other => return Err(ModeError::Unknown(other)),
         };
+        let with_parameter = !matches!(change, ModeChange::Flag { .. } | ModeChange::BanList | ModeChange::Limit(None));
+        if with_parameter && changes.iter().filter(|c| has_parameter(c)).count() >= MAX_PARAM_CHANGES {
+            continue;
+        }
+        if change == ModeChange::BanList && changes.contains(&ModeChange::BanList) {
+            continue;
+        }
         changes.push(change);
     }
     Ok(changes)
+}
+
+fn has_parameter(change: &ModeChange) -> bool {
+    !matches!(change, ModeChange::Flag { .. } | ModeChange::BanList | ModeChange::Limit(None))
 }
 
 /// Completes a ban mask: `bob` is `bob!*@*`, `*@host` is `*!*@host`.
@@ -213,10 +235,16 @@ impl Room {
     }
 
     /// May `id` speak here? Outsiders not under `+n`; under `+m` only operators and voiced members.
-    pub fn may_speak(&self, id: ClientId) -> bool {
+    pub fn may_speak(&self, id: ClientId) -> Result<(), crate::protocol::ChatError> {
+        use crate::protocol::ChatError;
         let member = self.members.contains(&id);
-        (member || !self.modes.no_external)
-            && (!self.modes.moderated || self.ops.contains(&id) || self.voiced.contains(&id))
+        if !member && self.modes.no_external {
+            return Err(ChatError::CannotSendToRoom(self.name.clone()));
+        }
+        if self.modes.moderated && !self.ops.contains(&id) && !self.voiced.contains(&id) {
+            return Err(ChatError::Moderated(self.name.clone()));
+        }
+        Ok(())
     }
 
     pub fn is_banned(&self, prefix: &str) -> bool {
@@ -257,6 +285,17 @@ mod tests {
         assert_eq!(parse_changes(&args("-l")), Ok(vec![ModeChange::Limit(None)]));
         assert_eq!(parse_changes(&args("b")), Ok(vec![ModeChange::BanList]));
         assert_eq!(parse_changes(&args("+b bob")), Ok(vec![ModeChange::Ban { set: true, mask: "bob!*@*".into() }]));
+    }
+
+    #[test]
+    fn at_most_six_parameters_and_one_ban_listing() {
+        let changes = parse_changes(&args("+oooooooo a b c d e f g h")).unwrap();
+        assert_eq!(changes.len(), MAX_PARAM_CHANGES);
+        assert_eq!(parse_changes(&args("bbb")), Ok(vec![ModeChange::BanList]));
+        assert_eq!(parse_changes(&args(&format!("+b *!*@{}", "x".repeat(77)))), Err(ModeError::NeedsParameter('b')));
+        assert!(parse_changes(&args(&format!("+b *!*@{}", "x".repeat(76)))).is_ok());
+        let spaced = vec!["+b".to_string(), "two words".to_string()];
+        assert_eq!(parse_changes(&spaced), Err(ModeError::NeedsParameter('b')));
     }
 
     #[test]

@@ -446,6 +446,8 @@ pub enum ChatError {
     AlreadyRegistered,
     /// A message to a room the sender is not in.
     CannotSendToRoom(RoomName),
+    /// A message to a moderated room from a member who is neither operator nor voiced.
+    Moderated(RoomName),
     /// A `CAP` subcommand chatd does not know.
     InvalidCapCommand(String),
 }

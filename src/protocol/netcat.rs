@@ -319,6 +319,9 @@ fn error_text(error: &ChatError) -> String {
         ChatError::Parse(ParseError::NoTextToSend) => "error: no text to send".to_string(),
         ChatError::AlreadyRegistered => "error: you are already registered".to_string(),
         ChatError::CannotSendToRoom(room) => format!("error: you cannot send to {room} (join it first)"),
+        ChatError::Moderated(room) => {
+            format!("error: {room} is moderated: only its operators and voiced members may talk")
+        }
         ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", clean_text(sub)),
         ChatError::UnknownMode(mode) => format!("error: unknown mode {}", clean_text(&mode.to_string())),
         ChatError::ModeNeedsParameter(mode) => format!("error: mode {mode} needs a value (see /help mode)"),

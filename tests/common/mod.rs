@@ -25,7 +25,7 @@ pub struct LogLines {
 }
 
 impl LogLines {
-    fn push(&self, line: String) {
+    pub fn push(&self, line: String) {
         self.lines.lock().unwrap().push(line);
         self.added.notify_all();
     }

@@ -182,6 +182,44 @@ pub struct View<'a> {
     pub multi_prefix: bool,
 }
 
+/// Splits a mode announcement (`+ob-v`, with its parameters) into as many `MODE` lines as the
+/// 512-byte limit needs, never separating a mode letter from its parameter.
+fn mode_lines(prefix: &str, room: &str, changes: &str, params: &[String]) -> Vec<(String, Vec<String>)> {
+    // `:prefix MODE room letters params...` plus CR LF; letters and parameters grow per unit.
+    let fixed = 1 + prefix.len() + " MODE ".len() + room.len() + 1 + 2;
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    let (mut letters, mut taken, mut size) = (String::new(), Vec::new(), fixed);
+    let (mut sign, mut line_sign) = ('+', None);
+    let mut params = params.iter();
+    for letter in changes.chars() {
+        if letter == '+' || letter == '-' {
+            sign = letter;
+            continue;
+        }
+        // Every announced `o v b k` carries a parameter, and `l` does when set.
+        let param = (matches!(letter, 'o' | 'v' | 'b' | 'k') || (letter == 'l' && sign == '+'))
+            .then(|| params.next().cloned())
+            .flatten();
+        let cost = 2 + param.as_ref().map_or(0, |p| p.len() + 2);
+        if !letters.is_empty() && size + cost > MAX_LINE_BYTES {
+            lines.push((std::mem::take(&mut letters), std::mem::take(&mut taken)));
+            size = fixed;
+            line_sign = None;
+        }
+        if line_sign != Some(sign) {
+            letters.push(sign);
+            line_sign = Some(sign);
+        }
+        letters.push(letter);
+        size += cost;
+        taken.extend(param);
+    }
+    if !letters.is_empty() {
+        lines.push((letters, taken));
+    }
+    lines
+}
+
 /// A member's nick with its status prefix for `NAMES` (`@` before `+`).
 fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
     let mut name = String::new();
@@ -345,6 +383,9 @@ impl Out<'_, '_> {
             ChatError::CannotSendToRoom(room) => {
                 self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (join it first)"])
             }
+            ChatError::Moderated(room) => {
+                self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (+m)"])
+            }
             ChatError::InvalidCapCommand(sub) => self.numeric(ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
             ChatError::UnknownMode(mode) => {
                 self.numeric(ERR_UNKNOWNMODE, &[&mode.to_string(), "is unknown mode char to me"])
@@ -440,9 +481,11 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]);
         }
         Reply::ModesChanged { room, by, changes, params } => {
-            let mut all = vec![room.as_str(), changes.as_str()];
-            all.extend(params.iter().map(String::as_str));
-            o.from(&by.prefix(), "MODE", &all);
+            for (letters, params) in mode_lines(&by.prefix(), room.as_str(), changes, params) {
+                let mut all = vec![room.as_str(), letters.as_str()];
+                all.extend(params.iter().map(String::as_str));
+                o.from(&by.prefix(), "MODE", &all);
+            }
         }
         Reply::Kicked { room, by, nick, reason } => {
             o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), reason])
@@ -719,6 +762,23 @@ mod tests {
         let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
         assert_eq!(codes, ["001", "002", "003", "004", "005", "251", "254", "255", "375", "372", "372", "376"]);
         assert!(lines[4].contains("CASEMAPPING=ascii") && lines[4].ends_with(":are supported by this server"));
+    }
+
+    #[test]
+    fn long_mode_announcements_are_split_between_whole_changes() {
+        let masks: Vec<String> = (0..6).map(|i| format!("user{i}!*@{}.example.org", "h".repeat(60))).collect();
+        let reply = Reply::ModesChanged {
+            room: RoomName::parse("#room").unwrap(),
+            by: person("al"),
+            changes: "+bbbbbb-o".into(),
+            params: masks.iter().cloned().chain(["bob".to_string()]).collect(),
+        };
+        let lines = rendered(&reply);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.len() + 2 <= 512), "{lines:?}");
+        let all = lines.join(" ");
+        assert!(masks.iter().all(|m| all.contains(m.as_str())));
+        assert!(lines.last().unwrap().contains(" +b-o ") && lines.last().unwrap().ends_with(" bob"), "{lines:?}");
     }
 
     #[test]
