@@ -156,7 +156,8 @@ pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, l
     };
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
     let mut throttled_logged = false;
-    let mut buf = vec![0u8; 4096];
+    // Small: the buffer is per connection, and input lines are short (IRC: 512 bytes).
+    let mut buf = vec![0u8; 1024];
     let mut frames = Vec::new();
     loop {
         let n = match stream.read(&mut buf) {
