@@ -61,8 +61,8 @@ pub struct Settings {
 
 /// What the broker knows about one connection.
 struct Client {
-    /// The broker's write handle (a clone of the reader's socket).
-    stream: TcpStream,
+    /// The client's socket, shared with its reader; the broker only writes to it and shuts it down.
+    stream: Arc<TcpStream>,
     /// For the log.
     peer: SocketAddr,
     connected: Instant,

@@ -5,6 +5,7 @@ use crate::listener::Slot;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason};
 use std::fmt;
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Identifies one connection for the life of the process; never reused.
@@ -24,8 +25,8 @@ pub enum Event {
     /// knows the id before that client's first line.
     Connected {
         id: ClientId,
-        /// The broker's own handle for writing to this client (a clone of the reader's socket).
-        stream: TcpStream,
+        /// The broker's handle for writing to this client: the reader's own socket, shared.
+        stream: Arc<TcpStream>,
         peer: SocketAddr,
         at: Instant,
         /// The connection's place under `--max-clients` and `--max-per-ip`, held until eviction.

@@ -172,10 +172,10 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
     if let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
         acceptor.log.warn("socket_option_failed", &[("peer", &peer), ("error", &e)]);
     }
-    let writer = match stream.try_clone() {
-        Ok(writer) => writer,
-        Err(e) => return acceptor.log.error("connect_failed", &[("peer", &peer), ("error", &e)]),
-    };
+    // One socket shared by the reader (which reads) and the broker (which writes and shuts it
+    // down): one file descriptor per client rather than the two `try_clone` would cost.
+    let stream = Arc::new(stream);
+    let writer = Arc::clone(&stream);
     let id = ClientId(acceptor.next_id.fetch_add(1, Ordering::Relaxed));
     acceptor.log.info(
         "connect",

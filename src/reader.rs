@@ -137,7 +137,7 @@ fn identify(stream: &TcpStream) -> io::Result<Option<Dialect>> {
 
 /// Reads from `stream` until it closes: identifies the dialect, then sends one `Event::Input`
 /// per line.
-pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
+pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
     let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
     let dialect = match identify(&stream) {
         Ok(Some(dialect)) => dialect,
@@ -160,7 +160,7 @@ pub fn reader_loop(mut stream: TcpStream, id: ClientId, events: Sender<Event>, l
     let mut buf = vec![0u8; 1024];
     let mut frames = Vec::new();
     loop {
-        let n = match stream.read(&mut buf) {
+        let n = match (&*stream).read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

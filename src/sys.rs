@@ -1,9 +1,10 @@
 //! The few socket and process controls std does not offer, as thin calls into the C library that
 //! std already links. Everything unsafe in chatd lives here.
 //!
-//! Why these and no crate: the broker must write without ever blocking, but `set_nonblocking` on
-//! its clone of a socket would also make the reader's clone non-blocking (they share one open file
-//! description). `send(2)` with `MSG_DONTWAIT` is non-blocking for that one call only. TCP
+//! Why these and no crate: the broker must write without ever blocking, but the socket is shared
+//! with the reader, which must block (and `set_nonblocking` on a `try_clone` would change both,
+//! since clones share one open file description). `send(2)` with `MSG_DONTWAIT` is non-blocking
+//! for that one call only. TCP
 //! keepalive and `TCP_USER_TIMEOUT` let the kernel probe silent peers, so a netcat user never has
 //! to answer a ping. Raising `RLIMIT_NOFILE` lets `--max-clients` mean what it says.
 //!
