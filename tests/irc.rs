@@ -6,6 +6,7 @@ mod common;
 // Waiting is always on a line. "Nothing else arrived" is checked with a PING sent after the fact:
 // the server handles one client's lines in order, so the very next line must be its PONG.
 
+use common::irc::{expect_exact, next, num, prefix, send, settle, start};
 use common::{Client, LogLines, Server, TIMEOUT};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -17,51 +18,6 @@ const VERSION: &str = concat!("chatd-", env!("CARGO_PKG_VERSION"));
 
 /// How long "nothing arrives" is watched for where no PING can be used (netcat clients).
 const QUIET: Duration = Duration::from_millis(200);
-
-/// Where an IRC user registered by `irc_register` appears to come from.
-fn prefix(nick: &str) -> String {
-    format!("{nick}!~u@127.0.0.1")
-}
-
-/// Starts chatd as `irc.test`. Flood control is off so that tests which send many lines are not
-/// paced (pacing has tests of its own elsewhere).
-fn start(extra: &[&str]) -> Server {
-    let mut args = vec!["--server-name", "irc.test", "--flood-rate", "0"];
-    args.extend_from_slice(extra);
-    Server::start(&args)
-}
-
-/// Sends one IRC line, CR LF terminated.
-fn send(client: &mut Client, line: &str) {
-    client.send_raw(format!("{line}\r\n").as_bytes());
-}
-
-/// The next line, whatever it is. Fails on timeout or EOF.
-fn next(client: &mut Client) -> String {
-    match client.next_line(Instant::now() + TIMEOUT) {
-        Ok(Some(line)) => line,
-        Ok(None) => panic!("connection closed; lines received:\n{}", client.received.join("\n")),
-        Err(e) => panic!("no line within {TIMEOUT:?} ({e}); lines received:\n{}", client.received.join("\n")),
-    }
-}
-
-/// The very next line must be exactly `want`.
-fn expect_exact(client: &mut Client, want: &str) {
-    let got = next(client);
-    assert_eq!(got, want, "\n--- lines received:\n{}", client.received.join("\n"));
-}
-
-/// Sends `PING :token` and requires the very next line to be its PONG: proves that nothing else
-/// was sent to this client before the server handled the PING.
-fn settle(client: &mut Client, token: &str) {
-    send(client, &format!("PING :{token}"));
-    expect_exact(client, &format!(":irc.test PONG irc.test {token}"));
-}
-
-/// `:irc.test CODE nick rest`
-fn num(code: &str, nick: &str, rest: &str) -> String {
-    format!(":irc.test {code} {nick} {rest}")
-}
 
 /// Registers an IRC client the way real clients do (with capability negotiation) and returns
 /// it once the end of the MOTD has arrived.

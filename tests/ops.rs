@@ -8,62 +8,19 @@ mod common;
 // (IRC: the server handles one client's lines in order, so the very next line must be its PONG)
 // or with `/help me` (netcat: the very next line must be its answer).
 
-use common::{Client, Server, TIMEOUT};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-/// Where an IRC user registered by `irc_register` appears to come from.
-fn prefix(nick: &str) -> String {
-    format!("{nick}!~u@127.0.0.1")
-}
+use common::irc::{expect_exact, next, num, prefix, send, settle, start};
+use common::{Client, Server};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Where a netcat user appears to come from.
 fn nc_prefix(nick: &str) -> String {
     format!("{nick}!~{nick}@127.0.0.1")
 }
 
-/// Starts chatd as `irc.test`, without flood pacing (it has tests of its own elsewhere).
-fn start(extra: &[&str]) -> Server {
-    let mut args = vec!["--server-name", "irc.test", "--flood-rate", "0"];
-    args.extend_from_slice(extra);
-    Server::start(&args)
-}
-
-/// Sends one IRC line, CR LF terminated.
-fn send(client: &mut Client, line: &str) {
-    client.send_raw(format!("{line}\r\n").as_bytes());
-}
-
-/// The next line, whatever it is. Fails on timeout or EOF.
-fn next(client: &mut Client) -> String {
-    match client.next_line(Instant::now() + TIMEOUT) {
-        Ok(Some(line)) => line,
-        Ok(None) => panic!("connection closed; lines received:\n{}", client.received.join("\n")),
-        Err(e) => panic!("no line within {TIMEOUT:?} ({e}); lines received:\n{}", client.received.join("\n")),
-    }
-}
-
-/// The very next line must be exactly `want`.
-fn expect_exact(client: &mut Client, want: &str) {
-    let got = next(client);
-    assert_eq!(got, want, "\n--- lines received:\n{}", client.received.join("\n"));
-}
-
-/// Sends `PING :token` and requires the very next line to be its PONG: nothing else was sent to
-/// this client before the server handled the PING.
-fn settle(client: &mut Client, token: &str) {
-    send(client, &format!("PING :{token}"));
-    expect_exact(client, &format!(":irc.test PONG irc.test {token}"));
-}
-
 /// A netcat round trip: `/help me` is answered with one known line, after everything before it.
 fn netcat_settle(client: &mut Client) {
     client.send("/help me");
     expect_exact(client, "-- /me ACTION: describe an action in the current room");
-}
-
-/// `:irc.test CODE nick rest`
-fn num(code: &str, nick: &str, rest: &str) -> String {
-    format!(":irc.test {code} {nick} {rest}")
 }
 
 /// Registers an IRC client, requesting `caps` (space separated; none when empty), and returns it

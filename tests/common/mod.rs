@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod irc;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
