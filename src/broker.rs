@@ -247,12 +247,13 @@ impl Broker {
                 continue;
             }
             let Some(dialect) = client.dialect else { continue };
+            let (rooms, nick, caps) = self.state.render_info(id);
             let recipient = Recipient {
                 dialect,
                 terminator: client.terminator,
-                multi_room: dialect == Dialect::Netcat && self.state.room_count(id) > 1,
-                nick: self.state.nick(id).map_or("*", |n| n.as_str()),
-                caps: self.state.caps(id),
+                multi_room: dialect == Dialect::Netcat && rooms > 1,
+                nick: nick.map_or("*", |n| n.as_str()),
+                caps,
             };
             let variant = recipient.variant();
             let bytes = &mut self.scratch[variant];

@@ -246,9 +246,10 @@ impl State {
         self.members.get(&id).map_or(0, |m| m.rooms.len())
     }
 
-    /// The capabilities `id` negotiated.
-    pub fn caps(&self, id: ClientId) -> Caps {
-        self.members.get(&id).map_or_else(Caps::default, |m| m.caps)
+    /// What rendering for `id` depends on, in one lookup (the broker asks for every delivery):
+    /// how many rooms it is in, its nickname, its capabilities.
+    pub fn render_info(&self, id: ClientId) -> (usize, Option<&Nick>, Caps) {
+        self.members.get(&id).map_or((0, None, Caps::default()), |m| (m.rooms.len(), m.nick.as_ref(), m.caps))
     }
 
     /// Registered users, server operators, unregistered connections and rooms.
