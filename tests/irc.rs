@@ -7,7 +7,7 @@ mod common;
 // the server handles one client's lines in order, so the very next line must be its PONG.
 
 use common::irc::{expect_exact, next, num, prefix, send, settle, start};
-use common::{Client, LogLines, Server, TIMEOUT};
+use common::{Client, LogLines, Server, TIMEOUT, expect_said, netcat_settle};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -40,32 +40,6 @@ fn irc_in_rooms(server: &Server, nick: &str, rooms: &[&str]) -> Client {
         client.expect(&num("366", nick, &format!("{room} :End of /NAMES list")));
     }
     client
-}
-
-/// Checks that `line` starts with a plausible `[HH:MM] ` clock and returns the rest.
-fn after_clock(line: &str) -> &str {
-    let b = line.as_bytes();
-    let well_formed = b.len() >= 8
-        && b[0] == b'['
-        && b[1..3].iter().all(u8::is_ascii_digit)
-        && b[3] == b':'
-        && b[4..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b']'
-        && b[7] == b' ';
-    assert!(well_formed, "no [HH:MM] clock at the start of {line:?}");
-    &line[8..]
-}
-
-/// The very next netcat line must be `[HH:MM] ` followed by exactly `text`.
-fn expect_said(client: &mut Client, text: &str) {
-    let line = next(client);
-    assert_eq!(after_clock(&line), text, "whole line: {line:?}");
-}
-
-/// A netcat round trip: `/help me` is answered with one known line, after everything before it.
-fn netcat_settle(client: &mut Client) {
-    client.send("/help me");
-    expect_exact(client, "-- /me ACTION: describe an action in the current room");
 }
 
 /// Reads lines, answering each `PING irc.test` with a PONG, until a line that is not a PING;

@@ -2,7 +2,7 @@ mod common;
 
 // The netcat dialect end to end: the real binary, real TCP, the exact texts a user sees.
 
-use common::{Client, LogLines, Server, TIMEOUT};
+use common::{Client, LogLines, Server, TIMEOUT, after_clock, expect_said};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -10,30 +10,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long "nothing more arrives" is watched for.
 const QUIET: Duration = Duration::from_millis(200);
-
-/// Checks that `line` starts with a plausible `[HH:MM] ` clock and returns the rest.
-fn after_clock(line: &str) -> &str {
-    let b = line.as_bytes();
-    let well_formed = b.len() >= 8
-        && b[0] == b'['
-        && b[1..3].iter().all(u8::is_ascii_digit)
-        && b[3] == b':'
-        && b[4..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b']'
-        && b[7] == b' ';
-    assert!(well_formed, "no [HH:MM] clock at the start of {line:?}");
-    let hours: u32 = line[1..3].parse().unwrap();
-    let minutes: u32 = line[4..6].parse().unwrap();
-    assert!(hours < 24 && minutes < 60, "impossible clock in {line:?}");
-    &line[8..]
-}
-
-/// The very next line must be `[HH:MM] ` followed by exactly `text`.
-fn expect_said(client: &mut Client, text: &str) -> String {
-    let line = client.expect_next(text);
-    assert_eq!(after_clock(&line), text, "whole line: {line:?}");
-    line
-}
 
 /// The very next line must be exactly `text`.
 fn expect_exact(client: &mut Client, text: &str) {

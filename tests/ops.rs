@@ -9,18 +9,12 @@ mod common;
 // or with `/help me` (netcat: the very next line must be its answer).
 
 use common::irc::{expect_exact, next, num, prefix, send, settle, start};
-use common::{Client, Server};
+use common::{Client, Server, expect_said, netcat_settle};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Where a netcat user appears to come from.
 fn nc_prefix(nick: &str) -> String {
     format!("{nick}!~{nick}@127.0.0.1")
-}
-
-/// A netcat round trip: `/help me` is answered with one known line, after everything before it.
-fn netcat_settle(client: &mut Client) {
-    client.send("/help me");
-    expect_exact(client, "-- /me ACTION: describe an action in the current room");
 }
 
 /// Registers an IRC client, requesting `caps` (space separated; none when empty), and returns it
@@ -83,26 +77,6 @@ fn nc_in_rooms(server: &Server, nick: &str, rooms: &[&str]) -> Client {
         client.expect_next(&format!("-- You joined {room}. "));
     }
     client
-}
-
-/// Checks that `line` starts with a plausible `[HH:MM] ` clock and returns the rest.
-fn after_clock(line: &str) -> &str {
-    let b = line.as_bytes();
-    let well_formed = b.len() >= 8
-        && b[0] == b'['
-        && b[1..3].iter().all(u8::is_ascii_digit)
-        && b[3] == b':'
-        && b[4..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b']'
-        && b[7] == b' ';
-    assert!(well_formed, "no [HH:MM] clock at the start of {line:?}");
-    &line[8..]
-}
-
-/// The very next netcat line must be `[HH:MM] ` followed by exactly `text`.
-fn expect_said(client: &mut Client, text: &str) {
-    let line = next(client);
-    assert_eq!(after_clock(&line), text, "whole line: {line:?}");
 }
 
 fn now_millis() -> u64 {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Client, LogLines, TIMEOUT, binary, temp_dir};
+use common::{Client, LogLines, TIMEOUT, binary, forward_lines, temp_dir};
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixDatagram;
@@ -75,7 +75,7 @@ fn ready_comes_once_the_port_accepts_and_stopping_on_sigterm() {
     let mut running = Running(child);
     let log = Arc::new(LogLines::default());
     let sink = Arc::clone(&log);
-    std::thread::spawn(move || forward(stderr, &sink));
+    std::thread::spawn(move || forward_lines(stderr, &sink));
 
     let ready = expect_notification(&socket, "READY=1");
     assert!(ready.contains("STATUS="), "{ready:?}");
@@ -93,21 +93,6 @@ fn ready_comes_once_the_port_accepts_and_stopping_on_sigterm() {
     expect_notification(&socket, "STOPPING=1");
     assert!(wait_exit(&mut running.0, Duration::from_secs(2)).success());
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn forward(mut source: impl Read, sink: &LogLines) {
-    let mut all = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = source.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        all.extend_from_slice(&buf[..n]);
-        while let Some(end) = all.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = all.drain(..=end).collect();
-            sink.push(String::from_utf8_lossy(&line[..end]).into_owned());
-        }
-    }
 }
 
 /// The value of `Key=` in a unit file (the first one).

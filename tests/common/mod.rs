@@ -169,7 +169,7 @@ impl Drop for Server {
     }
 }
 
-fn forward_lines(mut source: impl Read, sink: &LogLines) {
+pub fn forward_lines(mut source: impl Read, sink: &LogLines) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 4096];
     while let Ok(n) = source.read(&mut buf) {
@@ -321,4 +321,37 @@ impl Client {
             }
         }
     }
+}
+
+// Netcat lines, for every test file that talks to netcat users.
+
+/// Checks that `line` starts with a plausible `[HH:MM] ` clock and returns the rest.
+pub fn after_clock(line: &str) -> &str {
+    let b = line.as_bytes();
+    let well_formed = b.len() >= 8
+        && b[0] == b'['
+        && b[1..3].iter().all(u8::is_ascii_digit)
+        && b[3] == b':'
+        && b[4..6].iter().all(u8::is_ascii_digit)
+        && b[6] == b']'
+        && b[7] == b' ';
+    assert!(well_formed, "no [HH:MM] clock at the start of {line:?}");
+    let hours: u32 = line[1..3].parse().unwrap();
+    let minutes: u32 = line[4..6].parse().unwrap();
+    assert!(hours < 24 && minutes < 60, "impossible clock in {line:?}");
+    &line[8..]
+}
+
+/// The very next line must be `[HH:MM] ` followed by exactly `text`.
+pub fn expect_said(client: &mut Client, text: &str) -> String {
+    let line = client.expect_next(text);
+    assert_eq!(after_clock(&line), text, "whole line: {line:?}");
+    line
+}
+
+/// A netcat round trip: `/help me` is answered with one known line, after everything before it.
+pub fn netcat_settle(client: &mut Client) {
+    client.send("/help me");
+    let line = client.expect_next("-- /me ACTION");
+    assert_eq!(line, "-- /me ACTION: describe an action in the current room");
 }
