@@ -241,11 +241,6 @@ impl State {
         self.members.get(&id).is_some_and(|m| m.person.is_some())
     }
 
-    /// How many rooms `id` is in (renderers name the room when it is more than one).
-    pub fn room_count(&self, id: ClientId) -> usize {
-        self.members.get(&id).map_or(0, |m| m.rooms.len())
-    }
-
     /// What rendering for `id` depends on, in one lookup (the broker asks for every delivery):
     /// how many rooms it is in, its nickname, its capabilities.
     pub fn render_info(&self, id: ClientId) -> (usize, Option<&Nick>, Caps) {
@@ -1247,7 +1242,7 @@ mod tests {
         let replies = replies_to(&out, 1);
         assert!(matches!(replies[0], Reply::Welcome { .. }));
         assert!(matches!(replies[1], Reply::YouJoined { room, .. } if room.as_str() == "#lobby"));
-        assert_eq!(s.room_count(ClientId(1)), 1);
+        assert_eq!(s.render_info(ClientId(1)).0, 1);
     }
 
     #[test]
@@ -1330,7 +1325,7 @@ mod tests {
         let mut s = state();
         registered(&mut s, 1, "alice");
         run(&mut s, 1, Command::Join { room: "rust".into(), key: None });
-        assert_eq!(s.room_count(ClientId(1)), 2);
+        assert_eq!(s.render_info(ClientId(1)).0, 2);
         let out = run(&mut s, 1, Command::Part { room: None, reason: None });
         assert!(matches!(replies_to(&out, 1)[0], Reply::YouParted { current: Some(r), .. } if r.as_str() == "#lobby"));
         let out = run(&mut s, 1, Command::Rooms);
