@@ -372,6 +372,12 @@ impl Broker {
             if client.doomed {
                 continue;
             }
+            // An emptied buffer keeps its allocation so that busy clients do not reallocate on
+            // every batch; here, at most every sweep, it goes back. Most clients are idle most of
+            // the time, and the registration burst alone leaves a few KiB behind for each.
+            if client.pending.is_empty() && client.pending.capacity() > 0 {
+                client.pending = Vec::new();
+            }
             let silent = now.saturating_duration_since(client.last_seen);
             let registered = self.state.is_registered(id);
             let verdict = match (registered, client.dialect) {

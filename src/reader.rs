@@ -156,8 +156,10 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
     };
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
     let mut throttled_logged = false;
-    // Small: the buffer is per connection, and input lines are short (IRC: 512 bytes).
-    let mut buf = vec![0u8; 1024];
+    // Small, and on the stack: it is per connection, input lines are short (IRC: 512 bytes), and
+    // the thread's stack pages it lands on are touched anyway (measured: 1 KiB less heap per idle
+    // connection, no more stack).
+    let mut buf = [0u8; 1024];
     let mut frames = Vec::new();
     loop {
         let n = match (&*stream).read(&mut buf) {
