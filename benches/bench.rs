@@ -162,6 +162,15 @@ impl Kind {
         }
     }
 
+    /// The output a client may leave unread in the server before it is dropped, as the bench
+    /// configures it (ngircd's is compiled in).
+    fn sendq_limit(self) -> u64 {
+        match self {
+            Kind::Chatd | Kind::Inspircd => 1 << 20,
+            Kind::Ngircd => 32 * 1024,
+        }
+    }
+
     fn binary(self) -> &'static str {
         match self {
             Kind::Chatd => env!("CARGO_BIN_EXE_chatd"),
@@ -689,6 +698,14 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let mut hist = Histogram::new();
     let (mut deliveries, mut measuring) = (0u64, false);
     let mut evicted_at: Option<u64> = None;
+    // The slow client's backlog inside the server: what was sent its way (a receiver that keeps up
+    // gets the same lines) less what the kernel holds for it at either end of its connection.
+    let mut slow_bytes = 0u64;
+    // The last sample that found the backlog at most the limit: it passed the limit after that.
+    let mut below_limit_at: Option<u64> = None;
+    let mut backlog_passed = false;
+    let mut backlog = 0u64;
+    let mut last_sample = Instant::now();
 
     let start = Instant::now();
     let start_ns = now_ns();
@@ -707,6 +724,21 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
             cpu0 = cpu_seconds(server.pid());
         }
         let evicted = evicted_at.is_some() || server.evicted.lock().unwrap().is_some();
+        if let Some(slow) = &slow
+            && !backlog_passed
+            && !evicted
+            && now.duration_since(last_sample) >= Duration::from_millis(10)
+        {
+            last_sample = now;
+            if let Some(in_kernel) = kernel_queued(slow, server.addr.port()) {
+                backlog = slow_bytes.saturating_sub(in_kernel);
+                if backlog > server.kind.sendq_limit() {
+                    backlog_passed = true;
+                } else {
+                    below_limit_at = Some(now_ns());
+                }
+            }
+        }
         if measuring && now >= t_end {
             cpu1 = cpu_seconds(server.pid());
             measuring = false;
@@ -763,6 +795,9 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
             };
             if k >= s || k == r {
                 return;
+            }
+            if r == s {
+                slow_bytes += line.len() as u64 + 2;
             }
             received_total += 1;
             let pair = r * s + k;
@@ -825,9 +860,64 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         let at = logged.or(evicted_at);
         m.push(("evicted_after_s", at.map_or(f64::NAN, |t| t.saturating_sub(start_ns) as f64 / 1e9)));
         m.push(("quit_seen_after_s", evicted_at.map_or(f64::NAN, |t| t.saturating_sub(start_ns) as f64 / 1e9)));
+        // An upper bound: the backlog passed the limit after the last sample (every 10 ms) that
+        // found it below.
+        let after = match (at, below_limit_at) {
+            (Some(at), Some(below)) => at.saturating_sub(below) as f64 / 1e9,
+            _ => f64::NAN,
+        };
+        m.push(("evict_after_sendq_max_s", after));
+        m.push(("last_backlog_kib", backlog as f64 / 1024.0));
     }
     drop(slow);
     Ok(m)
+}
+
+/// Bytes the kernel holds on the slow client's loopback connection: unread by the client plus
+/// not yet acknowledged from the server. The server's side is looked up by its exact address
+/// with sock_diag (one hash lookup; reading /proc/net/tcp walks every socket and takes
+/// milliseconds, which would slow the load generator down).
+fn kernel_queued(client: &TcpStream, server_port: u16) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    const SOCK_DIAG_BY_FAMILY: u16 = 20;
+    let client_port = client.local_addr().ok()?.port();
+    let mut unread: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which is valid.
+    if unsafe { libc::ioctl(client.as_raw_fd(), libc::FIONREAD, &mut unread) } < 0 {
+        return None;
+    }
+    // nlmsghdr (16 bytes) + inet_diag_req_v2 (56 bytes), built by hand: libc has no such types.
+    let mut req = [0u8; 72];
+    req[0..4].copy_from_slice(&72u32.to_ne_bytes());
+    req[4..6].copy_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    req[6..8].copy_from_slice(&(libc::NLM_F_REQUEST as u16).to_ne_bytes());
+    req[16] = libc::AF_INET as u8;
+    req[17] = libc::IPPROTO_TCP as u8;
+    req[20..24].copy_from_slice(&u32::MAX.to_ne_bytes()); // every state
+    req[24..26].copy_from_slice(&server_port.to_be_bytes());
+    req[26..28].copy_from_slice(&client_port.to_be_bytes());
+    req[28..32].copy_from_slice(&[127, 0, 0, 1]);
+    req[44..48].copy_from_slice(&[127, 0, 0, 1]);
+    req[64..72].copy_from_slice(&[0xff; 8]); // INET_DIAG_NOCOOKIE
+    let mut resp = [0u8; 512];
+    // SAFETY: plain socket calls on a descriptor owned here; the buffers are valid for their lengths.
+    let got = unsafe {
+        let fd = libc::socket(libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, libc::NETLINK_SOCK_DIAG);
+        if fd < 0 {
+            return None;
+        }
+        let sent = libc::send(fd, req.as_ptr().cast(), req.len(), 0);
+        let got = if sent == req.len() as isize { libc::recv(fd, resp.as_mut_ptr().cast(), resp.len(), 0) } else { -1 };
+        libc::close(fd);
+        got
+    };
+    // The answer: nlmsghdr, then inet_diag_msg, whose idiag_wqueue is at byte 60 of it.
+    let kind = u16::from_ne_bytes([resp[4], resp[5]]);
+    if got < 80 || kind != SOCK_DIAG_BY_FAMILY {
+        return None;
+    }
+    let unacked = u32::from_ne_bytes(resp[76..80].try_into().ok()?);
+    Some(unread as u64 + unacked as u64)
 }
 
 /// A registered member of #bench that never reads again (its receive buffer is kept small).
