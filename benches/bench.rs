@@ -88,16 +88,16 @@ fn clock_ticks_per_s() -> f64 {
     if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
-/// utime + stime of a process, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return f64::NAN };
+/// utime and stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return (f64::NAN, f64::NAN) };
     // Fields after the command name (which is in parentheses and may contain spaces).
-    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return f64::NAN };
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return (f64::NAN, f64::NAN) };
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // rest starts at field 3 (state); utime is field 14 and stime field 15.
     let utime: f64 = fields.get(11).and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
     let stime: f64 = fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
-    (utime + stime) / clock_ticks_per_s()
+    (utime / clock_ticks_per_s(), stime / clock_ticks_per_s())
 }
 
 /// Resident set size of a process, in KiB.
@@ -205,7 +205,12 @@ impl Server {
         let logf = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         match kind {
             Kind::Chatd => {
-                let mut child = Command::new(kind.binary())
+                // CHATD_BENCH_WRAP runs chatd under another program, e.g. valgrind's callgrind.
+                let wrap = std::env::var("CHATD_BENCH_WRAP").unwrap_or_default();
+                let mut words: Vec<&str> = wrap.split_whitespace().collect();
+                words.push(kind.binary());
+                let mut child = Command::new(words[0])
+                    .args(&words[1..])
                     .args(["--listen", "127.0.0.1:0", "--flood-rate", "0", "--max-clients", "20000"])
                     .args(["--max-per-ip", "20000", "--max-sendq", "1048576", "--history", "0"])
                     .stdin(Stdio::null())
@@ -711,7 +716,7 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let start_ns = now_ns();
     let t_measure = start + load.warmup;
     let t_end = t_measure + load.measure;
-    let (mut cpu0, mut cpu1) = (0.0, 0.0);
+    let (mut cpu0, mut cpu1) = ((0.0, 0.0), (0.0, 0.0));
     let mut msg = Vec::with_capacity(64);
     let mut stalled_since: Option<Instant> = None;
     let mut sending = true;
@@ -719,7 +724,7 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let mut sent_total = 0u64;
     loop {
         let now = Instant::now();
-        if !measuring && now >= t_measure && now < t_end && cpu0 == 0.0 {
+        if !measuring && now >= t_measure && now < t_end && cpu0 == (0.0, 0.0) {
             measuring = true;
             cpu0 = cpu_seconds(server.pid());
         }
@@ -848,7 +853,10 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         ("p50_us", hist.quantile(0.5) / 1e3),
         ("p99_us", hist.quantile(0.99) / 1e3),
         ("p999_us", hist.quantile(0.999) / 1e3),
-        ("cpu_us_per_delivery", (cpu1 - cpu0) * 1e6 / deliveries.max(1) as f64),
+        ("cpu_us_per_delivery", (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1) * 1e6 / deliveries.max(1) as f64),
+        // Most of a server's time on loopback is the kernel's (send, and the receiving side's
+        // TCP work, which runs in the sender's context).
+        ("cpu_kernel_share", (cpu1.1 - cpu0.1) / (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1)),
         ("lost", lost as f64),
         ("duplicated", dup as f64),
         ("out_of_order", ooo as f64),
@@ -1086,6 +1094,7 @@ const USAGE: &str =
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
   --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow (default: all)
+CHATD_BENCH_WRAP='valgrind --tool=callgrind' runs chatd under that command (for profiles).
 Results: a table on stdout, one JSON line per run (also in target/bench/results.jsonl),
 and target/bench/plot.svg.";
 

@@ -18,7 +18,7 @@
 //! already gone is ignored.
 
 use crate::chat::{self, Audit, Caps, Effect, Output, To};
-use crate::event::{ClientId, Event};
+use crate::event::{ClientId, Event, IdMap};
 use crate::framing::Terminator;
 use crate::listener::Slot;
 use crate::log::Log;
@@ -26,7 +26,6 @@ use crate::notify::Notifier;
 use crate::protocol::{Dialect, Millis, QuitReason, Reply, irc, netcat};
 use crate::sys;
 use crossbeam_channel::{Receiver, after, never, select, tick};
-use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -43,8 +42,6 @@ const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
 /// Kinds of recipient whose lines differ: netcat (one room or several, CRLF or NUL) and IRC
 /// (with or without `server-time`).
 const VARIANTS: usize = 6;
-/// A pending buffer larger than this is given back to the allocator once it empties.
-const KEEP_BUFFER_BYTES: usize = 16 * 1024;
 
 /// Broker settings from the configuration.
 #[derive(Clone, Debug)]
@@ -76,6 +73,8 @@ struct Client {
     pinged: Option<Instant>,
     /// Output not yet taken by the socket.
     pending: Vec<u8>,
+    /// Output was queued since the last sweep (which frees idle clients' buffers).
+    busy: bool,
     /// Already listed in `Broker::dirty` for the next flush.
     queued: bool,
     /// The last send found the socket full; listed in `Broker::blocked`.
@@ -96,7 +95,7 @@ pub struct Broker {
     notifier: Arc<Notifier>,
     /// The client count last reported to systemd.
     reported_clients: Option<usize>,
-    clients: HashMap<ClientId, Client>,
+    clients: IdMap<Client>,
     /// Clients with output added since the last flush.
     dirty: Vec<ClientId>,
     /// Clients whose socket was full at the last attempt.
@@ -124,7 +123,7 @@ impl Broker {
             log,
             notifier,
             reported_clients: None,
-            clients: HashMap::new(),
+            clients: IdMap::default(),
             dirty: Vec::new(),
             blocked: Vec::new(),
             doomed: Vec::new(),
@@ -171,6 +170,7 @@ impl Broker {
                         dialect: None,
                         pinged: None,
                         pending: Vec::new(),
+                        busy: false,
                         queued: false,
                         blocked: false,
                         reminded: false,
@@ -265,6 +265,7 @@ impl Broker {
                 rendered[variant] = true;
             }
             client.pending.extend_from_slice(bytes);
+            client.busy = true;
             if client.pending.len() > self.settings.max_sendq {
                 // Only what the socket will not take counts: try it before judging.
                 let verdict = match write_pending(client) {
@@ -372,10 +373,11 @@ impl Broker {
             if client.doomed {
                 continue;
             }
-            // An emptied buffer keeps its allocation so that busy clients do not reallocate on
-            // every batch; here, at most every sweep, it goes back. Most clients are idle most of
-            // the time, and the registration burst alone leaves a few KiB behind for each.
-            if client.pending.is_empty() && client.pending.capacity() > 0 {
+            // An emptied buffer keeps its allocation so that busy clients do not grow it again
+            // (copying) on every batch; a client that got nothing since the last sweep gives it
+            // back. Most clients are idle most of the time, and the registration burst alone
+            // leaves a few KiB each.
+            if !std::mem::take(&mut client.busy) && client.pending.is_empty() && client.pending.capacity() > 0 {
                 client.pending = Vec::new();
             }
             let silent = now.saturating_duration_since(client.last_seen);
@@ -561,8 +563,6 @@ fn write_pending(client: &mut Client) -> io::Result<()> {
             Err(e) => return Err(e),
         }
     }
-    if client.pending.capacity() > KEEP_BUFFER_BYTES {
-        client.pending = Vec::new();
-    }
+    // The emptied buffer keeps its allocation for the next batch; the sweep frees idle ones.
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! Rooms other than the default room disappear, with their topic and history, when their last
 //! member leaves; the default room always exists.
 
-use crate::event::ClientId;
+use crate::event::{ClientId, IdMap};
 use crate::names::{Folded, Nick, RoomName};
 use crate::protocol::{
     ChatError, Command, Counts, Dialect, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply,
@@ -148,7 +148,7 @@ struct Member {
 /// All chat state. Owned by the broker thread alone.
 pub struct State {
     settings: Settings,
-    members: HashMap<ClientId, Member>,
+    members: IdMap<Member>,
     /// Claimed nicknames, registered or not, so no two clients can hold one.
     nicks: HashMap<Folded, ClientId>,
     rooms: HashMap<Folded, Room>,
@@ -201,7 +201,7 @@ impl State {
         // The default room is open to all: anyone may set its topic.
         let lobby_modes = Modes { topic_ops_only: false, ..Modes::new_room() };
         rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now, lobby_modes));
-        State { settings, members: HashMap::new(), nicks: HashMap::new(), rooms, registered: 0 }
+        State { settings, members: IdMap::default(), nicks: HashMap::new(), rooms, registered: 0 }
     }
 
     /// A new connection whose dialect is known: netcat users are greeted and asked for a

@@ -3,7 +3,9 @@
 use crate::framing::Terminator;
 use crate::listener::Slot;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,6 +17,35 @@ pub struct ClientId(pub u64);
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
+    }
+}
+
+/// A map keyed by client id, with `IdHasher`.
+pub type IdMap<V> = HashMap<ClientId, V, BuildHasherDefault<IdHasher>>;
+/// A set of client ids, with `IdHasher`.
+pub type IdSet = HashSet<ClientId, BuildHasherDefault<IdHasher>>;
+
+/// Hashes client ids. The server hands ids out in sequence and no client chooses one, so the
+/// std hasher's protection against crafted keys buys nothing here, and its SipHash was half of
+/// the broker's instructions per delivery (callgrind, 100-client fan-out). One multiplication
+/// by an odd constant: the low bits (the bucket) of sequential ids never collide, and the high
+/// bits (hashbrown's tag) are well mixed.
+#[derive(Clone, Copy, Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -81,14 +81,16 @@ impl Framer {
     /// Consumes `bytes`, appending every completed frame to `out`.
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Frame>) {
         if !self.edit {
-            for &b in bytes {
-                match b {
-                    b'\n' => self.end_line(Terminator::Newline, out),
-                    0 => self.end_line(Terminator::Nul, out),
-                    b'\r' => {}
-                    _ => self.keep(b, out),
-                }
+            // A run of content at a time rather than byte by byte: this is every IRC client's
+            // path, and the reader's main cost per line.
+            let mut rest = bytes;
+            while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == 0) {
+                self.keep_run(&rest[..end], out);
+                let terminator = if rest[end] == 0 { Terminator::Nul } else { Terminator::Newline };
+                self.end_line(terminator, out);
+                rest = &rest[end + 1..];
             }
+            self.keep_run(rest, out);
             return;
         }
         for &b in bytes {
@@ -140,6 +142,20 @@ impl Framer {
             return;
         }
         self.line.push(b);
+        if self.line.len() > self.max_line {
+            self.overflow = true;
+            self.line = Vec::new();
+            out.push(Frame::TooLong);
+        }
+    }
+
+    /// `keep` for every byte of `run` but carriage returns, which are dropped wherever they are.
+    fn keep_run(&mut self, run: &[u8], out: &mut Vec<Frame>) {
+        if self.overflow || run.is_empty() {
+            return;
+        }
+        self.line.reserve(run.len());
+        self.line.extend(run.iter().copied().filter(|&b| b != b'\r'));
         if self.line.len() > self.max_line {
             self.overflow = true;
             self.line = Vec::new();
@@ -230,6 +246,26 @@ mod tests {
     #[test]
     fn escaped_iac_is_a_data_byte() {
         assert_eq!(frames(100, &[&[b'a', 255, 255, b'\n']]), vec![line(&[b'a', 255], Terminator::Newline)]);
+    }
+
+    #[test]
+    fn raw_framer_frames_like_the_editing_one_at_every_split() {
+        // The raw framer takes runs of bytes at a time; without telnet or backspace bytes it must
+        // agree with the byte-at-a-time editing framer wherever the reads split the input.
+        let input: &[u8] = b"PRIVMSG #a :hi\r\n\r\nNICK\rx\0\nPING 12345678901\r\nPONG :a\r\ntail";
+        let mut expected = Vec::new();
+        Framer::new(12).push(input, &mut expected);
+        assert!(expected.contains(&Frame::TooLong));
+        for first in 0..=input.len() {
+            for second in first..=input.len() {
+                let mut framer = Framer::raw(12);
+                let mut out = Vec::new();
+                for chunk in [&input[..first], &input[first..second], &input[second..]] {
+                    framer.push(chunk, &mut out);
+                }
+                assert_eq!(out, expected, "split at {first} and {second}");
+            }
+        }
     }
 
     #[test]
