@@ -1084,6 +1084,8 @@ struct Options {
     rounds: usize,
     peers: Vec<Kind>,
     only: Vec<String>,
+    /// Replay a saved results.jsonl instead of running.
+    from: Option<PathBuf>,
 }
 
 const USAGE: &str =
@@ -1094,6 +1096,7 @@ const USAGE: &str =
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
   --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow (default: all)
+  --from FILE    run nothing: print the table and write the plot from a saved results.jsonl
 CHATD_BENCH_WRAP='valgrind --tool=callgrind' runs chatd under that command (for profiles).
 Results: a table on stdout, one JSON line per run (also in target/bench/results.jsonl),
 and target/bench/plot.svg.";
@@ -1104,6 +1107,7 @@ fn options() -> Result<Options, String> {
         rounds: 1,
         peers: Vec::new(),
         only: Vec::new(),
+        from: None,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
     let mut args = extra.split_whitespace().map(String::from).chain(std::env::args().skip(1));
@@ -1124,6 +1128,7 @@ fn options() -> Result<Options, String> {
                 }
             }
             "--only" => o.only = args.next().ok_or("--only needs a list")?.split(',').map(String::from).collect(),
+            "--from" => o.from = Some(args.next().ok_or("--from needs a file")?.into()),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -1225,6 +1230,15 @@ fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
     out
 }
 
+/// What the table's cells and ratios are.
+fn table_legend(rounds: usize) -> String {
+    format!(
+        "latencies in µs; cpu_us_per_delivery is the server's utime+stime per delivery; ratios are chatd/peer \
+         medians{}",
+        if rounds > 1 { ", cells are median [min–max]" } else { "" }
+    )
+}
+
 fn plot_svg(results: &Results, kinds: &[Kind], sizes: &[usize]) -> String {
     let colors = ["#1f77b4", "#d62728", "#2ca02c"];
     let (w, h, pad) = (420.0, 300.0, 60.0);
@@ -1234,9 +1248,10 @@ fn plot_svg(results: &Results, kinds: &[Kind], sizes: &[usize]) -> String {
         2.0 * w,
         h + 30.0
     );
-    for (panel, (metric, title)) in
-        [("deliveries_per_s", "fanout deliveries/s"), ("p99_us", "fanout p99 latency (µs)")].iter().enumerate()
-    {
+    // Axis labels in the unit a reader thinks in: millions of deliveries per second, milliseconds.
+    let panels =
+        [("deliveries_per_s", "fanout deliveries/s (millions)", 1e6), ("p99_us", "fanout p99 latency (ms)", 1e3)];
+    for (panel, &(metric, title, unit)) in panels.iter().enumerate() {
         let x0 = panel as f64 * w;
         let series: Vec<(Kind, Vec<(usize, f64)>)> = kinds
             .iter()
@@ -1276,7 +1291,7 @@ fn plot_svg(results: &Results, kinds: &[Kind], sizes: &[usize]) -> String {
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
                 x0 + pad - 4.0,
                 py(v) + 4.0,
-                fmt_num(v)
+                if ymax / unit < 10.0 { format!("{:.1}", v / unit) } else { format!("{:.0}", v / unit) }
             );
         }
         for &n in sizes {
@@ -1311,6 +1326,55 @@ fn plot_svg(results: &Results, kinds: &[Kind], sizes: &[usize]) -> String {
     svg
 }
 
+/// Clients in the fanout scenarios (the plot's x axis).
+const FANOUT_SIZES: [usize; 2] = [100, 1000];
+
+/// The flat JSON lines this bench prints, read back: (server, round, scenario, metrics).
+fn parse_result_line(line: &str) -> Option<(Kind, usize, String, Metrics)> {
+    let body = line.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let (mut kind, mut round, mut scenario, mut metrics) = (None, 0, None, Metrics::new());
+    // Keys and string values never contain commas or quotes here, so splitting is exact.
+    for field in body.split(',') {
+        let (key, value) = field.split_once(':')?;
+        let key = key.trim().trim_matches('"');
+        let text = value.trim().trim_matches('"');
+        match key {
+            "bench" | "quick" | "seconds" => {}
+            "server" => kind = [Kind::Chatd, Kind::Ngircd, Kind::Inspircd].into_iter().find(|k| k.name() == text),
+            "round" => round = text.parse().ok()?,
+            "scenario" => scenario = Some(text.to_string()),
+            // A bench binary reads a handful of files once: leaking the names keeps Metrics' type.
+            _ => metrics.push((Box::leak(key.to_string().into_boxed_str()), text.parse().unwrap_or(f64::NAN))),
+        }
+    }
+    Some((kind?, round, scenario?, metrics))
+}
+
+/// `--from FILE`: the table and the plot of an earlier run, without running anything.
+fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut results, mut kinds, mut rounds) = (Results::default(), vec![Kind::Chatd], 1);
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| l.starts_with('{')) {
+        let (kind, round, scenario, metrics) =
+            parse_result_line(line).ok_or_else(|| format!("{}:{}: not a bench result line", path.display(), n + 1))?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+        rounds = rounds.max(round);
+        results.add(&scenario, kind, &metrics);
+    }
+    if results.order.is_empty() {
+        return Err(format!("{}: no result lines", path.display()));
+    }
+    println!("{}", print_table(&results, &kinds, rounds));
+    println!("{}; replayed from {}", table_legend(rounds), path.display());
+    let svg = plot_svg(&results, &kinds, &FANOUT_SIZES);
+    let plot = out_dir.join("plot.svg");
+    std::fs::write(&plot, svg).map_err(|e| format!("{}: {e}", plot.display()))?;
+    println!("plot: {}", plot.display());
+    Ok(())
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -1322,6 +1386,18 @@ fn main() {
             std::process::exit(if e.is_empty() { 0 } else { 2 });
         }
     };
+    let out_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("bench");
+    let _ = std::fs::create_dir_all(&out_dir);
+    if let Some(from) = &o.from {
+        if let Err(e) = replay(from, &out_dir) {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     now_ns();
     let fd_limit = raise_fd_limit();
     let want = |s: &str| o.only.is_empty() || o.only.iter().any(|x| x == s);
@@ -1342,7 +1418,6 @@ fn main() {
     }
     let q = o.quick;
     let secs = |full: f64, quick: f64| Duration::from_secs_f64(if q { quick } else { full });
-    let fanout_sizes = [100usize, 1000];
     let idle_sizes: &[usize] = if q { &[1000, 5000] } else { &[1000, 5000, 10000] };
     if fd_limit < *idle_sizes.last().unwrap() as u64 + 100 {
         eprintln!("bench: warning: open-file limit {fd_limit} is below the idle scenario's size");
@@ -1357,11 +1432,6 @@ fn main() {
     for &k in &kinds[1..] {
         println!("note: {}", peer_limits(k));
     }
-    let out_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("bench");
-    let _ = std::fs::create_dir_all(&out_dir);
     let mut jsonl = String::new();
     let mut results = Results::default();
     let started = Instant::now();
@@ -1378,10 +1448,17 @@ fn main() {
             slow_reader,
         };
         if want("fanout") || want("slow") {
-            for &n in &fanout_sizes {
+            for &n in &FANOUT_SIZES {
                 if n == 100 || want("fanout") {
                     let load = fanout(n, false);
                     plan.push((format!("fanout-{n}"), Box::new(move |s| room_load(s, &load))));
+                }
+                // The slow reader's throughput is compared with fanout-100's, so the two run back to
+                // back: the scenarios in between would change the machine under the comparison
+                // (churn alone leaves over 10,000 loopback sockets in TIME_WAIT for a minute).
+                if n == 100 && want("slow") {
+                    let load = fanout(100, true);
+                    plan.push(("slow-reader-100".into(), Box::new(move |s| room_load(s, &load))));
                 }
             }
         }
@@ -1397,10 +1474,6 @@ fn main() {
         if want("churn") {
             let d = secs(5.0, 2.0);
             plan.push(("churn-32".into(), Box::new(move |s| churn(s, 32, d))));
-        }
-        if want("slow") {
-            let load = fanout(100, true);
-            plan.push(("slow-reader-100".into(), Box::new(move |s| room_load(s, &load))));
         }
         for (scenario, run) in &plan {
             for &kind in &kinds {
@@ -1453,16 +1526,11 @@ fn main() {
     }
     let table = print_table(&results, &kinds, o.rounds);
     println!("\n{table}");
-    println!(
-        "latencies in µs; cpu_us_per_delivery is the server's utime+stime per delivery; ratios are chatd/peer \
-         medians{}; total {:.0} s",
-        if o.rounds > 1 { ", cells are median [min–max]" } else { "" },
-        started.elapsed().as_secs_f64()
-    );
+    println!("{}; total {:.0} s", table_legend(o.rounds), started.elapsed().as_secs_f64());
     let _ = std::fs::write(out_dir.join("results.jsonl"), &jsonl);
     let _ = std::fs::write(out_dir.join("table.txt"), &table);
     if want("fanout") {
-        let svg = plot_svg(&results, &kinds, &fanout_sizes);
+        let svg = plot_svg(&results, &kinds, &FANOUT_SIZES);
         match std::fs::write(out_dir.join("plot.svg"), svg) {
             Ok(()) => println!("plot: {}", out_dir.join("plot.svg").display()),
             Err(e) => eprintln!("bench: cannot write the plot: {e}"),
