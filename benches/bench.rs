@@ -180,6 +180,13 @@ impl Kind {
     }
 }
 
+/// A command chatd runs under (CHATD_BENCH_WRAP, or callgrind for `--profile`); empty for none.
+static CHATD_WRAP: OnceLock<String> = OnceLock::new();
+
+fn chatd_wrap() -> &'static str {
+    CHATD_WRAP.get_or_init(|| std::env::var("CHATD_BENCH_WRAP").unwrap_or_default())
+}
+
 struct Server {
     kind: Kind,
     child: Child,
@@ -205,9 +212,7 @@ impl Server {
         let logf = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         match kind {
             Kind::Chatd => {
-                // CHATD_BENCH_WRAP runs chatd under another program, e.g. valgrind's callgrind.
-                let wrap = std::env::var("CHATD_BENCH_WRAP").unwrap_or_default();
-                let mut words: Vec<&str> = wrap.split_whitespace().collect();
+                let mut words: Vec<&str> = chatd_wrap().split_whitespace().collect();
                 words.push(kind.binary());
                 let mut child = Command::new(words[0])
                     .args(&words[1..])
@@ -308,7 +313,9 @@ impl Drop for Server {
         }
         // SAFETY: kill has no memory-safety preconditions; the pid is our own child's.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(3);
+        // Under valgrind, shutting down and writing the profile takes a while.
+        let grace = if self.kind == Kind::Chatd && !chatd_wrap().is_empty() { 60 } else { 3 };
+        let deadline = Instant::now() + Duration::from_secs(grace);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 break;
@@ -674,6 +681,8 @@ struct Load {
     warmup: Duration,
     measure: Duration,
     slow_reader: bool,
+    /// Messages per sender, then stop (a fixed workload, for profiles); None: send for `measure`.
+    per_sender: Option<u64>,
 }
 
 fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
@@ -750,7 +759,8 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         }
         // With a slow reader, keep the load on (unmeasured) until it is evicted, for at most 10 s more.
         let more = load.slow_reader && !evicted && now < t_end + Duration::from_secs(10);
-        if sending && now >= t_end && !more {
+        let all_sent = load.per_sender.is_some_and(|c| next.iter().all(|&n| n >= c));
+        if sending && (all_sent || now >= t_end && !more) {
             sending = false;
         }
         if sending {
@@ -763,6 +773,9 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
                             break;
                         }
                     } else if next[k] - oldest[k] >= w as u64 {
+                        break;
+                    }
+                    if load.per_sender.is_some_and(|c| next[k] >= c) {
                         break;
                     }
                     msg.clear();
@@ -1086,6 +1099,8 @@ struct Options {
     only: Vec<String>,
     /// Replay a saved results.jsonl instead of running.
     from: Option<PathBuf>,
+    /// Count chatd's instructions under callgrind instead of timing it.
+    profile: bool,
 }
 
 const USAGE: &str =
@@ -1097,6 +1112,8 @@ const USAGE: &str =
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
   --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow (default: all)
   --from FILE    run nothing: print the table and write the plot from a saved results.jsonl
+  --profile      run chatd alone under valgrind's callgrind with a fixed workload (100 clients,
+                 10 senders x 2,000 lines) and print its instructions per delivery
 CHATD_BENCH_WRAP='valgrind --tool=callgrind' runs chatd under that command (for profiles).
 Results: a table on stdout, one JSON line per run (also in target/bench/results.jsonl),
 and target/bench/plot.svg.";
@@ -1108,6 +1125,7 @@ fn options() -> Result<Options, String> {
         peers: Vec::new(),
         only: Vec::new(),
         from: None,
+        profile: false,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
     let mut args = extra.split_whitespace().map(String::from).chain(std::env::args().skip(1));
@@ -1129,6 +1147,7 @@ fn options() -> Result<Options, String> {
             }
             "--only" => o.only = args.next().ok_or("--only needs a list")?.split(',').map(String::from).collect(),
             "--from" => o.from = Some(args.next().ok_or("--from needs a file")?.into()),
+            "--profile" => o.profile = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -1375,6 +1394,59 @@ fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `--profile`: chatd's user-space instructions for a fixed fanout workload, counted by callgrind
+/// (repeatable where timings are not: the same binary and workload count about the same whatever
+/// else the machine does). Kernel time, most of chatd's CPU on loopback, is not counted.
+fn profile(out_dir: &Path) -> Result<(), String> {
+    const CLIENTS: u64 = 100;
+    const SENDERS: u64 = 10;
+    const PER_SENDER: u64 = 2000;
+    if Command::new("valgrind").arg("--version").stdout(Stdio::null()).status().is_err() {
+        return Err("valgrind is not installed: apt-get update && apt-get install -y valgrind".into());
+    }
+    let out = out_dir.join("callgrind.out");
+    if out.display().to_string().contains(char::is_whitespace) {
+        return Err(format!("{}: the profile's path must not contain spaces", out.display()));
+    }
+    let _ = std::fs::remove_file(&out);
+    CHATD_WRAP
+        .set(format!("valgrind --tool=callgrind --callgrind-out-file={}", out.display()))
+        .map_err(|_| "chatd's wrapper was already chosen")?;
+    let load = Load {
+        clients: CLIENTS as usize,
+        senders: SENDERS as usize,
+        window: 8,
+        rate: None,
+        warmup: Duration::ZERO,
+        measure: Duration::from_secs(600),
+        slow_reader: false,
+        per_sender: Some(PER_SENDER),
+    };
+    println!("profile: chatd under callgrind, {CLIENTS} clients in one room, {SENDERS} senders x {PER_SENDER} lines");
+    let metrics = {
+        let server = Server::start(Kind::Chatd)?;
+        room_load(&server, &load)?
+        // Dropping the server stops chatd, and callgrind writes the profile as it exits.
+    };
+    let bad: f64 = metrics.iter().filter(|m| matches!(m.0, "lost" | "duplicated" | "out_of_order")).map(|m| m.1).sum();
+    if bad != 0.0 {
+        return Err(format!("messages lost, duplicated or reordered: {metrics:?}"));
+    }
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let instructions: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("summary:").or_else(|| l.strip_prefix("totals:")))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| format!("{}: no instruction total", out.display()))?;
+    let deliveries = SENDERS * PER_SENDER * (CLIENTS - 1);
+    println!(
+        "instructions: {instructions} for {deliveries} deliveries (including start-up and registration): {:.0} per delivery",
+        instructions as f64 / deliveries as f64
+    );
+    println!("profile: {} (callgrind_annotate {} | head -40)", out.display(), out.display());
+    Ok(())
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -1399,6 +1471,13 @@ fn main() {
         return;
     }
     now_ns();
+    if o.profile {
+        if let Err(e) = profile(&out_dir) {
+            eprintln!("bench: --profile: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let fd_limit = raise_fd_limit();
     let want = |s: &str| o.only.is_empty() || o.only.iter().any(|x| x == s);
     let mut kinds = vec![Kind::Chatd];
@@ -1446,6 +1525,7 @@ fn main() {
             warmup: secs(1.0, 0.5),
             measure: secs(5.0, 2.0),
             slow_reader,
+            per_sender: None,
         };
         if want("fanout") || want("slow") {
             for &n in &FANOUT_SIZES {
