@@ -1387,10 +1387,12 @@ fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
     }
     println!("{}", print_table(&results, &kinds, rounds));
     println!("{}; replayed from {}", table_legend(rounds), path.display());
-    let svg = plot_svg(&results, &kinds, &FANOUT_SIZES);
-    let plot = out_dir.join("plot.svg");
-    std::fs::write(&plot, svg).map_err(|e| format!("{}: {e}", plot.display()))?;
-    println!("plot: {}", plot.display());
+    if results.order.iter().any(|(scenario, _)| scenario.starts_with("fanout-")) {
+        let plot = out_dir.join("plot.svg");
+        std::fs::write(&plot, plot_svg(&results, &kinds, &FANOUT_SIZES))
+            .map_err(|e| format!("{}: {e}", plot.display()))?;
+        println!("plot: {}", plot.display());
+    }
     Ok(())
 }
 
