@@ -41,6 +41,8 @@ mod linux {
         pub fn setsockopt(fd: i32, level: i32, name: i32, value: *const c_void, len: u32) -> i32;
         pub fn getrlimit(resource: i32, rlim: *mut RLimit) -> i32;
         pub fn setrlimit(resource: i32, rlim: *const RLimit) -> i32;
+        pub fn pthread_self() -> usize;
+        pub fn pthread_setname_np(thread: usize, name: *const std::ffi::c_char) -> i32;
     }
 }
 
@@ -120,6 +122,20 @@ pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
 }
 
+/// Renames the calling thread (std names a thread only when it starts). Linux keeps 15 bytes;
+/// longer names are cut there. Best effort: a name is for people reading `top -H`.
+#[cfg(target_os = "linux")]
+pub fn name_this_thread(name: &str) {
+    let mut bytes: Vec<u8> = name.bytes().filter(|&b| b != 0).take(15).collect();
+    bytes.push(0);
+    // SAFETY: `bytes` is a NUL-terminated buffer of at most 16 bytes that outlives the call, and
+    // pthread_self() names the calling thread, which is alive.
+    unsafe { linux::pthread_setname_np(linux::pthread_self(), bytes.as_ptr().cast()) };
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn name_this_thread(_name: &str) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +161,19 @@ mod tests {
         // The reader's side is still blocking: reading works and returns data.
         let mut buf = [0u8; 16];
         assert_eq!(reader.read(&mut buf).unwrap(), 16);
+    }
+
+    #[test]
+    fn a_thread_can_be_renamed_and_long_names_are_cut() {
+        let name = std::thread::spawn(|| {
+            name_this_thread("client-123456789012");
+            std::fs::read_to_string("/proc/thread-self/comm").unwrap_or_default()
+        })
+        .join()
+        .unwrap();
+        if cfg!(target_os = "linux") {
+            assert_eq!(name.trim_end(), "client-12345678");
+        }
     }
 
     #[test]
