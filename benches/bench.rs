@@ -13,6 +13,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,14 @@ static EPOCH: OnceLock<Instant> = OnceLock::new();
 
 /// Nanoseconds since the bench started (monotonic; senders and receivers share this process).
 fn now_ns() -> u64 {
-    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    EPOCH
+        .get_or_init(|| {
+            let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let _ = WALL_AT_EPOCH.set(wall.as_nanos());
+            Instant::now()
+        })
+        .elapsed()
+        .as_nanos() as u64
 }
 
 /// Log-linear latency histogram: exact below 128 ns, then 64 sub-buckets per power of two (<1.6 %).
@@ -196,7 +204,73 @@ struct Server {
     evicted: Arc<Mutex<Option<(u64, String)>>>,
     /// chatd's first few ERROR/WARN log lines other than evictions, shown when a scenario fails.
     problems: Arc<Mutex<Vec<String>>>,
+    /// Tells the thread that follows chatd's log to end.
+    stop: Arc<AtomicBool>,
 }
+
+/// Follows chatd's log file (polling: it is written to, never truncated): sends the listening
+/// address of the `start` line, and records the first eviction (at the time the line gives, in
+/// ns since the bench started) and the first few warnings and errors.
+fn tail_chatd_log(
+    path: &Path,
+    listen: &std::sync::mpsc::Sender<String>,
+    evicted: &Mutex<Option<(u64, String)>>,
+    problems: &Mutex<Vec<String>>,
+    stop: &AtomicBool,
+) {
+    let (mut file, mut pending) = (None, Vec::new());
+    let mut chunk = [0u8; 64 * 1024];
+    while !stop.load(Ordering::Relaxed) {
+        if file.is_none() {
+            file = std::fs::File::open(path).ok();
+        }
+        let got = file.as_mut().map_or(0, |f| f.read(&mut chunk).unwrap_or(0));
+        if got == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        pending.extend_from_slice(&chunk[..got]);
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&pending[..end]).into_owned();
+            pending.drain(..=end);
+            if line.contains(" evict ") {
+                let at = log_line_ns(&line).unwrap_or_else(now_ns);
+                evicted.lock().unwrap().get_or_insert((at, line));
+            } else if line.contains(" ERROR ") || line.contains(" WARN ") {
+                let mut problems = problems.lock().unwrap();
+                if problems.len() < 5 {
+                    problems.push(line);
+                }
+            } else if line.contains(" start ")
+                && let Some(port) = line.split_whitespace().find_map(|f| f.strip_prefix("listen="))
+            {
+                let _ = listen.send(port.to_string());
+            }
+        }
+    }
+}
+
+/// The time a chatd log line gives (`2026-12-02T17:27:29.292Z ...`), in ns since the bench
+/// started (on the bench's clock, through the wall clock read when it started).
+fn log_line_ns(line: &str) -> Option<u64> {
+    let t = line.get(..24)?;
+    let num = |a: usize, b: usize| t.get(a..b)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss, ms) = (num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?);
+    // Days since 1970-01-01 in the proleptic Gregorian calendar, years counted from March.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let unix_ms = ((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + ms;
+    let start_wall_ns = *WALL_AT_EPOCH.get()?;
+    u64::try_from(unix_ms as i128 * 1_000_000 - start_wall_ns as i128).ok()
+}
+
+/// The wall clock (ns since 1970) when `now_ns` started counting, to place log lines on it.
+static WALL_AT_EPOCH: OnceLock<u128> = OnceLock::new();
 
 impl Server {
     fn pid(&self) -> u32 {
@@ -214,45 +288,29 @@ impl Server {
             Kind::Chatd => {
                 let mut words: Vec<&str> = chatd_wrap().split_whitespace().collect();
                 words.push(kind.binary());
-                let mut child = Command::new(words[0])
+                // The log goes to a file, as an operator's would and as the peers' does: a pipe
+                // read by this process would cost a wake-up of the bench per log line.
+                let child = Command::new(words[0])
                     .args(&words[1..])
                     .args(["--listen", "127.0.0.1:0", "--flood-rate", "0", "--max-clients", "20000"])
-                    .args(["--max-per-ip", "20000", "--max-sendq", "1048576", "--history", "0"])
+                    .args(["--max-per-ip", "20000", "--max-sendq", "1048576", "--history", "0", "--log-file"])
+                    .arg(&log)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
-                    .stderr(Stdio::piped())
+                    .stderr(logf)
                     .spawn()
                     .map_err(|e| format!("cannot start {}: {e}", kind.binary()))?;
-                let stderr = child.stderr.take().expect("piped stderr");
-                let (tx, rx) = std::sync::mpsc::channel();
                 let evicted = Arc::new(Mutex::new(None));
-                let seen = evicted.clone();
                 let problems = Arc::new(Mutex::new(Vec::new()));
-                let noted = problems.clone();
-                // Reads the log to its end, so chatd never blocks on a full pipe.
-                std::thread::spawn(move || {
-                    let mut tx = Some(tx);
-                    for line in BufReader::new(stderr).lines() {
-                        let Ok(line) = line else { break };
-                        if line.contains(" evict ") {
-                            seen.lock().unwrap().get_or_insert((now_ns(), line.clone()));
-                        } else if line.contains(" ERROR ") || line.contains(" WARN ") {
-                            let mut noted = noted.lock().unwrap();
-                            if noted.len() < 5 {
-                                noted.push(line.clone());
-                            }
-                        }
-                        if line.contains(" start ")
-                            && let Some(port) = line.split_whitespace().find_map(|f| f.strip_prefix("listen="))
-                            && let Some(tx) = tx.take()
-                        {
-                            let _ = tx.send(port.to_string());
-                        }
-                    }
-                });
+                let stop = Arc::new(AtomicBool::new(false));
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (seen, noted, stopped, path) = (evicted.clone(), problems.clone(), stop.clone(), log.clone());
+                std::thread::spawn(move || tail_chatd_log(&path, &tx, &seen, &noted, &stopped));
+                let mut server =
+                    Server { kind, child, addr: "127.0.0.1:0".parse().unwrap(), dir, evicted, problems, stop };
                 let listen = rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "chatd logged no start line")?;
-                let addr = listen.parse().map_err(|e| format!("bad listen address {listen}: {e}"))?;
-                Ok(Server { kind, child, addr, dir, evicted, problems })
+                server.addr = listen.parse().map_err(|e| format!("bad listen address {listen}: {e}"))?;
+                Ok(server)
             }
             Kind::Ngircd | Kind::Inspircd => {
                 if !Path::new(kind.binary()).exists() {
@@ -300,7 +358,15 @@ impl Server {
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Ok(Server { kind, child, addr, dir, evicted: Arc::default(), problems: Arc::default() })
+                Ok(Server {
+                    kind,
+                    child,
+                    addr,
+                    dir,
+                    evicted: Arc::default(),
+                    problems: Arc::default(),
+                    stop: Arc::default(),
+                })
             }
         }
     }
@@ -311,6 +377,7 @@ impl Drop for Server {
         if let Ok(Some(status)) = self.child.try_wait() {
             eprintln!("bench: {} had exited during the run ({status})", self.kind.name());
         }
+        self.stop.store(true, Ordering::Relaxed);
         // SAFETY: kill has no memory-safety preconditions; the pid is our own child's.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         // Under valgrind, shutting down and writing the profile takes a while.
@@ -1037,6 +1104,7 @@ fn churn(server: &Server, loops: usize, duration: Duration) -> Result<Metrics, S
         net.send(slot, nick(slot, 0).as_bytes());
     }
     let t0 = Instant::now();
+    let cpu0 = cpu_seconds(server.pid());
     let (mut sessions, mut failed) = (0u64, 0u64);
     let mut error = None;
     let mut restart = Vec::new();
@@ -1088,7 +1156,16 @@ fn churn(server: &Server, loops: usize, duration: Duration) -> Result<Metrics, S
     if let Some(e) = error.filter(|_| failed > 0) {
         eprintln!("bench: churn: {failed} session(s) failed; first: {e}");
     }
-    Ok(vec![("sessions_per_s", sessions as f64 / t0.elapsed().as_secs_f64()), ("failed_sessions", failed as f64)])
+    let (cpu1, secs) = (cpu_seconds(server.pid()), t0.elapsed().as_secs_f64());
+    let cpu = cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1;
+    Ok(vec![
+        ("sessions_per_s", sessions as f64 / secs),
+        ("failed_sessions", failed as f64),
+        ("cpu_us_per_session", cpu * 1e6 / sessions.max(1) as f64),
+        ("cpu_kernel_share", (cpu1.1 - cpu0.1) / cpu),
+        // The server's share of a core: near 1 means it is what limits the rate.
+        ("cpu_load", cpu / secs),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
