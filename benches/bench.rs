@@ -283,7 +283,8 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("chatd-bench-{}-{}-{n}", std::process::id(), kind.name()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let log = dir.join("server.log");
-        let logf = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+        // Appending: chatd's own log and whatever it writes to stderr share this file.
+        let logf = std::fs::OpenOptions::new().create(true).append(true).open(&log).map_err(|e| e.to_string())?;
         match kind {
             Kind::Chatd => {
                 let mut words: Vec<&str> = chatd_wrap().split_whitespace().collect();
