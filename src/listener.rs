@@ -214,7 +214,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
     };
     let for_thread = Arc::clone(acceptor);
     let spawned = thread::Builder::new()
-        .name(format!("client-{id}"))
+        .name(thread_name(job.id))
         .stack_size(CLIENT_STACK_BYTES)
         .spawn(move || reader_thread(&for_thread, job));
     if let Err(e) = spawned {
@@ -238,8 +238,13 @@ fn reader_thread(acceptor: &Acceptor, mut job: ReaderJob) {
             Err(_) => return,
         }
         // Thread names show in `top -H` and debuggers: keep saying whose thread this is.
-        sys::name_this_thread(&format!("client-{}", job.id));
+        sys::name_this_thread(&thread_name(job.id));
     }
+}
+
+/// What a client's reader thread is called, from its start and after each hand-over.
+fn thread_name(id: ClientId) -> String {
+    format!("client-{id}")
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! since clones share one open file description). `send(2)` with `MSG_DONTWAIT` is non-blocking
 //! for that one call only. TCP
 //! keepalive and `TCP_USER_TIMEOUT` let the kernel probe silent peers, so a netcat user never has
-//! to answer a ping. Raising `RLIMIT_NOFILE` lets `--max-clients` mean what it says.
+//! to answer a ping. Raising `RLIMIT_NOFILE` lets `--max-clients` mean what it says. Renaming the
+//! calling thread keeps `top -H` truthful when a reader thread moves on to its next client.
 //!
 //! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
 
