@@ -1,11 +1,14 @@
 //! Nicknames and room names: validation and case folding in one place.
 //!
 //! Pure: no state, no I/O. Both dialects and the chat state use these rules, so a name that is
-//! valid for a netcat user is valid for everyone else too.
+//! valid for a netcat user is valid for everyone else too. A name shows who or where someone is,
+//! so it may hold nothing invisible or direction-changing (`protocol::text::is_invisible`): text
+//! may need joiners and the like, names never do.
 //!
 //! Case folding is ASCII-only (`CASEMAPPING=ascii` in IRC terms): `Alice`, `ALICE` and `alice`
 //! are the same person, `#Rust` and `#rust` the same room.
 
+use crate::protocol::text::is_invisible;
 use std::fmt;
 
 /// Longest nickname, in characters (all nickname characters are ASCII, so also bytes).
@@ -40,6 +43,8 @@ pub enum RoomError {
     Empty,
     TooLong,
     BadChar(char),
+    /// An invisible, formatting or direction-changing character (zero-width, bidi, BOM, ...).
+    Invisible(char),
 }
 
 fn is_nick_special(c: char) -> bool {
@@ -75,7 +80,8 @@ impl Nick {
 
 impl RoomName {
     /// Room rules: `#` and then 1 or more characters, at most 50 bytes in all; no spaces, commas,
-    /// colons or control characters. A name given without the `#` gets one.
+    /// colons or control characters, and nothing invisible or direction-changing (`#\u{202e}gnp.exe`
+    /// would display as `#exe.png`). A name given without the `#` gets one.
     pub fn parse(s: &str) -> Result<RoomName, RoomError> {
         let body = s.strip_prefix('#').unwrap_or(s);
         if body.is_empty() {
@@ -83,6 +89,9 @@ impl RoomName {
         }
         if let Some(bad) = body.chars().find(|&c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ':' | '#')) {
             return Err(RoomError::BadChar(bad));
+        }
+        if let Some(bad) = body.chars().find(|&c| is_invisible(c)) {
+            return Err(RoomError::Invisible(bad));
         }
         if body.len() + 1 > ROOM_MAX_BYTES {
             return Err(RoomError::TooLong);
@@ -141,6 +150,9 @@ impl fmt::Display for RoomError {
             RoomError::BadChar(c) => {
                 write!(f, "a room name cannot contain spaces, commas, colons or control characters (not {c:?})")
             }
+            RoomError::Invisible(c) => {
+                write!(f, "a room name cannot contain invisible or direction-changing characters (not {c:?})")
+            }
         }
     }
 }
@@ -168,6 +180,14 @@ mod tests {
     }
 
     #[test]
+    fn nick_refuses_every_invisible_character() {
+        // Nicknames are ASCII, so nothing invisible or direction-changing gets in.
+        for c in ['\u{200b}', '\u{200c}', '\u{200d}', '\u{202e}', '\u{2066}', '\u{feff}', '\u{ad}', '\u{1b}'] {
+            assert_eq!(Nick::parse(&format!("al{c}ice")), Err(NickError::BadChar(c)), "{c:?}");
+        }
+    }
+
+    #[test]
     fn nick_folding_is_ascii_case_insensitive() {
         assert_eq!(Nick::parse("Alice").unwrap().folded(), Nick::parse("aLICE").unwrap().folded());
         assert_eq!(Nick::parse("Alice").unwrap().as_str(), "Alice");
@@ -190,5 +210,50 @@ mod tests {
         assert_eq!(RoomName::parse("#a\u{7}"), Err(RoomError::BadChar('\u{7}')));
         assert_eq!(RoomName::parse(&format!("#{}", "a".repeat(50))), Err(RoomError::TooLong));
         assert!(RoomName::parse(&format!("#{}", "a".repeat(49))).is_ok());
+    }
+
+    #[test]
+    fn room_refuses_invisible_and_direction_changing_characters() {
+        let invisible = [
+            '\u{202e}',
+            '\u{202a}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{61c}',
+            '\u{2066}',
+            '\u{2069}', // bidi
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{2063}',
+            '\u{feff}',
+            '\u{ad}', // zero-width
+            '\u{fff9}',
+            '\u{fffb}',
+            '\u{e0001}',
+            '\u{3164}',
+            '\u{115f}',
+            '\u{34f}',
+            '\u{fffe}',
+        ];
+        for c in invisible {
+            assert_eq!(RoomName::parse(&format!("#gnp{c}.exe")), Err(RoomError::Invisible(c)), "{c:?}");
+        }
+        // Controls and separators were refused before; they still are, as bad characters.
+        for c in ['\u{1b}', '\u{85}', '\u{9b}', '\u{7f}', '\u{2028}', '\u{2029}', '\u{a0}'] {
+            assert_eq!(RoomName::parse(&format!("#a{c}")), Err(RoomError::BadChar(c)), "{c:?}");
+        }
+        let why = RoomError::Invisible('\u{202e}').to_string();
+        assert!(why.contains("invisible or direction-changing") && why.contains("'\\u{202e}'"), "{why}");
+    }
+
+    #[test]
+    fn room_keeps_visible_unicode() {
+        for ok in
+            ["#caf\u{e9}", "#\u{4e16}\u{754c}", "#\u{5e9}\u{5dc}\u{5d5}\u{5dd}", "#\u{2615}\u{fe0f}", "#\u{1f600}"]
+        {
+            assert!(RoomName::parse(ok).is_ok(), "{ok:?}");
+        }
     }
 }

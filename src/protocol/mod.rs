@@ -6,6 +6,7 @@
 
 pub mod irc;
 pub mod netcat;
+pub mod text;
 
 use crate::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
