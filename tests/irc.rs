@@ -821,9 +821,9 @@ fn irc_lines_reach_netcat_users_as_said_action_notice_and_private() {
     send(&mut bob, "TOPIC #lobby :mixed company");
     expect_exact(&mut alice, "-- bob set the topic of #lobby: mixed company");
     expect_exact(&mut bob, ":bob!~u@127.0.0.1 TOPIC #lobby :mixed company");
-    // Control characters from IRC (colours, bold) never reach a terminal.
+    // Control characters from IRC (colours with their digits, bold) never reach a terminal.
     send(&mut bob, "PRIVMSG #lobby :\u{3}4red\u{3} and \u{2}bold\u{2} \u{1b}[2J");
-    expect_said(&mut alice, "<bob> 4red and bold [2J");
+    expect_said(&mut alice, "<bob> red and bold [2J");
     settle(&mut bob, "no-echo");
     netcat_settle(&mut alice);
 }

@@ -1,14 +1,16 @@
 //! The netcat dialect: plain lines and `/slash` commands in, human-readable lines out.
 //!
 //! Pure: `parse` turns one cleaned line into a `Command`, `render` turns a `Reply` into bytes for
-//! one recipient. Every piece of text that came from another user passes through `clean_text`
-//! before it reaches a terminal, so nobody can send escape sequences to other people's screens.
+//! one recipient. Every piece of text that came from another user passes through
+//! `text::for_netcat` before it reaches a terminal, so nobody can send escape sequences, bells,
+//! direction overrides or IRC formatting codes to other people's screens.
 //!
 //! Output format (times are the server's UTC clock):
 //! `[14:02] <alice> hi`, `[14:02] * alice waves`, `[14:02] *alice* psst` (private),
 //! `-- bob joined #lobby` (notices), `error: ...` (a request failed). A reader who is in more than
 //! one room sees the room before the nick: `[14:02] #rust <alice> hi`.
 
+use super::text::for_netcat;
 use super::{ChatError, Command, HistoryEntry, MessageKind, Millis, ParseError, Person, Reply, TopicChange, UserInfo};
 use crate::framing::Terminator;
 use crate::names::Nick;
@@ -74,27 +76,14 @@ pub struct View {
     pub terminator: Terminator,
 }
 
-/// Decodes a raw line: invalid UTF-8 becomes U+FFFD, tabs become spaces, control characters
-/// (C0, DEL, C1 — ESC among them) and bidirectional overrides are removed, trailing space trimmed.
+/// Decodes a raw line: invalid UTF-8 becomes U+FFFD, tabs become spaces, trailing space is
+/// trimmed, and what a netcat user would not be shown is removed (`text::for_netcat`: control
+/// characters — C0, DEL, C1, ESC among them —, bidi controls, separators, BOM, IRC formatting).
 pub fn clean_input(bytes: &[u8]) -> String {
-    let mut text = clean_text(&String::from_utf8_lossy(bytes));
+    let decoded = String::from_utf8_lossy(bytes);
+    let mut text = for_netcat(&decoded).into_owned();
     text.truncate(text.trim_end().len());
     text
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Removes everything a terminal could interpret from text that came from another user.
-pub fn clean_text(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\t' => Some(' '),
-            c if c.is_control() || is_bidi_control(c) => None,
-            c => Some(c),
-        })
-        .collect()
 }
 
 /// Splits off the first word; the rest is returned with its leading spaces removed.
@@ -241,7 +230,7 @@ fn said_line(room_prefix: Option<&str>, from: &Person, text: &str, kind: Message
         line.push(' ');
         line.push_str(room);
     }
-    let text = clean_text(text);
+    let text = for_netcat(text);
     let _ = match kind {
         MessageKind::Normal => write!(line, " <{from}> {text}"),
         MessageKind::Action => write!(line, " * {from} {text}"),
@@ -252,7 +241,7 @@ fn said_line(room_prefix: Option<&str>, from: &Person, text: &str, kind: Message
 
 /// A private message as its recipient (`echo: false`) or its netcat sender sees it.
 fn private_line(from: &Person, to: &Nick, text: &str, kind: MessageKind, at: Millis, echo: bool) -> String {
-    let text = clean_text(text);
+    let text = for_netcat(text);
     let time = clock(at);
     match (echo, kind) {
         (false, MessageKind::Normal) => format!("{time} *{from}* {text}"),
@@ -282,7 +271,7 @@ fn help(lines: &mut Lines<'_>, command: Option<&str>) {
         }
         Some(name) => match command_help(name) {
             Some(c) => lines.line(&format!("-- {}: {}", c.usage, c.summary)),
-            None => lines.line(&format!("error: no command named {} (try /help)", clean_text(name))),
+            None => lines.line(&format!("error: no command named {} (try /help)", for_netcat(name))),
         },
     }
 }
@@ -290,7 +279,7 @@ fn help(lines: &mut Lines<'_>, command: Option<&str>) {
 fn error_text(error: &ChatError) -> String {
     match error {
         ChatError::Parse(ParseError::UnknownCommand(name)) => {
-            format!("error: unknown command {} (try /help)", clean_text(name))
+            format!("error: unknown command {} (try /help)", for_netcat(name))
         }
         ChatError::Parse(ParseError::Usage(name)) => match command_help(name) {
             Some(c) => format!("error: wrong arguments for /{} (usage: {})", c.name, c.usage),
@@ -300,17 +289,17 @@ fn error_text(error: &ChatError) -> String {
             format!("error: line too long (the limit is {limit} bytes); it was dropped")
         }
         ChatError::NickInvalid { nick, why } => {
-            format!("error: {:?} is not a valid nickname: {why}", clean_text(nick))
+            format!("error: {:?} is not a valid nickname: {why}", for_netcat(nick))
         }
-        ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", clean_text(nick)),
+        ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", for_netcat(nick)),
         ChatError::NickRequired => "error: choose a nickname first (type it and press enter)".to_string(),
         ChatError::RoomInvalid { room, why } => {
-            format!("error: {:?} is not a valid room name: {why}", clean_text(room))
+            format!("error: {:?} is not a valid room name: {why}", for_netcat(room))
         }
-        ChatError::NoSuchRoom(room) => format!("error: no such room: {} (see /rooms)", clean_text(room)),
+        ChatError::NoSuchRoom(room) => format!("error: no such room: {} (see /rooms)", for_netcat(room)),
         ChatError::NotInRoom(room) => format!("error: you are not in {room}"),
         ChatError::NoCurrentRoom { default } => format!("error: you are not in any room (try /join {default})"),
-        ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", clean_text(nick)),
+        ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", for_netcat(nick)),
         ChatError::TooManyRooms { max } => format!("error: you are already in {max} rooms, the most allowed"),
         ChatError::TooLong { what, max } => format!("error: {what} too long (at most {max} bytes)"),
         // The rest come only from IRC commands, which netcat users cannot send; worded anyway.
@@ -322,13 +311,13 @@ fn error_text(error: &ChatError) -> String {
         ChatError::Moderated(room) => {
             format!("error: {room} is moderated: only its operators and voiced members may talk")
         }
-        ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", clean_text(sub)),
-        ChatError::UnknownMode(mode) => format!("error: unknown mode {}", clean_text(&mode.to_string())),
+        ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", for_netcat(sub)),
+        ChatError::UnknownMode(mode) => format!("error: unknown mode {}", for_netcat(&mode.to_string())),
         ChatError::ModeNeedsParameter(mode) => format!("error: mode {mode} needs a value (see /help mode)"),
         ChatError::UsersDontMatch => "error: you can only see your own user modes".to_string(),
         ChatError::NotRoomOperator(room) => format!("error: you need to be an operator of {room} for that"),
-        ChatError::UserNotInRoom { nick, room } => format!("error: {} is not in {room}", clean_text(nick)),
-        ChatError::AlreadyInRoom { nick, room } => format!("error: {} is already in {room}", clean_text(nick)),
+        ChatError::UserNotInRoom { nick, room } => format!("error: {} is not in {room}", for_netcat(nick)),
+        ChatError::AlreadyInRoom { nick, room } => format!("error: {} is already in {room}", for_netcat(nick)),
         ChatError::InviteOnly(room) => format!("error: {room} is invite-only; ask an operator for /invite"),
         ChatError::BadKey(room) => format!("error: {room} needs the right key: /join {room} KEY"),
         ChatError::RoomFull(room) => format!("error: {room} is full"),
@@ -337,6 +326,16 @@ fn error_text(error: &ChatError) -> String {
         ChatError::NoOperators => "error: this server has no operators".to_string(),
         ChatError::NotServerOperator => "error: only server operators may do that".to_string(),
     }
+}
+
+/// Mode parameters (keys, ban masks, nicknames, limits) after a space each. Keys and masks are
+/// anyone's text, so they are cleaned like any other.
+fn mode_params(params: &[String]) -> String {
+    params.iter().fold(String::new(), |mut out, param| {
+        out.push(' ');
+        out.push_str(&for_netcat(param));
+        out
+    })
 }
 
 /// Renders `reply` for one netcat recipient, appending complete lines to `out`.
@@ -359,7 +358,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
             let head = format!("-- You joined {room}. {} here: ", members.len());
             lines.list(&head, members.iter().map(|m| m.person.nick.to_string()));
             if let Some(topic) = topic {
-                lines.line(&format!("-- Topic of {room}: {}", clean_text(&topic.text)));
+                lines.line(&format!("-- Topic of {room}: {}", for_netcat(&topic.text)));
             }
         }
         Reply::History { room, entries } => history(&mut lines, room.as_str(), entries),
@@ -378,18 +377,18 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         },
         Reply::Parted { room, who, reason: None } => lines.line(&format!("-- {who} left {room}")),
         Reply::Parted { room, who, reason: Some(reason) } => {
-            lines.line(&format!("-- {who} left {room} ({})", clean_text(reason)))
+            lines.line(&format!("-- {who} left {room} ({})", for_netcat(reason)))
         }
-        Reply::Quit { who, reason } => lines.line(&format!("-- {who} quit ({})", clean_text(&reason.to_string()))),
+        Reply::Quit { who, reason } => lines.line(&format!("-- {who} quit ({})", for_netcat(&reason.to_string()))),
         Reply::NickChanged { new, you: true, .. } => lines.line(&format!("-- You are now known as {new}")),
         Reply::NickChanged { old, new, you: false } => lines.line(&format!("-- {old} is now known as {new}")),
         Reply::TopicChanged { room, by, topic: Some(topic) } => {
-            lines.line(&format!("-- {by} set the topic of {room}: {}", clean_text(topic)))
+            lines.line(&format!("-- {by} set the topic of {room}: {}", for_netcat(topic)))
         }
         Reply::TopicChanged { room, by, topic: None } => lines.line(&format!("-- {by} cleared the topic of {room}")),
         Reply::TopicIs { room, topic: Some(topic) } => lines.line(&format!(
             "-- Topic of {room}: {} (set by {} {})",
-            clean_text(&topic.text),
+            for_netcat(&topic.text),
             topic.set_by,
             clock(topic.at)
         )),
@@ -400,7 +399,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
                 let people = if info.members == 1 { "user" } else { "users" };
                 match &info.topic {
                     Some(topic) => {
-                        lines.line(&format!("--   {} ({} {people}): {}", info.room, info.members, clean_text(topic)))
+                        lines.line(&format!("--   {} ({} {people}): {}", info.room, info.members, for_netcat(topic)))
                     }
                     None => lines.line(&format!("--   {} ({} {people})", info.room, info.members)),
                 }
@@ -415,29 +414,27 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
             lines.list(&head, users.iter().map(user_label));
         }
         Reply::AwayChanged { text: Some(text) } => {
-            lines.line(&format!("-- You are marked as away: {}", clean_text(text)))
+            lines.line(&format!("-- You are marked as away: {}", for_netcat(text)))
         }
         Reply::AwayChanged { text: None } => lines.line("-- You are no longer marked as away"),
-        Reply::PeerAway { nick, text } => lines.line(&format!("-- {nick} is away: {}", clean_text(text))),
+        Reply::PeerAway { nick, text } => lines.line(&format!("-- {nick} is away: {}", for_netcat(text))),
         Reply::Help { command } => help(&mut lines, command.as_deref()),
         Reply::Error(error) => lines.line(&error_text(error)),
         Reply::RoomModes { room, modes, params, .. } => {
-            let params = if params.is_empty() { String::new() } else { format!(" {}", params.join(" ")) };
-            lines.line(&format!("-- Modes of {room}: {modes}{params}"))
+            lines.line(&format!("-- Modes of {room}: {modes}{}", mode_params(params)))
         }
         Reply::BanList { room, masks } => {
-            lines.list(&format!("-- Bans in {room}: "), masks.iter().cloned());
+            lines.list(&format!("-- Bans in {room}: "), masks.iter().map(|mask| for_netcat(mask).into_owned()));
         }
         Reply::ModesChanged { room, by, changes, params } => {
-            let params = if params.is_empty() { String::new() } else { format!(" {}", params.join(" ")) };
-            lines.line(&format!("-- {by} set mode {changes}{params} on {room}"))
+            lines.line(&format!("-- {by} set mode {changes}{} on {room}", mode_params(params)))
         }
         Reply::Kicked { room, by, nick, reason } => {
-            lines.line(&format!("-- {by} kicked {nick} from {room} ({})", clean_text(reason)))
+            lines.line(&format!("-- {by} kicked {nick} from {room} ({})", for_netcat(reason)))
         }
         Reply::Invited { by, room } => lines.line(&format!("-- {by} invites you to {room} (type /join {room})")),
         Reply::Inviting { nick, room } => lines.line(&format!("-- You invited {nick} to {room}")),
-        Reply::Closing { reason } => lines.line(&format!("-- Closing connection: {}", clean_text(&reason.to_string()))),
+        Reply::Closing { reason } => lines.line(&format!("-- Closing connection: {}", for_netcat(&reason.to_string()))),
         // Answers to IRC-only commands and IRC liveness probes: never addressed to netcat users.
         Reply::Cap { .. }
         | Reply::Pong { .. }
@@ -590,6 +587,8 @@ mod tests {
         assert_eq!(clean_input(b"a\tb\x07c  "), "a bc");
         assert_eq!(clean_input("x\u{9b}31m\u{202e}y".as_bytes()), "x31my");
         assert_eq!(clean_input(&[b'o', b'k', 0xff, 0xfe]), "ok\u{fffd}\u{fffd}");
+        assert_eq!(clean_input("a\u{2028}b\u{feff}c\u{fff9}d\u{61c}e \x02f\x034g  ".as_bytes()), "abcde fg");
+        assert_eq!(clean_input("\u{1f469}\u{200d}\u{1f4bb}".as_bytes()), "\u{1f469}\u{200d}\u{1f4bb}");
     }
 
     fn render_str(reply: &Reply, multi_room: bool) -> String {
@@ -613,6 +612,28 @@ mod tests {
         };
         assert_eq!(render_str(&reply, false), "[14:02] <alice> hi [2J\r\n");
         assert_eq!(render_str(&reply, true), "[14:02] #rust <alice> hi [2J\r\n");
+    }
+
+    #[test]
+    fn text_from_irc_users_is_shown_without_formatting_or_controls() {
+        let room = RoomName::parse("#a").unwrap();
+        let nasty = "\x02bold\x02 \x034red\x0f \x1b[2J\x07\u{85}\u{9b}\x7f\u{202e}\u{2066}\u{2028}\u{feff}\u{fff9}\u{1f469}\u{200d}\u{1f4bb}";
+        let shown = "bold red [2J\u{1f469}\u{200d}\u{1f4bb}";
+        let said = |kind| Reply::Said { room: room.clone(), from: person("al"), text: nasty.into(), kind, at: 0 };
+        assert_eq!(render_str(&said(MessageKind::Normal), false), format!("[00:00] <al> {shown}\r\n"));
+        assert_eq!(render_str(&said(MessageKind::Action), false), format!("[00:00] * al {shown}\r\n"));
+        assert_eq!(render_str(&said(MessageKind::Notice), false), format!("[00:00] -al- {shown}\r\n"));
+        let topic = Reply::TopicChanged { room: room.clone(), by: person("al"), topic: Some(nasty.into()) };
+        assert_eq!(render_str(&topic, false), format!("-- al set the topic of #a: {shown}\r\n"));
+        let quit = Reply::Quit { who: person("al"), reason: QuitReason::Quit(Some(nasty.into())) };
+        assert_eq!(render_str(&quit, false), format!("-- al quit (quit: {shown})\r\n"));
+        let modes = Reply::ModesChanged {
+            room,
+            by: person("al"),
+            changes: "+kb".into(),
+            params: vec!["k\x1b\x02ey".into(), "*!*@\u{202e}h".into()],
+        };
+        assert_eq!(render_str(&modes, false), "-- al set mode +kb key *!*@h on #a\r\n");
     }
 
     #[test]

@@ -4,10 +4,13 @@
 //! recipient. `message` owns the wire grammar and the 512-byte limit; `numeric` names the replies.
 //! Every numeric carries the server as prefix and the recipient's nick (`*` before registration)
 //! as first parameter. Text longer than fits one line is split at UTF-8 boundaries, never cut.
+//! Every piece of text that came from a user passes through `text::for_irc`, on the way in (so
+//! history holds only what every recipient may get) and on the way out.
 
 pub mod message;
 pub mod numeric;
 
+use super::text::for_irc;
 use super::{
     ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange,
     UserInfo,
@@ -38,7 +41,18 @@ const ISUPPORT: &[&str] = &[
     "NETWORK=chatd",
 ];
 
-/// Parses one IRC line. `None` for lines to ignore silently (empty ones).
+/// Incoming free text without what no recipient gets (`text::for_irc`): ESC, bidi overrides, ...
+fn clean(text: &str) -> String {
+    for_irc(text).into_owned()
+}
+
+/// Optional incoming free text; nothing left after cleaning counts as nothing given.
+fn clean_optional(text: Option<&str>) -> Option<String> {
+    text.map(clean).filter(|text| !text.is_empty())
+}
+
+/// Parses one IRC line. `None` for lines to ignore silently (empty ones). Free text (messages,
+/// topics, reasons, away texts, real names, mode parameters) comes out cleaned (`clean`).
 pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
     let message = match message::parse(line) {
         Ok(message) => message,
@@ -66,16 +80,18 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             None => return Some(Err(ParseError::NoNicknameGiven)),
         },
         "USER" if message.params.len() >= 4 && param(0).is_some() => {
-            Command::User { user: message.params[0].clone(), realname: message.params[3].clone() }
+            Command::User { user: message.params[0].clone(), realname: clean(&message.params[3]) }
         }
         "PING" if param(0).is_some() => Command::Ping { token: param(0).unwrap_or_default().to_string() },
         "PONG" => Command::Pong,
         "JOIN" if param(0) == Some("0") => Command::PartAll,
-        "JOIN" if param(0).is_some() => Command::JoinMany { rooms: list(0), keys: list(1) },
+        "JOIN" if param(0).is_some() => {
+            Command::JoinMany { rooms: list(0), keys: list(1).iter().map(|key| clean(key)).collect() }
+        }
         "KICK" if param(1).is_some() => Command::Kick {
             room: param(0).map(str::to_string),
             nick: split_list(param(1).unwrap_or_default()).next().unwrap_or_default().to_string(),
-            reason: param(2).map(str::to_string),
+            reason: clean_optional(param(2)),
         },
         "INVITE" if param(1).is_some() => {
             Command::Invite { nick: param(0).unwrap_or_default().to_string(), room: param(1).map(str::to_string) }
@@ -86,35 +102,36 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         },
         "KILL" if param(1).is_some() => Command::Kill {
             nick: param(0).unwrap_or_default().to_string(),
-            reason: param(1).unwrap_or_default().to_string(),
+            reason: clean(param(1).unwrap_or_default()),
         },
         "HISTORY" if param(0).is_some() => {
             Command::History { room: param(0).map(str::to_string), count: param(1).and_then(|n| n.parse().ok()) }
         }
-        "PART" if param(0).is_some() => Command::PartMany { rooms: list(0), reason: param(1).map(str::to_string) },
+        "PART" if param(0).is_some() => Command::PartMany { rooms: list(0), reason: clean_optional(param(1)) },
         "PRIVMSG" | "NOTICE" => {
             let notice = message.command == "NOTICE";
             let name = if notice { "NOTICE" } else { "PRIVMSG" };
             // A NOTICE is never answered with an error (RFC 2812 3.3.2), not even for its own form.
             let Some(targets) = param(0) else { return (!notice).then_some(Err(ParseError::NoRecipient(name))) };
             let Some(text) = param(1) else { return (!notice).then_some(Err(ParseError::NoTextToSend)) };
-            let (text, kind) = match ctcp_action(text) {
+            let (given, kind) = match ctcp_action(text) {
                 Some(action) if !notice => (action, MessageKind::Action),
                 _ if notice => (text, MessageKind::Notice),
                 _ => (text, MessageKind::Normal),
             };
-            Command::Message {
-                targets: split_list(targets).map(str::to_string).collect(),
-                text: text.to_string(),
-                kind,
+            let text = clean(given);
+            // Text that was nothing but removed characters (a bell, say) is no text at all.
+            if text.is_empty() && !given.is_empty() {
+                return (!notice).then_some(Err(ParseError::NoTextToSend));
             }
+            Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind }
         }
         "NAMES" => Command::Names { rooms: list(0) },
         "TOPIC" if param(0).is_some() => {
-            let change = match message.param(1) {
+            let change = match message.param(1).map(clean) {
                 None => None,
-                Some("") => Some(TopicChange::Clear),
-                Some(text) => Some(TopicChange::Set(text.to_string())),
+                Some(text) if text.is_empty() => Some(TopicChange::Clear),
+                Some(text) => Some(TopicChange::Set(text)),
             };
             Command::Topic { room: param(0).map(str::to_string), change }
         }
@@ -127,16 +144,16 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "LIST" => Command::List,
         "MODE" if param(0).is_some() => Command::Mode {
             target: param(0).unwrap_or_default().to_string(),
-            changes: message.params.iter().skip(1).cloned().collect(),
+            changes: message.params.iter().skip(1).map(|change| clean(change)).collect(),
         },
-        "AWAY" => Command::Away { text: param(0).map(str::to_string) },
+        "AWAY" => Command::Away { text: clean_optional(param(0)) },
         "ISON" if param(0).is_some() => Command::Ison { nicks: words().collect() },
         "USERHOST" if param(0).is_some() => Command::Userhost { nicks: words().collect() },
         "MOTD" => Command::Motd,
         "LUSERS" => Command::Lusers,
         "VERSION" => Command::Version,
         "TIME" => Command::Time,
-        "QUIT" => Command::Quit { reason: param(0).map(str::to_string) },
+        "QUIT" => Command::Quit { reason: clean_optional(param(0)) },
         known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST" | "KICK"
         | "INVITE" | "OPER" | "KILL" | "HISTORY") => {
             return Some(Err(ParseError::Usage(static_name(known))));
@@ -287,7 +304,8 @@ impl Out<'_, '_> {
         if kind == MessageKind::Action {
             budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
         }
-        for piece in split_text(text, budget.max(1)) {
+        let text = for_irc(text);
+        for piece in split_text(&text, budget.max(1)) {
             self.time_tag(at);
             match kind {
                 MessageKind::Action => self.from(prefix, command, &[target, &encode_action(piece)]),
@@ -338,14 +356,14 @@ impl Out<'_, '_> {
     }
 
     fn topic(&mut self, room: &str, text: &str, set_by: &Person, at: Millis) {
-        self.numeric(RPL_TOPIC, &[room, text]);
+        self.numeric(RPL_TOPIC, &[room, &for_irc(text)]);
         self.numeric(RPL_TOPICWHOTIME, &[room, &set_by.prefix(), &(at / 1000).to_string()]);
     }
 
     fn error(&mut self, error: &ChatError) {
         match error {
             ChatError::Parse(ParseError::UnknownCommand(name)) => {
-                self.numeric(ERR_UNKNOWNCOMMAND, &[name, "Unknown command"])
+                self.numeric(ERR_UNKNOWNCOMMAND, &[&for_irc(name), "Unknown command"])
             }
             ChatError::Parse(ParseError::Usage(name)) => {
                 self.numeric(ERR_NEEDMOREPARAMS, &[&name.to_ascii_uppercase(), "Not enough parameters"])
@@ -359,12 +377,14 @@ impl Out<'_, '_> {
             }
             ChatError::Parse(ParseError::NoTextToSend) => self.numeric(ERR_NOTEXTTOSEND, &["No text to send"]),
             ChatError::NickInvalid { nick, why } => {
-                self.numeric(ERR_ERRONEUSNICKNAME, &[nick, &format!("Erroneous nickname: {why}")])
+                self.numeric(ERR_ERRONEUSNICKNAME, &[&for_irc(nick), &format!("Erroneous nickname: {why}")])
             }
-            ChatError::NickTaken(nick) => self.numeric(ERR_NICKNAMEINUSE, &[nick, "Nickname is already in use"]),
+            ChatError::NickTaken(nick) => {
+                self.numeric(ERR_NICKNAMEINUSE, &[&for_irc(nick), "Nickname is already in use"])
+            }
             ChatError::NickRequired => self.numeric(ERR_NOTREGISTERED, &["You have not registered"]),
             ChatError::RoomInvalid { room, .. } | ChatError::NoSuchRoom(room) => {
-                self.numeric(ERR_NOSUCHCHANNEL, &[room, "No such channel"])
+                self.numeric(ERR_NOSUCHCHANNEL, &[&for_irc(room), "No such channel"])
             }
             ChatError::NotInRoom(room) => {
                 self.numeric(ERR_NOTONCHANNEL, &[room.as_str(), "You're not on that channel"])
@@ -372,7 +392,7 @@ impl Out<'_, '_> {
             ChatError::NoCurrentRoom { default } => {
                 self.numeric(ERR_NOTONCHANNEL, &[default.as_str(), "You're not on that channel"])
             }
-            ChatError::NoSuchNick(nick) => self.numeric(ERR_NOSUCHNICK, &[nick, "No such nick/channel"]),
+            ChatError::NoSuchNick(nick) => self.numeric(ERR_NOSUCHNICK, &[&for_irc(nick), "No such nick/channel"]),
             ChatError::TooManyRooms { .. } => {
                 self.numeric(ERR_TOOMANYCHANNELS, &["*", "You have joined too many channels"])
             }
@@ -386,9 +406,11 @@ impl Out<'_, '_> {
             ChatError::Moderated(room) => {
                 self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (+m)"])
             }
-            ChatError::InvalidCapCommand(sub) => self.numeric(ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
+            ChatError::InvalidCapCommand(sub) => {
+                self.numeric(ERR_INVALIDCAPCMD, &[&for_irc(sub), "Invalid CAP command"])
+            }
             ChatError::UnknownMode(mode) => {
-                self.numeric(ERR_UNKNOWNMODE, &[&mode.to_string(), "is unknown mode char to me"])
+                self.numeric(ERR_UNKNOWNMODE, &[&for_irc(&mode.to_string()), "is unknown mode char to me"])
             }
             ChatError::ModeNeedsParameter(_) => self.numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]),
             ChatError::UsersDontMatch => self.numeric(ERR_USERSDONTMATCH, &["Can't change mode for other users"]),
@@ -396,10 +418,10 @@ impl Out<'_, '_> {
                 self.numeric(ERR_CHANOPRIVSNEEDED, &[room.as_str(), "You're not channel operator"])
             }
             ChatError::UserNotInRoom { nick, room } => {
-                self.numeric(ERR_USERNOTINCHANNEL, &[nick, room.as_str(), "They aren't on that channel"])
+                self.numeric(ERR_USERNOTINCHANNEL, &[&for_irc(nick), room.as_str(), "They aren't on that channel"])
             }
             ChatError::AlreadyInRoom { nick, room } => {
-                self.numeric(ERR_USERONCHANNEL, &[nick, room.as_str(), "is already on channel"])
+                self.numeric(ERR_USERONCHANNEL, &[&for_irc(nick), room.as_str(), "is already on channel"])
             }
             ChatError::InviteOnly(room) => {
                 self.numeric(ERR_INVITEONLYCHAN, &[room.as_str(), "Cannot join channel (+i)"])
@@ -428,8 +450,8 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
             let minutes = entry.at / 60_000;
             let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
             let line = match entry.kind {
-                MessageKind::Action => format!("{room} {clock} * {} {}", entry.from.nick, entry.text),
-                _ => format!("{room} {clock} <{}> {}", entry.from.nick, entry.text),
+                MessageKind::Action => format!("{room} {clock} * {} {}", entry.from.nick, for_irc(&entry.text)),
+                _ => format!("{room} {clock} <{}> {}", entry.from.nick, for_irc(&entry.text)),
             };
             for piece in split_text(&line, text_budget(server, "NOTICE", nick).max(1)) {
                 write_line(o.out, Some(server), "NOTICE", &[nick, piece]);
@@ -469,38 +491,40 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         }
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
+            let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();
             let mut all = vec![room.as_str(), modes.as_str()];
-            all.extend(params.iter().map(String::as_str));
+            all.extend(params.iter().map(|param| &**param));
             o.numeric(RPL_CHANNELMODEIS, &all);
             o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
         }
         Reply::BanList { room, masks } => {
             for mask in masks {
-                o.numeric(RPL_BANLIST, &[room.as_str(), mask]);
+                o.numeric(RPL_BANLIST, &[room.as_str(), &for_irc(mask)]);
             }
             o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]);
         }
         Reply::ModesChanged { room, by, changes, params } => {
-            for (letters, params) in mode_lines(&by.prefix(), room.as_str(), changes, params) {
+            let params: Vec<String> = params.iter().map(|param| for_irc(param).into_owned()).collect();
+            for (letters, params) in mode_lines(&by.prefix(), room.as_str(), changes, &params) {
                 let mut all = vec![room.as_str(), letters.as_str()];
                 all.extend(params.iter().map(String::as_str));
                 o.from(&by.prefix(), "MODE", &all);
             }
         }
         Reply::Kicked { room, by, nick, reason } => {
-            o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), reason])
+            o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), &for_irc(reason)])
         }
         Reply::Invited { by, room } => o.from(&by.prefix(), "INVITE", &[view.nick, room.as_str()]),
         Reply::Inviting { nick, room } => o.numeric(RPL_INVITING, &[nick.as_str(), room.as_str()]),
         Reply::YoureOper => o.numeric(RPL_YOUREOPER, &["You are now an IRC operator"]),
         Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
-            Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), reason]),
+            Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), &for_irc(reason)]),
             None => o.from(&who.prefix(), "PART", &[room.as_str()]),
         },
-        Reply::Quit { who, reason } => o.from(&who.prefix(), "QUIT", &[&quit_text(reason, view)]),
+        Reply::Quit { who, reason } => o.from(&who.prefix(), "QUIT", &[&for_irc(&quit_text(reason, view))]),
         Reply::NickChanged { old, new, .. } => o.from(&old.prefix(), "NICK", &[new.as_str()]),
         Reply::TopicChanged { room, by, topic } => {
-            o.from(&by.prefix(), "TOPIC", &[room.as_str(), topic.as_deref().unwrap_or("")])
+            o.from(&by.prefix(), "TOPIC", &[room.as_str(), &for_irc(topic.as_deref().unwrap_or(""))])
         }
         Reply::TopicIs { room, topic: Some(topic) } => o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at),
         Reply::TopicIs { room, topic: None } => o.numeric(RPL_NOTOPIC, &[room.as_str(), "No topic is set"]),
@@ -509,24 +533,24 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             for info in rooms {
                 o.numeric(
                     RPL_LIST,
-                    &[info.room.as_str(), &info.members.to_string(), info.topic.as_deref().unwrap_or("")],
+                    &[info.room.as_str(), &info.members.to_string(), &for_irc(info.topic.as_deref().unwrap_or(""))],
                 );
             }
             o.numeric(RPL_LISTEND, &["End of /LIST"]);
         }
         Reply::AwayChanged { text: Some(_) } => o.numeric(RPL_NOWAWAY, &["You have been marked as being away"]),
         Reply::AwayChanged { text: None } => o.numeric(RPL_UNAWAY, &["You are no longer marked as being away"]),
-        Reply::PeerAway { nick, text } => o.numeric(RPL_AWAY, &[nick.as_str(), text]),
+        Reply::PeerAway { nick, text } => o.numeric(RPL_AWAY, &[nick.as_str(), &for_irc(text)]),
         Reply::Error(error) => o.error(error),
         Reply::Closing { reason } => {
-            write_line(o.out, None, "ERROR", &[&format!("Closing link: ({})", quit_text(reason, view))])
+            write_line(o.out, None, "ERROR", &[&format!("Closing link: ({})", for_irc(&quit_text(reason, view)))])
         }
         Reply::Cap { sub, caps } => o.server("CAP", &[view.nick, sub, caps]),
-        Reply::Pong { token } => o.server("PONG", &[view.server, token]),
+        Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
         Reply::Names { room, members } => {
             let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
-            o.names(room, &nicks);
+            o.names(&for_irc(room), &nicks);
         }
         Reply::WhoList { mask, entries } => {
             for (room, user) in entries {
@@ -542,20 +566,21 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
                     here.push('+');
                 }
                 let room = room.as_ref().map_or("*", |r| r.as_str());
-                let real = format!("0 {}", user.realname);
+                let real = format!("0 {}", for_irc(&user.realname));
                 let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), &here, &real];
                 o.numeric(RPL_WHOREPLY, &params);
             }
-            o.numeric(RPL_ENDOFWHO, &[mask, "End of /WHO list"]);
+            o.numeric(RPL_ENDOFWHO, &[&for_irc(mask), "End of /WHO list"]);
         }
         Reply::Whois { nick, info: None } => {
-            o.numeric(ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
-            o.numeric(RPL_ENDOFWHOIS, &[nick, "End of /WHOIS list"]);
+            let nick = for_irc(nick);
+            o.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"]);
+            o.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
         }
         Reply::Whois { nick: asked, info: Some(info) } => {
             let p = &info.person;
             let nick = p.nick.as_str();
-            o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &info.realname]);
+            o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &for_irc(&info.realname)]);
             if !info.rooms.is_empty() {
                 let rooms: Vec<&str> = info.rooms.iter().map(|r| r.as_str()).collect();
                 o.numeric(RPL_WHOISCHANNELS, &[nick, &rooms.join(" ")]);
@@ -565,12 +590,12 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
                 o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
             }
             if let Some(away) = &info.away {
-                o.numeric(RPL_AWAY, &[nick, away]);
+                o.numeric(RPL_AWAY, &[nick, &for_irc(away)]);
             }
             let idle = info.idle_secs.to_string();
             let signon = (info.signon / 1000).to_string();
             o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
-            o.numeric(RPL_ENDOFWHOIS, &[asked, "End of /WHOIS list"]);
+            o.numeric(RPL_ENDOFWHOIS, &[&for_irc(asked), "End of /WHOIS list"]);
         }
         Reply::UserModes => o.numeric(RPL_UMODEIS, &["+i"]),
         Reply::Ison { nicks } => {
@@ -779,6 +804,105 @@ mod tests {
         let all = lines.join(" ");
         assert!(masks.iter().all(|m| all.contains(m.as_str())));
         assert!(lines.last().unwrap().contains(" +b-o ") && lines.last().unwrap().ends_with(" bob"), "{lines:?}");
+    }
+
+    /// Text with one of every kind of character a client might send, harmful or not.
+    const NASTY: &str = "\x1b[2J\x07\u{85}\u{9b}31m\x7f\u{202e}gnp\u{2066}\u{2028}\u{feff}\u{fff9}\t\x02b\x02 \x034red \u{1f469}\u{200d}\u{1f4bb}";
+    /// What is left of `NASTY` between IRC users.
+    const NASTY_FOR_IRC: &str = "[2J31mgnp \x02b\x02 \x034red \u{1f469}\u{200d}\u{1f4bb}";
+
+    #[test]
+    fn incoming_free_text_is_cleaned_but_names_are_not() {
+        let message = |text: &str, kind| Command::Message { targets: vec!["#a".into()], text: text.into(), kind };
+        assert_eq!(ok(&format!("PRIVMSG #a :{NASTY}")), message(NASTY_FOR_IRC, MessageKind::Normal));
+        assert_eq!(ok(&format!("NOTICE #a :{NASTY}")), message(NASTY_FOR_IRC, MessageKind::Notice));
+        assert_eq!(ok(&format!("PRIVMSG #a :\x01ACTION {NASTY}\x01")), message(NASTY_FOR_IRC, MessageKind::Action));
+        assert_eq!(
+            ok(&format!("TOPIC #a :{NASTY}")),
+            Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Set(NASTY_FOR_IRC.into())) }
+        );
+        assert_eq!(ok(&format!("QUIT :{NASTY}")), Command::Quit { reason: Some(NASTY_FOR_IRC.into()) });
+        assert_eq!(ok(&format!("AWAY :{NASTY}")), Command::Away { text: Some(NASTY_FOR_IRC.into()) });
+        assert_eq!(
+            ok(&format!("PART #a :{NASTY}")),
+            Command::PartMany { rooms: vec!["#a".into()], reason: Some(NASTY_FOR_IRC.into()) }
+        );
+        assert_eq!(
+            ok(&format!("USER u 0 * :{NASTY}")),
+            Command::User { user: "u".into(), realname: NASTY_FOR_IRC.into() }
+        );
+        assert_eq!(
+            ok(&format!("KICK #a bob :{NASTY}")),
+            Command::Kick { room: Some("#a".into()), nick: "bob".into(), reason: Some(NASTY_FOR_IRC.into()) }
+        );
+        assert_eq!(
+            ok(&format!("KILL bob :{NASTY}")),
+            Command::Kill { nick: "bob".into(), reason: NASTY_FOR_IRC.into() }
+        );
+        // Names are refused by `names`, not quietly cleaned here.
+        assert_eq!(
+            ok("JOIN #\u{202e}gnp.exe"),
+            Command::JoinMany { rooms: vec!["#\u{202e}gnp.exe".into()], keys: vec![] }
+        );
+        assert_eq!(ok("NICK al\u{200b}ice"), Command::Nick { nick: "al\u{200b}ice".into() });
+    }
+
+    #[test]
+    fn text_of_nothing_but_removed_characters_is_no_text() {
+        assert_eq!(err("PRIVMSG #a :\x07\x1b"), ParseError::NoTextToSend);
+        assert!(parse("NOTICE #a :\x07").is_none());
+        assert_eq!(
+            ok("TOPIC #a :\u{202e}"),
+            Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) }
+        );
+        assert_eq!(ok("QUIT :\x07"), Command::Quit { reason: None });
+        assert_eq!(ok("AWAY :\u{feff}"), Command::Away { text: None });
+        // An empty action stays what it was.
+        assert_eq!(
+            ok("PRIVMSG #a :\x01ACTION\x01"),
+            Command::Message { targets: vec!["#a".into()], text: String::new(), kind: MessageKind::Action }
+        );
+    }
+
+    #[test]
+    fn outgoing_text_is_cleaned_for_irc_users() {
+        let room = RoomName::parse("#a").unwrap();
+        let said = Reply::Said {
+            room: room.clone(),
+            from: person("al"),
+            text: NASTY.into(),
+            kind: MessageKind::Normal,
+            at: 0,
+        };
+        assert_eq!(rendered(&said), vec![format!(":al!~u@127.0.0.1 PRIVMSG #a :{NASTY_FOR_IRC}")]);
+        let topic = Reply::TopicChanged { room: room.clone(), by: person("al"), topic: Some(NASTY.into()) };
+        assert_eq!(rendered(&topic), vec![format!(":al!~u@127.0.0.1 TOPIC #a :{NASTY_FOR_IRC}")]);
+        let quit = Reply::Quit { who: person("al"), reason: QuitReason::Quit(Some(NASTY.into())) };
+        assert_eq!(rendered(&quit), vec![format!(":al!~u@127.0.0.1 QUIT :Quit: {NASTY_FOR_IRC}")]);
+        let kick = Reply::Kicked { room, by: person("al"), nick: Nick::parse("bob").unwrap(), reason: NASTY.into() };
+        assert_eq!(rendered(&kick), vec![format!(":al!~u@127.0.0.1 KICK #a bob :{NASTY_FOR_IRC}")]);
+        let away = Reply::PeerAway { nick: Nick::parse("al").unwrap(), text: NASTY.into() };
+        assert_eq!(rendered(&away), vec![format!(":irc.test 301 bob al :{NASTY_FOR_IRC}")]);
+        let bad_room = Reply::Error(ChatError::RoomInvalid {
+            room: "#\u{202e}gnp.exe".into(),
+            why: crate::names::RoomError::Invisible('\u{202e}'),
+        });
+        assert_eq!(rendered(&bad_room), vec![":irc.test 403 bob #gnp.exe :No such channel"]);
+    }
+
+    #[test]
+    fn nasty_long_text_still_fits_in_512_byte_lines() {
+        let room = RoomName::parse("#a").unwrap();
+        let text: String = (0..100).map(|i| format!("{NASTY}\r\n\0{i} ")).collect();
+        for kind in [MessageKind::Normal, MessageKind::Action, MessageKind::Notice] {
+            let said = Reply::Said { room: room.clone(), from: person("al"), text: text.as_str().into(), kind, at: 0 };
+            let lines = rendered(&said);
+            assert!(lines.len() > 3, "{kind:?}");
+            for line in &lines {
+                assert!(line.len() + 2 <= MAX_LINE_BYTES, "{kind:?}: {} bytes", line.len() + 2);
+                assert!(!line.contains(['\r', '\n', '\0', '\x1b', '\u{202e}']), "{kind:?}: {line:?}");
+            }
+        }
     }
 
     #[test]
