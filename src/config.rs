@@ -137,7 +137,7 @@ fn options() -> Options {
     opts.optopt(
         "",
         "crowd-interval",
-        &format!("seconds between such summaries, 1-3600 (default {})", d.crowd_interval.as_secs()),
+        &format!("at most one such summary per room per SECS, 1-3600 (default {})", d.crowd_interval.as_secs()),
         "SECS",
     );
     opts.optmulti(
