@@ -146,6 +146,8 @@ fn raise_fd_limit() -> u64 {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
     Chatd,
+    /// Another chatd binary (`--base PATH`, e.g. a build of main), to compare before and after.
+    ChatdBase,
     Ngircd,
     Inspircd,
 }
@@ -154,6 +156,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Chatd => "chatd",
+            Kind::ChatdBase => "chatd-base",
             Kind::Ngircd => "ngircd",
             Kind::Inspircd => "inspircd",
         }
@@ -164,7 +167,7 @@ impl Kind {
     /// 256), so that no SYN is dropped and no client waits for a retransmission.
     fn connect_window(self) -> usize {
         match self {
-            Kind::Chatd => 100,
+            Kind::Chatd | Kind::ChatdBase => 100,
             Kind::Ngircd => 8,
             Kind::Inspircd => 256,
         }
@@ -174,7 +177,7 @@ impl Kind {
     /// configures it (ngircd's is compiled in).
     fn sendq_limit(self) -> u64 {
         match self {
-            Kind::Chatd | Kind::Inspircd => 1 << 20,
+            Kind::Chatd | Kind::ChatdBase | Kind::Inspircd => 1 << 20,
             Kind::Ngircd => 32 * 1024,
         }
     }
@@ -182,11 +185,22 @@ impl Kind {
     fn binary(self) -> &'static str {
         match self {
             Kind::Chatd => env!("CARGO_BIN_EXE_chatd"),
+            Kind::ChatdBase => BASE_BINARY.get().map_or("chatd-base", String::as_str),
             Kind::Ngircd => "/usr/sbin/ngircd",
             Kind::Inspircd => "/usr/sbin/inspircd",
         }
     }
 }
+
+impl Kind {
+    /// Either chatd binary (both speak netcat too; the peers only IRC).
+    fn is_chatd(self) -> bool {
+        matches!(self, Kind::Chatd | Kind::ChatdBase)
+    }
+}
+
+/// The other chatd binary given with `--base`.
+static BASE_BINARY: OnceLock<String> = OnceLock::new();
 
 /// A command chatd runs under (CHATD_BENCH_WRAP, or callgrind for `--profile`); empty for none.
 static CHATD_WRAP: OnceLock<String> = OnceLock::new();
@@ -286,7 +300,7 @@ impl Server {
         // Appending: chatd's own log and whatever it writes to stderr share this file.
         let logf = std::fs::OpenOptions::new().create(true).append(true).open(&log).map_err(|e| e.to_string())?;
         match kind {
-            Kind::Chatd => {
+            Kind::Chatd | Kind::ChatdBase => {
                 let mut words: Vec<&str> = chatd_wrap().split_whitespace().collect();
                 words.push(kind.binary());
                 // The log goes to a file, as an operator's would and as the peers' does: a pipe
@@ -382,7 +396,7 @@ impl Drop for Server {
         // SAFETY: kill has no memory-safety preconditions; the pid is our own child's.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         // Under valgrind, shutting down and writing the profile takes a while.
-        let grace = if self.kind == Kind::Chatd && !chatd_wrap().is_empty() { 60 } else { 3 };
+        let grace = if self.kind.is_chatd() && !chatd_wrap().is_empty() { 60 } else { 3 };
         let deadline = Instant::now() + Duration::from_secs(grace);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -400,6 +414,7 @@ impl Drop for Server {
 fn peer_limits(kind: Kind) -> &'static str {
     match kind {
         Kind::Chatd => "",
+        Kind::ChatdBase => "chatd-base: another chatd binary (--base), started with chatd's options",
         Kind::Ngircd => {
             "ngircd: the per-client write buffer is compiled in (not configurable; clients over it are \
              dropped); a client's commands are handled at most 3 per main-loop pass; MaxPenaltyTime=0 \
@@ -1169,6 +1184,74 @@ fn churn(server: &Server, loops: usize, duration: Duration) -> Result<Metrics, S
     ])
 }
 
+/// `crowd-N`: N netcat users connect (a window of registrations in flight) and each registers
+/// into the default room by sending its nickname as its first line. Measures the time until the
+/// last has its "You joined" line, what the server sent them all until it fell quiet (each join's
+/// notices to the members before it), and the server's CPU for the whole storm.
+fn crowd(server: &Server, clients: usize) -> Result<Metrics, String> {
+    /// What the netcat users have seen so far.
+    struct Seen {
+        joined: Vec<bool>,
+        done: usize,
+        bytes: u64,
+        error: Option<String>,
+    }
+    fn on_line(seen: &mut Seen, net: &Net, i: usize, line: Option<&[u8]>) {
+        match line {
+            // Netcat lines end in CR LF; `poll` hands them over without it.
+            Some(line) => {
+                seen.bytes += line.len() as u64 + 2;
+                if !seen.joined[i] && line.starts_with(b"-- You joined ") {
+                    seen.joined[i] = true;
+                    seen.done += 1;
+                }
+            }
+            None => {
+                seen.error.get_or_insert_with(|| format!("connection {i} closed ({})", net.conns[i].last_line));
+            }
+        }
+    }
+    let mut net = Net::new(server.addr).map_err(|e| e.to_string())?;
+    let cpu0 = cpu_seconds(server.pid());
+    let t0 = Instant::now();
+    let limit = Duration::from_secs(120);
+    let mut seen = Seen { joined: vec![false; clients], done: 0, bytes: 0, error: None };
+    let mut opened = 0;
+    while seen.done < clients {
+        while opened < clients && opened - seen.done < server.kind.connect_window() {
+            let i = net.open().map_err(|e| format!("connect: {e}"))?;
+            net.send(i, format!("crowd{i}\n").as_bytes());
+            opened += 1;
+        }
+        net.poll(Duration::from_millis(50), |net, i, line| on_line(&mut seen, net, i, line));
+        if let Some(e) = seen.error.take() {
+            return Err(e);
+        }
+        if t0.elapsed() > limit {
+            return Err(format!("only {} of {clients} netcat users joined within {limit:?}", seen.done));
+        }
+    }
+    let join_all = t0.elapsed();
+    // What is still on its way to earlier members is part of the storm: read until quiet.
+    let mut quiet_since = Instant::now();
+    while quiet_since.elapsed() < Duration::from_millis(300) && t0.elapsed() < limit {
+        let before = seen.bytes;
+        net.poll(Duration::from_millis(50), |net, i, line| on_line(&mut seen, net, i, line));
+        if seen.bytes != before {
+            quiet_since = Instant::now();
+        }
+    }
+    if let Some(e) = seen.error {
+        return Err(e);
+    }
+    let cpu1 = cpu_seconds(server.pid());
+    Ok(vec![
+        ("join_all_s", join_all.as_secs_f64()),
+        ("mib_to_clients", seen.bytes as f64 / (1024.0 * 1024.0)),
+        ("cpu_s", cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1),
+    ])
+}
+
 // ---------------------------------------------------------------------------------------------
 // Options, the run plan, reporting
 
@@ -1183,6 +1266,8 @@ struct Options {
     profile: bool,
     /// Fanout's messages in flight per sender.
     window: usize,
+    /// Netcat users in the crowd scenario (None: its default).
+    crowd: Option<usize>,
 }
 
 const USAGE: &str =
@@ -1192,9 +1277,12 @@ const USAGE: &str =
   --quick        shorter runs (about a third of the time); also CHATD_BENCH_QUICK=1
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
-  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow (default: all)
+  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd (default: all)
   --window N     fanout: messages in flight per sender (default 8; more favours throughput
                  over latency)
+  --crowd N      crowd: netcat users joining the default room (default 3000; quick 1000)
+  --base PATH    also run chatd-base, another chatd binary (e.g. main's, built in a second
+                 worktree), with the same options: before and after in one run
   --from FILE    run nothing: print the table and write the plot from a saved results.jsonl
   --profile      run chatd alone under valgrind's callgrind with a fixed workload (100 clients,
                  10 senders x 2,000 lines) and print its instructions per delivery
@@ -1211,6 +1299,7 @@ fn options() -> Result<Options, String> {
         from: None,
         profile: false,
         window: 8,
+        crowd: None,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
     let mut args = extra.split_whitespace().map(String::from).chain(std::env::args().skip(1));
@@ -1235,6 +1324,18 @@ fn options() -> Result<Options, String> {
             "--profile" => o.profile = true,
             "--window" => {
                 o.window = args.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--window needs N > 0")?
+            }
+            "--crowd" => {
+                o.crowd =
+                    Some(args.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--crowd needs N > 0")?)
+            }
+            "--base" => {
+                let path = args.next().ok_or("--base needs the path of a chatd binary")?;
+                if !Path::new(&path).is_file() {
+                    return Err(format!("--base {path}: no such file"));
+                }
+                let _ = BASE_BINARY.set(path);
+                o.peers.push(Kind::ChatdBase);
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -1447,7 +1548,10 @@ fn parse_result_line(line: &str) -> Option<(Kind, usize, String, Metrics)> {
         let text = value.trim().trim_matches('"');
         match key {
             "bench" | "quick" | "window" | "seconds" => {}
-            "server" => kind = [Kind::Chatd, Kind::Ngircd, Kind::Inspircd].into_iter().find(|k| k.name() == text),
+            "server" => {
+                kind =
+                    [Kind::Chatd, Kind::ChatdBase, Kind::Ngircd, Kind::Inspircd].into_iter().find(|k| k.name() == text)
+            }
             "round" => round = text.parse().ok()?,
             "scenario" => scenario = Some(text.to_string()),
             // A bench binary reads a handful of files once: leaking the names keeps Metrics' type.
@@ -1647,8 +1751,16 @@ fn main() {
             let d = secs(5.0, 2.0);
             plan.push(("churn-32".into(), Box::new(move |s| churn(s, 32, d))));
         }
+        if want("crowd") {
+            let n = o.crowd.unwrap_or(if q { 1000 } else { 3000 });
+            plan.push((format!("crowd-{n}"), Box::new(move |s| crowd(s, n))));
+        }
         for (scenario, run) in &plan {
             for &kind in &kinds {
+                // Only chatd speaks netcat.
+                if scenario.starts_with("crowd") && !kind.is_chatd() {
+                    continue;
+                }
                 let t = Instant::now();
                 let outcome = Server::start(kind).and_then(|server| {
                     run(&server).map_err(|e| {

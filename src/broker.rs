@@ -408,6 +408,7 @@ impl Broker {
         for id in remind {
             self.state.remind(id, &mut self.out);
         }
+        self.state.summarise_crowds(now_millis(), &mut self.out);
         if self.notifier.is_active() && self.reported_clients != Some(self.clients.len()) {
             let counts = self.state.counts();
             self.reported_clients = Some(self.clients.len());

@@ -9,6 +9,12 @@
 //!
 //! Rooms other than the default room disappear, with their topic and history, when their last
 //! member leaves; the default room always exists.
+//!
+//! Crowds: in a room of more than `Settings::crowd_size` members, people (netcat users) are not
+//! told of each join, part and quit — that costs every member a line per event, the whole room
+//! quadratically — but get one summary per room per `Settings::crowd_interval`, and a joiner
+//! gets the member count instead of every name. IRC clients still get every `JOIN`, `PART` and
+//! `QUIT`: they keep their member lists from them.
 
 use crate::event::{ClientId, IdMap};
 use crate::names::{Folded, Nick, RoomName};
@@ -30,6 +36,8 @@ pub const MAX_REASON_BYTES: usize = 200;
 pub const MAX_USER_CHARS: usize = 10;
 /// Most targets in one `PRIVMSG`/`NOTICE`, `JOIN` or `PART` (`TARGMAX`).
 pub const MAX_TARGETS: usize = 4;
+/// Most joiners a crowd summary names (the rest are counted).
+pub const CROWD_SUMMARY_NAMES: usize = 3;
 
 /// Fixed settings of the chat, from the command line.
 #[derive(Clone, Debug)]
@@ -42,6 +50,17 @@ pub struct Settings {
     pub audit_messages: bool,
     /// Server operator credentials (`--oper NAME:PASSWORD`).
     pub opers: Vec<(String, String)>,
+    /// A room with more members than this is a crowd (see the module header); 0: none is.
+    pub crowd_size: usize,
+    /// How often, at most, a crowd's members get a summary of its joins and leaves.
+    pub crowd_interval: Millis,
+}
+
+impl Settings {
+    /// Whether a room of `members` (counting whoever is joining or leaving) is a crowd.
+    fn is_crowd(&self, members: usize) -> bool {
+        self.crowd_size > 0 && members > self.crowd_size
+    }
 }
 
 /// IRCv3 capabilities a client negotiated; they change how its lines are rendered.
@@ -145,6 +164,44 @@ struct Member {
     last_spoke: Millis,
 }
 
+impl Member {
+    /// Told of every join, part and quit even in a crowd: IRC clients keep their member lists
+    /// from these lines. People are told of a crowd's comings and goings in summaries.
+    fn hears_every_membership_change(&self) -> bool {
+        self.dialect == Dialect::Irc
+    }
+}
+
+/// The members among `ids` who are told of every join, part and quit, in order.
+fn hearing_every_change(members: &IdMap<Member>, ids: &[ClientId]) -> Vec<ClientId> {
+    ids.iter().copied().filter(|m| members.get(m).is_some_and(Member::hears_every_membership_change)).collect()
+}
+
+/// Joins and leaves in one crowded room not yet told to its people.
+#[derive(Debug, Default)]
+struct CrowdTally {
+    /// When the sweep first saw this tally: its summary is due one interval later. (Set by the
+    /// sweep, so that leaving, which has no clock, need not know the time.)
+    opened: Option<Millis>,
+    joined: usize,
+    left: usize,
+    /// The first few who joined (at most `CROWD_SUMMARY_NAMES`).
+    first_joined: Vec<Nick>,
+}
+
+impl CrowdTally {
+    fn record_join(&mut self, nick: &Nick) {
+        self.joined = self.joined.saturating_add(1);
+        if self.first_joined.len() < CROWD_SUMMARY_NAMES {
+            self.first_joined.push(nick.clone());
+        }
+    }
+
+    fn record_leave(&mut self) {
+        self.left = self.left.saturating_add(1);
+    }
+}
+
 /// All chat state. Owned by the broker thread alone.
 pub struct State {
     settings: Settings,
@@ -153,6 +210,8 @@ pub struct State {
     nicks: HashMap<Folded, ClientId>,
     rooms: HashMap<Folded, Room>,
     registered: usize,
+    /// Crowded rooms with joins or leaves since their last summary (at most one per room).
+    tallies: HashMap<Folded, CrowdTally>,
 }
 
 /// A quit reason, cut at `MAX_REASON_BYTES` (the client is leaving, so it cannot be asked again).
@@ -201,7 +260,14 @@ impl State {
         // The default room is open to all: anyone may set its topic.
         let lobby_modes = Modes { topic_ops_only: false, ..Modes::new_room() };
         rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now, lobby_modes));
-        State { settings, members: IdMap::default(), nicks: HashMap::new(), rooms, registered: 0 }
+        State {
+            settings,
+            members: IdMap::default(),
+            nicks: HashMap::new(),
+            rooms,
+            registered: 0,
+            tallies: HashMap::new(),
+        }
     }
 
     /// A new connection whose dialect is known: netcat users are greeted and asked for a
@@ -606,6 +672,64 @@ impl State {
         }
     }
 
+    /// Who is told that `id` quit: everyone sharing a room with it, each once — but in a crowd
+    /// only those who hear every change. Also the crowds it is in, whose tallies count it.
+    fn quit_audience(&self, id: ClientId) -> (Vec<ClientId>, Vec<Folded>) {
+        let mut peers = Vec::new();
+        let mut crowds = Vec::new();
+        for key in self.members.get(&id).into_iter().flat_map(|m| m.rooms.iter()) {
+            let Some(room) = self.rooms.get(key) else { continue };
+            if self.settings.is_crowd(room.members.len()) {
+                peers.extend(hearing_every_change(&self.members, &room.members));
+                crowds.push(key.clone());
+            } else {
+                peers.extend_from_slice(&room.members);
+            }
+        }
+        peers.retain(|&m| m != id);
+        peers.sort_unstable();
+        peers.dedup();
+        (peers, crowds)
+    }
+
+    /// The tally of room `key`'s joins and leaves for its next crowd summary.
+    fn tally(&mut self, key: &Folded) -> &mut CrowdTally {
+        self.tallies.entry(key.clone()).or_default()
+    }
+
+    /// Tells the people in each crowded room how many joined and left since its last summary,
+    /// at most once per `Settings::crowd_interval`. The broker calls this from its sweep.
+    pub fn summarise_crowds(&mut self, now: Millis, out: &mut Output) {
+        if self.tallies.is_empty() {
+            return;
+        }
+        let interval = self.settings.crowd_interval;
+        let (rooms, members) = (&self.rooms, &self.members);
+        self.tallies.retain(|key, tally| {
+            let opened = *tally.opened.get_or_insert(now);
+            if now < opened.saturating_add(interval) {
+                return true;
+            }
+            if let Some(room) = rooms.get(key) {
+                let people = room
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|m| members.get(m).is_some_and(|m| !m.hears_every_membership_change()))
+                    .collect();
+                let summary = Reply::CrowdSummary {
+                    room: room.name.clone(),
+                    joined: tally.joined,
+                    left: tally.left,
+                    first_joined: std::mem::take(&mut tally.first_joined),
+                    span_secs: interval / 1000,
+                };
+                out.tell_many(people, summary);
+            }
+            false
+        });
+    }
+
     /// Everyone sharing at least one room with `id`, each once, `id` excluded.
     fn peers(&self, id: ClientId) -> Vec<ClientId> {
         let mut peers: Vec<ClientId> = self
@@ -687,7 +811,9 @@ impl State {
         }
         let created = !self.rooms.contains_key(&key);
         let room = self.rooms.entry(key.clone()).or_insert_with(|| Room::new(room_name, now, Modes::new_room()));
-        out.tell_many(room.others(id), Reply::Joined { room: room.name.clone(), who: Arc::clone(&me) });
+        let crowd = self.settings.is_crowd(room.members.len() + 1);
+        let audience = if crowd { hearing_every_change(&self.members, &room.members) } else { room.others(id) };
+        out.tell_many(audience, Reply::Joined { room: room.name.clone(), who: Arc::clone(&me) });
         room.invited.remove(&id);
         if room.members.is_empty() && key != self.settings.default_room.folded() {
             // Whoever opens an empty room runs it; the default room belongs to no one.
@@ -699,15 +825,19 @@ impl State {
         // Old lines go to people and to IRC clients that can show their original time.
         let replay = dialect == Dialect::Netcat || caps.server_time;
         let history: Vec<HistoryEntry> = if replay { room.history.iter().cloned().collect() } else { Vec::new() };
-        let members = self.room_users(&key);
-        out.audit.push(Audit::Joined {
-            id,
-            nick: me.nick.clone(),
-            room: name.clone(),
-            members: members.len(),
-            created,
-        });
-        out.tell(id, Reply::YouJoined { room: name.clone(), me, members, topic });
+        let count = room.members.len();
+        out.audit.push(Audit::Joined { id, nick: me.nick.clone(), room: name.clone(), members: count, created });
+        if crowd {
+            self.tally(&key).record_join(&me.nick);
+        }
+        let hears_every_change = self.members.get(&id).is_some_and(Member::hears_every_membership_change);
+        if crowd && !hears_every_change {
+            // Listing a crowd to each joiner is what made big rooms cost quadratically.
+            out.tell(id, Reply::YouJoinedCrowd { room: name.clone(), count, topic });
+        } else {
+            let members = self.room_users(&key);
+            out.tell(id, Reply::YouJoined { room: name.clone(), me, members, topic });
+        }
         if !history.is_empty() {
             out.tell(id, Reply::History { room: name, entries: history });
         }
@@ -723,6 +853,7 @@ impl State {
         let removed = left.is_empty() && *key != self.settings.default_room.folded();
         if removed {
             self.rooms.remove(key);
+            self.tallies.remove(key);
         }
         if let Some(member) = self.members.get_mut(&id) {
             member.rooms.retain(|r| r != key);
@@ -752,7 +883,13 @@ impl State {
         let me = self.person(id);
         let Some((name, left, removed)) = self.leave_room(id, &key) else { return };
         out.audit.push(Audit::Parted { id, nick: me.nick.clone(), room: name.clone(), members: left.len(), removed });
-        out.tell_many(left, Reply::Parted { room: name.clone(), who: Arc::clone(&me), reason: reason.clone() });
+        let audience = if self.settings.is_crowd(left.len() + 1) {
+            self.tally(&key).record_leave();
+            hearing_every_change(&self.members, &left)
+        } else {
+            left
+        };
+        out.tell_many(audience, Reply::Parted { room: name.clone(), who: Arc::clone(&me), reason: reason.clone() });
         let current = self.current_room(id).ok().and_then(|k| self.rooms.get(k)).map(|r| r.name.clone());
         out.tell(id, Reply::YouParted { room: name, me, reason, current });
     }
@@ -1172,12 +1309,17 @@ impl State {
     /// Removes `id` entirely, telling everyone who shared a room with it. Returns its nickname,
     /// if it had one. Removing an id that is already gone does nothing.
     pub fn remove(&mut self, id: ClientId, reason: &QuitReason, out: &mut Output) -> Option<Nick> {
-        let peers = self.peers(id);
+        let (peers, crowds) = self.quit_audience(id);
         let member = self.members.get(&id)?;
         let nick = member.nick.clone();
         let person = member.person.clone();
         for key in member.rooms.clone() {
             self.leave_room(id, &key);
+        }
+        for key in &crowds {
+            if self.rooms.contains_key(key) {
+                self.tally(key).record_leave();
+            }
         }
         self.members.remove(&id);
         if let Some(nick) = &nick {
@@ -1202,6 +1344,8 @@ mod tests {
             history: 2,
             audit_messages: false,
             opers: vec![("admin".into(), "pw".into())],
+            crowd_size: 0,
+            crowd_interval: 60_000,
         };
         State::new(settings, 0)
     }
@@ -1397,6 +1541,144 @@ mod tests {
         assert!(matches!(replies_to(&out, 2)[0], Reply::Quit { reason: QuitReason::ConnectionLost, .. }));
         assert!(s.remove(ClientId(1), &QuitReason::ConnectionLost, &mut Output::default()).is_none());
         registered(&mut s, 3, "alice");
+    }
+
+    /// A state whose rooms are crowds above `size` members, with a one-second summary interval.
+    fn crowded(size: usize) -> State {
+        let mut s = state();
+        s.settings.crowd_size = size;
+        s.settings.crowd_interval = 1000;
+        s
+    }
+
+    fn irc_registered(state: &mut State, id: u64, nick: &str) {
+        state.connect(ClientId(id), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+        run(state, id, Command::Nick { nick: nick.into() });
+        run(state, id, Command::User { user: "u".into(), realname: "R".into() });
+        assert!(state.is_registered(ClientId(id)));
+    }
+
+    /// Registers netcat user `id` as `u<id>` and returns what that produced.
+    fn arrive(state: &mut State, id: u64) -> Output {
+        state.connect(ClientId(id), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        run(state, id, say(&format!("u{id}")))
+    }
+
+    fn summaries(out: &Output, id: u64) -> Vec<(usize, usize, Vec<String>)> {
+        replies_to(out, id)
+            .into_iter()
+            .filter_map(|r| match r {
+                Reply::CrowdSummary { joined, left, first_joined, .. } => {
+                    Some((*joined, *left, first_joined.iter().map(|n| n.to_string()).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn up_to_the_crowd_size_everyone_hears_each_join_and_sees_every_name() {
+        let mut s = crowded(3);
+        arrive(&mut s, 1);
+        arrive(&mut s, 2);
+        let out = arrive(&mut s, 3);
+        assert!(matches!(replies_to(&out, 1)[..], [Reply::Joined { .. }]));
+        assert!(
+            replies_to(&out, 3).iter().any(|r| matches!(r, Reply::YouJoined { members, .. } if members.len() == 3))
+        );
+        let mut out = Output::default();
+        s.summarise_crowds(0, &mut out);
+        s.summarise_crowds(10_000, &mut out);
+        assert!(out.deliveries.is_empty(), "nothing was counted: {:?}", out.deliveries);
+    }
+
+    #[test]
+    fn above_the_crowd_size_people_get_a_count_and_irc_clients_every_join() {
+        let mut s = crowded(3);
+        arrive(&mut s, 1);
+        irc_registered(&mut s, 9, "ircer");
+        run(&mut s, 9, Command::JoinMany { rooms: vec!["#lobby".into()], keys: vec![] });
+        arrive(&mut s, 2);
+        let out = arrive(&mut s, 3);
+        assert!(replies_to(&out, 1).is_empty(), "{:?}", replies_to(&out, 1));
+        assert!(matches!(replies_to(&out, 9)[..], [Reply::Joined { .. }]));
+        let here = replies_to(&out, 3);
+        assert!(here.iter().any(|r| matches!(r, Reply::YouJoinedCrowd { count: 4, .. })), "{here:?}");
+        assert!(!here.iter().any(|r| matches!(r, Reply::YouJoined { .. })));
+        // An IRC client joining a crowd still gets every name (its NAMES reply).
+        irc_registered(&mut s, 10, "other");
+        let out = run(&mut s, 10, Command::JoinMany { rooms: vec!["#lobby".into()], keys: vec![] });
+        assert!(
+            replies_to(&out, 10).iter().any(|r| matches!(r, Reply::YouJoined { members, .. } if members.len() == 5))
+        );
+        assert!(matches!(replies_to(&out, 9)[..], [Reply::Joined { .. }]));
+    }
+
+    #[test]
+    fn a_crowd_summary_comes_once_per_interval_to_people_only() {
+        let mut s = crowded(2);
+        irc_registered(&mut s, 9, "ircer");
+        run(&mut s, 9, Command::JoinMany { rooms: vec!["#lobby".into()], keys: vec![] });
+        for id in 1..=6 {
+            arrive(&mut s, id);
+        }
+        // Three leave: two by /part, one by quitting.
+        let out = run(&mut s, 5, Command::Part { room: None, reason: None });
+        assert!(replies_to(&out, 1).is_empty());
+        assert!(matches!(replies_to(&out, 9)[..], [Reply::Parted { .. }]));
+        run(&mut s, 6, Command::Part { room: None, reason: None });
+        let mut out = Output::default();
+        s.remove(ClientId(4), &QuitReason::Quit(None), &mut out);
+        assert!(replies_to(&out, 1).is_empty());
+        assert!(matches!(replies_to(&out, 9)[..], [Reply::Quit { .. }]));
+        // The sweep opens the tally's interval; nothing is due before it ends.
+        let mut out = Output::default();
+        s.summarise_crowds(5_000, &mut out);
+        s.summarise_crowds(5_999, &mut out);
+        assert!(out.deliveries.is_empty());
+        s.summarise_crowds(6_000, &mut out);
+        // u1 joined below the crowd size; from u2 on (the IRC client, u1, u2: 3 > 2) joins count.
+        let expected = vec![(5, 3, vec!["u2".to_string(), "u3".into(), "u4".into()])];
+        assert_eq!(summaries(&out, 1), expected);
+        assert_eq!(summaries(&out, 3), expected);
+        assert!(replies_to(&out, 9).is_empty(), "IRC clients get no summary");
+        assert!(replies_to(&out, 5).is_empty(), "who left is not told");
+        // Told once: the tally is gone until something new happens.
+        let mut out = Output::default();
+        s.summarise_crowds(60_000, &mut out);
+        assert!(out.deliveries.is_empty());
+        arrive(&mut s, 7);
+        s.summarise_crowds(60_000, &mut out);
+        s.summarise_crowds(61_000, &mut out);
+        assert_eq!(summaries(&out, 1), vec![(1, 0, vec!["u7".to_string()])]);
+    }
+
+    #[test]
+    fn crowd_size_zero_never_summarises() {
+        let mut s = crowded(0);
+        for id in 1..=5 {
+            arrive(&mut s, id);
+        }
+        let out = arrive(&mut s, 6);
+        assert!(matches!(replies_to(&out, 1)[..], [Reply::Joined { .. }]));
+        assert!(
+            replies_to(&out, 6).iter().any(|r| matches!(r, Reply::YouJoined { members, .. } if members.len() == 6))
+        );
+        assert!(s.tallies.is_empty());
+    }
+
+    #[test]
+    fn a_crowded_room_that_empties_takes_its_tally_with_it() {
+        let mut s = crowded(1);
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        run(&mut s, 2, Command::Join { room: "#side".into(), key: None });
+        assert!(s.tallies.contains_key(&Folded::of("#side")));
+        run(&mut s, 1, Command::Part { room: Some("#side".into()), reason: None });
+        run(&mut s, 2, Command::Part { room: Some("#side".into()), reason: None });
+        assert!(!s.tallies.contains_key(&Folded::of("#side")));
+        assert!(s.tallies.contains_key(&Folded::of("#lobby")));
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub struct Config {
     pub flood_rate: u32,
     /// IRC server operators: (name, password) pairs from `--oper NAME:PASSWORD`.
     pub opers: Vec<(String, String)>,
+    /// Rooms with more members than this tell netcat users of joins and leaves in summaries;
+    /// 0 never does.
+    pub crowd_size: usize,
+    /// At most one such summary per room per this interval.
+    pub crowd_interval: Duration,
     /// `--check`: validate, try the listen addresses, print the configuration, exit.
     pub check: bool,
 }
@@ -57,6 +62,8 @@ impl Default for Config {
             flood_burst: 20,
             flood_rate: 5,
             opers: Vec::new(),
+            crowd_size: 100,
+            crowd_interval: Duration::from_secs(60),
             check: false,
         }
     }
@@ -117,6 +124,22 @@ fn options() -> Options {
         &format!("lines per second after the burst; 0 turns flood control off (default {})", d.flood_rate),
         "N",
     );
+    opts.optopt(
+        "",
+        "crowd-size",
+        &format!(
+            "rooms with more members than N tell netcat users of joins and leaves in summaries, not one line \
+             each; 0 never does (default {})",
+            d.crowd_size
+        ),
+        "N",
+    );
+    opts.optopt(
+        "",
+        "crowd-interval",
+        &format!("at most one such summary per room per SECS, 1-3600 (default {})", d.crowd_interval.as_secs()),
+        "SECS",
+    );
     opts.optmulti(
         "",
         "oper",
@@ -176,6 +199,8 @@ impl Config {
             format!("--default-room {}", self.default_room),
             format!("--flood-burst {}", self.flood_burst),
             format!("--flood-rate {}", self.flood_rate),
+            format!("--crowd-size {}", self.crowd_size),
+            format!("--crowd-interval {}", self.crowd_interval.as_secs()),
         ]);
         lines.extend(self.opers.iter().map(|(name, _)| format!("--oper {name}:********")));
         lines.join("\n") + "\n"
@@ -250,6 +275,9 @@ impl Config {
             flood_burst: number(&matches, "flood-burst", d.flood_burst, 1, 1_000_000)?,
             flood_rate: number(&matches, "flood-rate", d.flood_rate, 0, 1_000_000)?,
             opers,
+            crowd_size: number(&matches, "crowd-size", d.crowd_size, 0, 1_000_000)?,
+            crowd_interval: number(&matches, "crowd-interval", d.crowd_interval.as_secs(), 1, 3600)
+                .map(Duration::from_secs)?,
             check: matches.opt_present("check"),
         })))
     }
@@ -298,6 +326,11 @@ mod tests {
         assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
         assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
         assert!(parse(&["--server-name", "a b"]).is_err());
+        assert_eq!(
+            parse(&["--crowd-interval", "0"]),
+            Err(UsageError("--crowd-interval must be between 1 and 3600, not 0".into()))
+        );
+        assert_eq!(run(&["--crowd-size", "0"]).crowd_size, 0);
     }
 
     #[test]
@@ -319,6 +352,7 @@ mod tests {
         assert!(text.contains("--listen [::]:7000\n") && text.contains("--server-name host\n"));
         assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
         assert!(text.contains("--flood-rate 5\n"));
+        assert!(text.contains("--crowd-size 100\n") && text.contains("--crowd-interval 60\n"));
     }
 
     #[test]

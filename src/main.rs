@@ -127,6 +127,7 @@ fn run(config: Config) -> Result<(), String> {
             ("default_room", &config.default_room),
             ("flood", &format!("{}/{}", config.flood_burst, config.flood_rate)),
             ("opers", &config.opers.len()),
+            ("crowd", &format!("{}/{}s", config.crowd_size, config.crowd_interval.as_secs())),
             ("fd_limit", &fd_limit),
         ],
     );
@@ -154,6 +155,8 @@ fn run(config: Config) -> Result<(), String> {
             history: config.history,
             audit_messages: config.log_messages,
             opers: config.opers.clone(),
+            crowd_size: config.crowd_size,
+            crowd_interval: config.crowd_interval.as_millis() as u64,
         },
         Arc::clone(&log),
         Arc::clone(&notifier),

@@ -313,6 +313,13 @@ pub enum Reply {
     NowTalkingIn { room: RoomName },
     /// Someone else joined a room the recipient is in.
     Joined { room: RoomName, who: Arc<Person> },
+    /// The recipient joined a crowded room (see `chat::Settings::crowd_size`): how many are
+    /// there, not who (`/who` lists them), and the topic. Only for people, never IRC clients.
+    YouJoinedCrowd { room: RoomName, count: usize, topic: Option<Topic> },
+    /// Joins and leaves (parts and quits) in a crowded room, counted over the last `span_secs`
+    /// instead of told one by one; `first_joined` names the first few who joined. Only for
+    /// people, never IRC clients.
+    CrowdSummary { room: RoomName, joined: usize, left: usize, first_joined: Vec<Nick>, span_secs: u64 },
     /// A message (or action, or notice) in a room.
     Said { room: RoomName, from: Arc<Person>, text: Arc<str>, kind: MessageKind, at: Millis },
     /// A private message; `echo` is the copy confirming delivery to a netcat sender.

@@ -209,6 +209,16 @@ impl Lines<'_> {
     }
 }
 
+/// A summary's period as in "in the last minute".
+fn span(secs: u64) -> String {
+    match secs {
+        0 | 1 => "second".to_string(),
+        60 => "minute".to_string(),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
+}
+
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -364,6 +374,30 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::History { room, entries } => history(&mut lines, room.as_str(), entries),
         Reply::NowTalkingIn { room } => lines.line(&format!("-- Now talking in {room}")),
         Reply::Joined { room, who } => lines.line(&format!("-- {who} joined {room}")),
+        Reply::YouJoinedCrowd { room, count, topic } => {
+            lines.line(&format!("-- You joined {room}. {count} here (type /who to list them)"));
+            if let Some(topic) = topic {
+                lines.line(&format!("-- Topic of {room}: {}", clean_text(&topic.text)));
+            }
+        }
+        Reply::CrowdSummary { room, joined, left, first_joined, span_secs } => {
+            let mut counts = Vec::new();
+            if *joined > 0 {
+                let more = if *joined > first_joined.len() { ", ..." } else { "" };
+                let names = first_joined.iter().map(Nick::to_string).collect::<Vec<_>>().join(", ");
+                counts.push(if names.is_empty() {
+                    format!("{joined} joined")
+                } else {
+                    format!("{joined} joined ({names}{more})")
+                });
+            }
+            if *left > 0 {
+                counts.push(format!("{left} left"));
+            }
+            if !counts.is_empty() {
+                lines.line(&format!("-- {room} in the last {}: {}", span(*span_secs), counts.join(", ")));
+            }
+        }
         Reply::Said { room, from, text, kind, at } => {
             let prefix = view.multi_room.then_some(room.as_str());
             lines.line(&said_line(prefix, from, text, *kind, *at))
@@ -669,6 +703,31 @@ mod tests {
         assert!(text.lines().count() > 3);
         assert!(text.lines().all(|l| l.len() < 420));
         assert!(text.contains("user0,") && text.contains("user199"));
+    }
+
+    #[test]
+    fn crowds_get_a_count_and_summaries() {
+        let room = RoomName::parse("#lobby").unwrap();
+        let joined = Reply::YouJoinedCrowd { room: room.clone(), count: 3000, topic: None };
+        assert_eq!(render_str(&joined, false), "-- You joined #lobby. 3000 here (type /who to list them)\r\n");
+        let nicks = |names: &[&str]| names.iter().map(|n| Nick::parse(n).unwrap()).collect::<Vec<_>>();
+        let summary = |joined, left, names: &[&str], span_secs| Reply::CrowdSummary {
+            room: room.clone(),
+            joined,
+            left,
+            first_joined: nicks(names),
+            span_secs,
+        };
+        assert_eq!(
+            render_str(&summary(12, 3, &["al", "bo", "cy"], 60), false),
+            "-- #lobby in the last minute: 12 joined (al, bo, cy, ...), 3 left\r\n"
+        );
+        assert_eq!(
+            render_str(&summary(2, 0, &["al", "bo"], 1), false),
+            "-- #lobby in the last second: 2 joined (al, bo)\r\n"
+        );
+        assert_eq!(render_str(&summary(0, 5, &[], 90), false), "-- #lobby in the last 90 seconds: 5 left\r\n");
+        assert_eq!(render_str(&summary(0, 1, &[], 300), false), "-- #lobby in the last 5 minutes: 1 left\r\n");
     }
 
     #[test]

@@ -619,11 +619,14 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         }
         Reply::Time { now } => o.numeric(RPL_TIME, &[view.server, &timestamp(*now)]),
         // Netcat-only conversation: prompts, help, history replay (IRC clients are not flooded with
-        // old lines), the echo of one's own private message, room switching and netcat listings.
+        // old lines), the echo of one's own private message, room switching and netcat listings,
+        // crowd summaries (IRC clients get every JOIN, PART and QUIT instead).
         Reply::Greeting { .. }
         | Reply::NickPrompt { .. }
         | Reply::Help { .. }
         | Reply::NowTalkingIn { .. }
+        | Reply::YouJoinedCrowd { .. }
+        | Reply::CrowdSummary { .. }
         | Reply::Private { echo: true, .. }
         | Reply::Who { .. }
         | Reply::Users(_) => {}
