@@ -377,7 +377,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::YouJoinedCrowd { room, count, topic } => {
             lines.line(&format!("-- You joined {room}. {count} here (type /who to list them)"));
             if let Some(topic) = topic {
-                lines.line(&format!("-- Topic of {room}: {}", clean_text(&topic.text)));
+                lines.line(&format!("-- Topic of {room}: {}", for_netcat(&topic.text)));
             }
         }
         Reply::CrowdSummary { room, joined, left, first_joined, span_secs } => {
