@@ -184,7 +184,15 @@ impl Broker {
             }
             Event::Identified { id, dialect } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
+                // A second `Identified` restarts a netcat newcomer as an IRC client (see `reader`).
+                // The reader sends it only before any line that could have registered the client,
+                // so a registered client is never restarted; should one be, its dialect stays.
+                if client.doomed || self.state.is_registered(id) {
+                    return;
+                }
                 client.dialect = Some(dialect);
+                client.reminded = false;
+                client.pinged = None;
                 let host = client.peer.ip().to_canonical().to_string();
                 self.state.connect(id, dialect, &host, now_millis(), &mut self.out);
             }
