@@ -53,6 +53,8 @@ pub struct Settings {
     pub max_sendq: usize,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
+    /// How long after connecting a client must have chosen a nickname, whatever it sends.
+    pub register_timeout: Duration,
     pub log_messages: bool,
 }
 
@@ -62,8 +64,9 @@ struct Client {
     stream: Arc<TcpStream>,
     /// For the log.
     peer: SocketAddr,
+    /// When the acceptor took the connection; the registration deadline counts from here.
     connected: Instant,
-    /// Last time the client sent a line; drives the registration reminder and timeout.
+    /// Last time the client sent a line; drives the registration reminder and IRC pings.
     last_seen: Instant,
     /// How this client ends its lines, and so how its output lines end.
     terminator: Terminator,
@@ -181,7 +184,15 @@ impl Broker {
             }
             Event::Identified { id, dialect } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
+                // A second `Identified` restarts a netcat newcomer as an IRC client (see `reader`).
+                // The reader sends it only before any line that could have registered the client,
+                // so a registered client is never restarted; should one be, its dialect stays.
+                if client.doomed || self.state.is_registered(id) {
+                    return;
+                }
                 client.dialect = Some(dialect);
+                client.reminded = false;
+                client.pinged = None;
                 let host = client.peer.ip().to_canonical().to_string();
                 self.state.connect(id, dialect, &host, now_millis(), &mut self.out);
             }
@@ -360,13 +371,19 @@ impl Broker {
         }
     }
 
-    /// Reminds and then drops connections that never registered, and pings registered IRC
-    /// clients that have been silent, dropping those that do not answer in time. Registered
-    /// netcat clients are probed by the kernel (TCP keepalive, see `sys::tune_socket`): people
-    /// never have to answer anything.
+    /// Reminds silent netcat newcomers to choose a nickname, drops connections still without one
+    /// `--register-timeout` after they connected, and pings registered IRC clients that have been
+    /// silent, dropping those that do not answer in time. Registered netcat clients are probed by
+    /// the kernel (TCP keepalive, see `sys::tune_socket`): people never have to answer anything.
+    ///
+    /// The registration deadline counts from connect, not from the last line: a connection that
+    /// keeps sending `PING` or invalid nicknames would otherwise hold its slot forever.
     fn sweep(&mut self, now: Instant) {
         let interval = self.settings.ping_interval;
         let timeout = self.settings.ping_timeout;
+        let deadline = self.settings.register_timeout;
+        // The reminder must come before the deadline, even when the deadline is short.
+        let remind_after = interval.min(deadline / 2);
         let mut remind = Vec::new();
         let mut ping = Vec::new();
         for (&id, client) in &mut self.clients {
@@ -382,9 +399,10 @@ impl Broker {
             }
             let silent = now.saturating_duration_since(client.last_seen);
             let registered = self.state.is_registered(id);
+            let age = now.saturating_duration_since(client.connected);
             let verdict = match (registered, client.dialect) {
-                (false, _) if silent >= interval + timeout => Some(QuitReason::RegistrationTimeout),
-                (false, Some(Dialect::Netcat)) if silent >= interval && !client.reminded => {
+                (false, _) if age >= deadline => Some(QuitReason::RegistrationTimeout),
+                (false, Some(Dialect::Netcat)) if silent >= remind_after && !client.reminded => {
                     client.reminded = true;
                     remind.push(id);
                     None

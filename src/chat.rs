@@ -214,6 +214,20 @@ pub struct State {
     tallies: HashMap<Folded, CrowdTally>,
 }
 
+/// Whether an IRC parse error before registration is answered as it is (true) or with 451.
+/// Kept: errors in the registration commands (`CAP`, `PASS`, `NICK`, `USER`, `PING`, `PONG`,
+/// `QUIT`; `NoNicknameGiven` is `NICK`'s), unknown commands (421, as after registration) and
+/// overlong lines (417), which are no command at all.
+fn allowed_before_registration(error: &ParseError) -> bool {
+    match error {
+        ParseError::Usage(command) => {
+            matches!(*command, "CAP" | "PASS" | "NICK" | "USER" | "PING" | "PONG" | "QUIT")
+        }
+        ParseError::NoNicknameGiven | ParseError::UnknownCommand(_) | ParseError::LineTooLong { .. } => true,
+        ParseError::NoRecipient(_) | ParseError::NoTextToSend => false,
+    }
+}
+
 /// A quit reason, cut at `MAX_REASON_BYTES` (the client is leaving, so it cannot be asked again).
 fn quit_reason(reason: Option<String>) -> QuitReason {
     QuitReason::Quit(reason.map(|mut text| {
@@ -271,8 +285,20 @@ impl State {
     }
 
     /// A new connection whose dialect is known: netcat users are greeted and asked for a
-    /// nickname; IRC clients speak first.
+    /// nickname; IRC clients speak first. Called again for a connection greeted as netcat that
+    /// turned out to be an IRC client: it starts over, unregistered, with nothing kept from
+    /// before. A registered member keeps its dialect: the call does nothing.
     pub fn connect(&mut self, id: ClientId, dialect: Dialect, host: &str, now: Millis, out: &mut Output) {
+        if let Some(earlier) = self.members.get(&id) {
+            if earlier.person.is_some() {
+                return;
+            }
+            if let Some(nick) = &earlier.nick
+                && self.nicks.get(&nick.folded()) == Some(&id)
+            {
+                self.nicks.remove(&nick.folded());
+            }
+        }
         let member = Member {
             dialect,
             host: display_host(host),
@@ -328,9 +354,16 @@ impl State {
         out.tell(id, Reply::NickPrompt { reminder: true });
     }
 
-    /// Tells `id` that its line could not be parsed.
+    /// Tells `id` that its line could not be parsed. Before registration an IRC client hears
+    /// 451 (not registered) for any known command other than the registration ones, well formed
+    /// or not: irssi sends `JOIN :` then, and 451 is what it gets for a well-formed `JOIN`.
     pub fn parse_error(&self, id: ClientId, error: ParseError, out: &mut Output) {
-        out.error(id, ChatError::Parse(error));
+        let unregistered_irc = self.members.get(&id).is_some_and(|m| m.person.is_none() && m.dialect == Dialect::Irc);
+        if unregistered_irc && !allowed_before_registration(&error) {
+            out.error(id, ChatError::NickRequired);
+        } else {
+            out.error(id, ChatError::Parse(error));
+        }
     }
 
     /// Carries out one command from `id` at time `now`.
@@ -1407,6 +1440,63 @@ mod tests {
         s.connect(ClientId(1), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 1, Command::Users);
         assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::NickRequired)]);
+    }
+
+    #[test]
+    fn a_netcat_newcomer_restarts_as_an_irc_client_but_a_registered_user_stays() {
+        let mut s = state();
+        s.connect(ClientId(1), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let out = run(&mut s, 1, say("nick alice"));
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Error(ChatError::NickInvalid { .. })));
+        let mut out = Output::default();
+        s.connect(ClientId(1), Dialect::Irc, "127.0.0.1", 0, &mut out);
+        assert!(out.deliveries.is_empty(), "an IRC client is not greeted: {:?}", out.deliveries);
+        assert_eq!(s.counts().unregistered, 1);
+        // IRC registration now: NICK alone does not register, USER completes it, no room joined.
+        let out = run(&mut s, 1, Command::Nick { nick: "alice".into() });
+        assert!(out.deliveries.is_empty() && !s.is_registered(ClientId(1)));
+        let out = run(&mut s, 1, Command::User { user: "a".into(), realname: "A".into() });
+        assert!(matches!(replies_to(&out, 1)[0], Reply::Welcome { .. }));
+        assert_eq!(replies_to(&out, 1).len(), 1, "IRC clients join no room by themselves");
+        assert_eq!(s.nick(ClientId(1)).unwrap().as_str(), "alice");
+
+        registered(&mut s, 2, "bob");
+        s.connect(ClientId(2), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+        assert!(s.is_registered(ClientId(2)));
+        assert_eq!(s.render_info(ClientId(2)).0, 1, "bob is still in the default room");
+    }
+
+    #[test]
+    fn an_unregistered_irc_client_hears_451_for_malformed_commands_other_than_registration() {
+        let mut s = state();
+        s.connect(ClientId(1), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+        let answer = |s: &State, error: ParseError| {
+            let mut out = Output::default();
+            s.parse_error(ClientId(1), error, &mut out);
+            out.deliveries.into_iter().map(|o| o.reply).collect::<Vec<_>>()
+        };
+        for error in [ParseError::Usage("JOIN"), ParseError::NoRecipient("PRIVMSG"), ParseError::NoTextToSend] {
+            assert_eq!(answer(&s, error), vec![Reply::Error(ChatError::NickRequired)]);
+        }
+        for error in [
+            ParseError::Usage("USER"),
+            ParseError::Usage("PASS"),
+            ParseError::NoNicknameGiven,
+            ParseError::UnknownCommand("FOO".into()),
+            ParseError::LineTooLong { limit: 512 },
+        ] {
+            assert_eq!(answer(&s, error.clone()), vec![Reply::Error(ChatError::Parse(error))]);
+        }
+        run(&mut s, 1, Command::Nick { nick: "bob".into() });
+        run(&mut s, 1, Command::User { user: "b".into(), realname: "B".into() });
+        assert!(s.is_registered(ClientId(1)));
+        let error = ParseError::Usage("JOIN");
+        assert_eq!(answer(&s, error.clone()), vec![Reply::Error(ChatError::Parse(error))]);
+        // Netcat users keep their usage lines.
+        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let mut out = Output::default();
+        s.parse_error(ClientId(2), ParseError::Usage("join"), &mut out);
+        assert_eq!(replies_to(&out, 2), vec![&Reply::Error(ChatError::Parse(ParseError::Usage("join")))]);
     }
 
     #[test]

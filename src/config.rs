@@ -27,6 +27,9 @@ pub struct Config {
     pub history: usize,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
+    /// How long a connection may stay without a nickname, counted from connect whatever it sends.
+    /// Defaults to `ping_interval + ping_timeout`.
+    pub register_timeout: Duration,
     pub default_room: RoomName,
     /// Lines a client may send in a burst before it is slowed down.
     pub flood_burst: u32,
@@ -57,6 +60,7 @@ impl Default for Config {
             history: 50,
             ping_interval: Duration::from_secs(60),
             ping_timeout: Duration::from_secs(60),
+            register_timeout: Duration::from_secs(120),
             // cannot fail: a constant, valid room name.
             default_room: RoomName::parse("#lobby").expect("valid default room"),
             flood_burst: 20,
@@ -114,6 +118,16 @@ fn options() -> Options {
         "",
         "ping-timeout",
         &format!("seconds a probed client has to show life (default {})", d.ping_timeout.as_secs()),
+        "SECS",
+    );
+    opts.optopt(
+        "",
+        "register-timeout",
+        &format!(
+            "seconds from connecting to choosing a nickname, whatever the client sends meanwhile (default \
+             --ping-interval + --ping-timeout, {})",
+            d.register_timeout.as_secs()
+        ),
         "SECS",
     );
     opts.optopt("", "default-room", &format!("room everyone joins first (default {})", d.default_room), "#ROOM");
@@ -196,6 +210,7 @@ impl Config {
             format!("--history {}", self.history),
             format!("--ping-interval {}", self.ping_interval.as_secs()),
             format!("--ping-timeout {}", self.ping_timeout.as_secs()),
+            format!("--register-timeout {}", self.register_timeout.as_secs()),
             format!("--default-room {}", self.default_room),
             format!("--flood-burst {}", self.flood_burst),
             format!("--flood-rate {}", self.flood_rate),
@@ -259,6 +274,8 @@ impl Config {
         let seconds = |name: &str, default: Duration| -> Result<Duration, UsageError> {
             number(&matches, name, default.as_secs(), 1, 86_400).map(Duration::from_secs)
         };
+        let ping_interval = seconds("ping-interval", d.ping_interval)?;
+        let ping_timeout = seconds("ping-timeout", d.ping_timeout)?;
         Ok(Parsed::Run(Box::new(Config {
             listen,
             server_name,
@@ -269,8 +286,9 @@ impl Config {
             max_line: number(&matches, "max-line", d.max_line, 64, 65_536)?,
             max_sendq: number(&matches, "max-sendq", d.max_sendq, 4096, 1 << 30)?,
             history: number(&matches, "history", d.history, 0, 10_000)?,
-            ping_interval: seconds("ping-interval", d.ping_interval)?,
-            ping_timeout: seconds("ping-timeout", d.ping_timeout)?,
+            ping_interval,
+            ping_timeout,
+            register_timeout: seconds("register-timeout", ping_interval + ping_timeout)?,
             default_room,
             flood_burst: number(&matches, "flood-burst", d.flood_burst, 1, 1_000_000)?,
             flood_rate: number(&matches, "flood-rate", d.flood_rate, 0, 1_000_000)?,
@@ -353,6 +371,21 @@ mod tests {
         assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
         assert!(text.contains("--flood-rate 5\n"));
         assert!(text.contains("--crowd-size 100\n") && text.contains("--crowd-interval 60\n"));
+    }
+
+    #[test]
+    fn register_timeout_follows_the_ping_settings_unless_given() {
+        assert_eq!(
+            Config::default().register_timeout,
+            Config::default().ping_interval + Config::default().ping_timeout
+        );
+        assert_eq!(run(&["--ping-interval", "2", "--ping-timeout", "3"]).register_timeout, Duration::from_secs(5));
+        let given = run(&["--ping-interval", "2", "--register-timeout", "30"]);
+        assert_eq!(given.register_timeout, Duration::from_secs(30));
+        assert!(given.describe("host").contains("--register-timeout 30\n"));
+        assert!(run(&[]).describe("host").contains("--register-timeout 120\n"));
+        assert!(parse(&["--register-timeout", "0"]).unwrap_err().0.starts_with("--register-timeout must be between"));
+        assert!(usage().contains("--register-timeout"));
     }
 
     #[test]

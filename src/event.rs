@@ -63,7 +63,9 @@ pub enum Event {
         /// The connection's place under `--max-clients` and `--max-per-ip`, held until eviction.
         slot: Slot,
     },
-    /// The reader knows how the client talks (decided from its first bytes, see `reader`).
+    /// The reader knows how the client talks (decided from its first bytes, see `reader`). Sent
+    /// a second time, with `Dialect::Irc`, when a client greeted as netcat turns out to be an IRC
+    /// client before it could have registered: the broker restarts it as one.
     Identified { id: ClientId, dialect: Dialect },
     /// One line from the client, parsed (or the reason it could not be).
     Input {

@@ -78,6 +78,12 @@ impl Framer {
         Framer { edit: false, ..Framer::new(max_line) }
     }
 
+    /// This framer as a raw one (see `raw`) with a new limit, keeping the line in progress: for a
+    /// connection that turned out to be an IRC client after it was greeted as a person.
+    pub fn into_raw(self, max_line: usize) -> Framer {
+        Framer { max_line, edit: false, telnet: Telnet::Data, ..self }
+    }
+
     /// Consumes `bytes`, appending every completed frame to `out`.
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Frame>) {
         if !self.edit {
@@ -274,6 +280,22 @@ mod tests {
         let mut out = Vec::new();
         framer.push(&[b'a', 8, 255, 253, 1, b'\r', b'\n'], &mut out);
         assert_eq!(out, vec![line(&[b'a', 8, 255, 253, 1], Terminator::Newline)]);
+    }
+
+    #[test]
+    fn into_raw_keeps_the_line_in_progress_and_stops_editing() {
+        let mut framer = Framer::new(100);
+        let mut out = Vec::new();
+        framer.push(b"CAP LS 302\nNICK al", &mut out);
+        let mut framer = framer.into_raw(100);
+        framer.push(&[b'i', 8, 255, b'\r', b'\n'], &mut out);
+        assert_eq!(
+            out,
+            vec![
+                line(b"CAP LS 302", Terminator::Newline),
+                line(&[b'N', b'I', b'C', b'K', b' ', b'a', b'l', b'i', 8, 255], Terminator::Newline)
+            ]
+        );
     }
 
     #[test]

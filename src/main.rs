@@ -124,6 +124,7 @@ fn run(config: Config) -> Result<(), String> {
             ("history", &config.history),
             ("ping_interval", &format!("{}s", config.ping_interval.as_secs())),
             ("ping_timeout", &format!("{}s", config.ping_timeout.as_secs())),
+            ("register_timeout", &format!("{}s", config.register_timeout.as_secs())),
             ("default_room", &config.default_room),
             ("flood", &format!("{}/{}", config.flood_burst, config.flood_rate)),
             ("opers", &config.opers.len()),
@@ -147,6 +148,7 @@ fn run(config: Config) -> Result<(), String> {
             max_sendq: config.max_sendq,
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
+            register_timeout: config.register_timeout,
             log_messages: config.log_messages,
         },
         chat::Settings {

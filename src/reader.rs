@@ -1,15 +1,20 @@
 //! One reader thread per client: frame the bytes it sends, parse each line, send events.
 //!
+//! Owns dialect detection too: the first bytes decide how a newcomer is greeted, and a newcomer
+//! greeted as netcat can still turn out to be an IRC client (see `reader_loop`).
+//!
 //! Owns the reading side of one socket and that client's flood control. Never writes to the
 //! socket and never sees other clients; when the broker is gone (a failed send), it just returns.
 //! Whatever ends the loop — end of file, a socket error, a panic — the broker is told once, by
 //! `DisconnectGuard`, so the client's nickname and room seats are always freed.
 
 use crate::event::{ClientId, Event};
-use crate::framing::{Frame, Framer};
+use crate::framing::{Frame, Framer, Terminator};
 use crate::log::Log;
-use crate::protocol::{Dialect, ParseError, QuitReason, irc, netcat};
+use crate::names::Nick;
+use crate::protocol::{Command, Dialect, ParseError, QuitReason, irc, netcat};
 use crossbeam_channel::Sender;
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -135,11 +140,80 @@ fn identify(stream: &TcpStream) -> io::Result<Option<Dialect>> {
     Ok(dialect)
 }
 
+/// How much of what a netcat newcomer sent is kept, to be read again as IRC should it turn out
+/// to be an IRC client: registration takes a handful of short lines.
+const REPLAY_LINES: usize = 8;
+const REPLAY_BYTES: usize = 4096;
+
+/// True for a line that only an IRC client sends when it opens its registration, never a person
+/// typing at the netcat prompt: `CAP LS` (with or without a version), `PASS` with a parameter,
+/// or `USER` with all four parameters. The command must be upper case, as every client sends it;
+/// `nick alice` or `pass` typed by a person is not IRC (nor is `NICK`, which people do type).
+pub fn is_irc_registration(line: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(line) else { return false };
+    let command = text.split(' ').next().unwrap_or_default();
+    if !matches!(command, "CAP" | "PASS" | "USER") {
+        return false;
+    }
+    let Ok(message) = irc::message::parse(text) else { return false };
+    let params = message.params.as_slice();
+    match command {
+        "CAP" => match params {
+            [ls] => ls == "LS",
+            [ls, version] => ls == "LS" && !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()),
+            _ => false,
+        },
+        "PASS" => params.first().is_some_and(|p| !p.is_empty()),
+        _ => params.len() >= 4 && !params[0].is_empty(),
+    }
+}
+
+/// True when the broker may register a netcat newcomer on this line: a bare nickname or
+/// `/nick x`, syntactically valid (taken or not). Mirrors `chat::State::apply_unregistered`.
+fn could_register(input: &Result<Command, ParseError>) -> bool {
+    matches!(input, Ok(Command::Say { text } | Command::Nick { nick: text }) if Nick::parse(text.trim()).is_ok())
+}
+
+/// The lines a connection greeted as netcat has sent, while it may still turn out to be an IRC
+/// client: the last `REPLAY_LINES`, at most `REPLAY_BYTES`.
+#[derive(Default)]
+struct Undecided {
+    lines: VecDeque<(Vec<u8>, Terminator)>,
+    bytes: usize,
+}
+
+impl Undecided {
+    fn remember(&mut self, line: Vec<u8>, terminator: Terminator) {
+        if line.len() > REPLAY_BYTES {
+            return;
+        }
+        self.bytes += line.len();
+        self.lines.push_back((line, terminator));
+        while self.lines.len() > REPLAY_LINES || self.bytes > REPLAY_BYTES {
+            if let Some((dropped, _)) = self.lines.pop_front() {
+                self.bytes -= dropped.len();
+            }
+        }
+    }
+}
+
+/// One IRC line, parsed; `None` for lines IRC ignores.
+fn parse_irc(bytes: &[u8]) -> Option<Result<Command, ParseError>> {
+    irc::parse(&String::from_utf8_lossy(bytes))
+}
+
 /// Reads from `stream` until it closes: identifies the dialect, then sends one `Event::Input`
 /// per line.
+///
+/// A connection greeted as netcat (silent for `DETECT_WAIT`, as a slow IRC client may be) turns
+/// into an IRC connection on the first unmistakable IRC registration line (`is_irc_registration`),
+/// as long as it has sent no line that could have registered it as a netcat user
+/// (`could_register`): the broker can then not have registered it, so there is no race. The
+/// broker is told with a second `Identified`, and the lines sent before are read again as IRC,
+/// in order, followed by the switching line.
 pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
     let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
-    let dialect = match identify(&stream) {
+    let mut dialect = match identify(&stream) {
         Ok(Some(dialect)) => dialect,
         Ok(None) => return,
         Err(e) => {
@@ -150,10 +224,12 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
     if events.send(Event::Identified { id, dialect }).is_err() {
         return;
     }
-    let (mut framer, limit) = match dialect {
+    let irc_limit = crate::protocol::irc::message::MAX_LINE_BYTES;
+    let (mut framer, mut limit) = match dialect {
         Dialect::Netcat => (Framer::new(limits.max_line), limits.max_line),
-        Dialect::Irc => (Framer::raw(IRC_MAX_LINE), crate::protocol::irc::message::MAX_LINE_BYTES),
+        Dialect::Irc => (Framer::raw(IRC_MAX_LINE), irc_limit),
     };
+    let mut undecided = (dialect == Dialect::Netcat).then(Undecided::default);
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
     let mut throttled_logged = false;
     // Small, and on the stack: it is per connection, input lines are short (IRC: 512 bytes), and
@@ -179,15 +255,38 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
                     (None, Err(ParseError::LineTooLong { limit }))
                 }
                 Frame::Line { bytes, terminator } => {
+                    if let Some(earlier) = undecided.take_if(|_| is_irc_registration(&bytes)) {
+                        dialect = Dialect::Irc;
+                        limit = irc_limit;
+                        // Lines already framed from this read keep the netcat framing, which is
+                        // the same for anything without telnet or backspace bytes.
+                        framer = std::mem::replace(&mut framer, Framer::raw(0)).into_raw(IRC_MAX_LINE);
+                        if events.send(Event::Identified { id, dialect }).is_err() {
+                            return;
+                        }
+                        // Already paid for in the token bucket when they first came.
+                        for (line, terminator) in earlier.lines {
+                            let Some(input) = parse_irc(&line) else { continue };
+                            if events.send(Event::Input { id, terminator: Some(terminator), input }).is_err() {
+                                return;
+                            }
+                        }
+                    }
                     let input = match dialect {
                         Dialect::Netcat => {
                             let text = netcat::clean_input(&bytes);
                             if text.trim().is_empty() {
                                 continue;
                             }
-                            netcat::parse(&text)
+                            let input = netcat::parse(&text);
+                            if could_register(&input) {
+                                undecided = None;
+                            } else if let Some(undecided) = &mut undecided {
+                                undecided.remember(bytes, terminator);
+                            }
+                            input
                         }
-                        Dialect::Irc => match irc::parse(&String::from_utf8_lossy(&bytes)) {
+                        Dialect::Irc => match parse_irc(&bytes) {
                             Some(input) => input,
                             None => continue,
                         },
@@ -255,6 +354,76 @@ mod tests {
         assert_eq!(detect(b"NI"), None);
         assert_eq!(detect(b"ca"), None);
         assert_eq!(detect(b""), None);
+    }
+
+    #[test]
+    fn irc_registration_is_cap_ls_pass_or_a_full_user_line() {
+        for line in [
+            "CAP LS",
+            "CAP LS 302",
+            "CAP LS :302",
+            "PASS secret",
+            "PASS :two words",
+            "USER alice 0 * :Alice Liddell",
+            "USER a 8 * :",
+            "USER alice alice localhost :Alice",
+        ] {
+            assert!(is_irc_registration(line.as_bytes()), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn what_people_type_is_not_irc_registration() {
+        for line in [
+            "nick alice",
+            "NICK alice",
+            "alice",
+            "pass secret",
+            "PASS",
+            "PASS :",
+            "cap ls",
+            "CAP",
+            "CAP REQ :server-time",
+            "CAP END",
+            "CAP LS three",
+            "CAP LS 302 more",
+            "USER alice",
+            "USER alice 0 *",
+            "USER  :x y z",
+            "user alice 0 * :Alice",
+            "PING x",
+            "/nick alice",
+            "CAPITAL letters",
+            "PASSWORD is what",
+            "",
+        ] {
+            assert!(!is_irc_registration(line.as_bytes()), "{line:?}");
+        }
+        assert!(!is_irc_registration(&[b'P', b'A', b'S', b'S', b' ', 0xff]));
+    }
+
+    #[test]
+    fn only_a_valid_nickname_or_slash_nick_could_register_a_netcat_user() {
+        let could = |line: &str| could_register(&netcat::parse(line));
+        assert!(could("alice") && could("/nick alice") && could("  bob  "));
+        assert!(!could("nick alice") && !could("NICK alice") && !could("!!bad") && !could("/users"));
+        assert!(!could("/nick") && !could("/bogus") && !could("CAP LS 302"));
+    }
+
+    #[test]
+    fn undecided_keeps_the_last_lines_within_the_bounds() {
+        let mut undecided = Undecided::default();
+        for i in 0..20 {
+            undecided.remember(format!("line {i}").into_bytes(), Terminator::Newline);
+        }
+        let kept: Vec<String> = undecided.lines.iter().map(|(l, _)| String::from_utf8_lossy(l).into_owned()).collect();
+        assert_eq!(kept, (12..20).map(|i| format!("line {i}")).collect::<Vec<_>>());
+        undecided.remember(vec![b'x'; REPLAY_BYTES - 10], Terminator::Nul);
+        assert!(undecided.bytes <= REPLAY_BYTES && undecided.lines.len() < REPLAY_LINES);
+        assert_eq!(undecided.lines.back().map(|(l, t)| (l.len(), *t)), Some((REPLAY_BYTES - 10, Terminator::Nul)));
+        undecided.remember(vec![b'y'; REPLAY_BYTES + 1], Terminator::Newline);
+        assert_eq!(undecided.lines.back().map(|(l, _)| l[0]), Some(b'x'), "a line over the bound is not kept");
+        assert_eq!(undecided.bytes, undecided.lines.iter().map(|(l, _)| l.len()).sum::<usize>());
     }
 
     #[test]

@@ -78,9 +78,16 @@ fn ready_comes_once_the_port_accepts_and_stopping_on_sigterm() {
     std::thread::spawn(move || forward_lines(stderr, &sink));
 
     let ready = expect_notification(&socket, "READY=1");
+    let ready_at = chatd::log::utc_timestamp(std::time::SystemTime::now());
     assert!(ready.contains("STATUS="), "{ready:?}");
-    // READY=1 is sent after the start line is logged and every listener is accepting.
-    let start = log.wait_for(&[" INFO start "], Duration::ZERO).expect("start line logged before READY=1");
+    // READY=1 is sent after the start line is logged and every listener is accepting. The line
+    // reaches this test through the stderr pipe and a forwarding thread, which may not have
+    // passed it on yet: wait for it with a deadline, and judge the order by its timestamp.
+    let start = log.wait_for(&[" INFO start "], TIMEOUT).expect("start line logged");
+    let logged_at = start.split(' ').next().unwrap_or_default();
+    // Same fixed-width UTC format: the strings compare as the times do.
+    assert!(logged_at <= ready_at.as_str(), "start line logged at {logged_at}, after READY=1 came at {ready_at}");
+    // One connection attempt, no retry: the port accepted by the time READY=1 was sent.
     let mut client = Client::connect(listen_addr(&start), Arc::clone(&log));
     client.expect("Choose a nickname");
     client.send("alice");

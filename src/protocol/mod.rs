@@ -12,7 +12,8 @@ use crate::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
 use std::sync::Arc;
 
-/// How a client talks. Decided once per connection from its first line (see `reader`).
+/// How a client talks. Decided from its first line (see `reader`); a client greeted as netcat
+/// may still turn out to be an IRC client before it registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     /// People on netcat or telnet: plain lines and `/slash` commands.
