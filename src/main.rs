@@ -105,6 +105,18 @@ fn run(config: Config) -> Result<(), String> {
     })
     .map_err(|e| format!("cannot install the signal handler: {e}"))?;
 
+    // std listens with a backlog of 128; ask for the system's maximum instead.
+    let mut backlog = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .map_or_else(|| "unknown".to_string(), |n| n.to_string());
+    for (listener, addr) in listeners.iter().zip(&bound) {
+        if let Err(e) = sys::listen_with_longest_backlog(listener) {
+            log.warn("backlog_not_raised", &[("listen", addr), ("error", &e)]);
+            backlog = "128".to_string();
+        }
+    }
+
     let fd_limit = match sys::raise_fd_limit() {
         Ok((_, after)) => after.to_string(),
         Err(_) => "unknown".to_string(),
@@ -128,6 +140,7 @@ fn run(config: Config) -> Result<(), String> {
             ("flood", &format!("{}/{}", config.flood_burst, config.flood_rate)),
             ("opers", &config.opers.len()),
             ("fd_limit", &fd_limit),
+            ("backlog", &backlog),
         ],
     );
     if let Ok(limit) = fd_limit.parse::<usize>()
