@@ -12,7 +12,7 @@
 //! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
 //!
 //! Calls added later use the `libc` crate's declarations: listening with the system's largest
-//! accept queue (std asks for 128).
+//! accept queue (std asks for 128) and reading the process-count limit, for `capacity`.
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
@@ -134,6 +134,16 @@ pub fn listen_with_longest_backlog(listener: &TcpListener) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: the descriptor is owned by `listener`, which is borrowed for the duration of the call.
     if unsafe { libc::listen(listener.as_raw_fd(), i32::MAX) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// The soft limit on processes (threads, on Linux) of this process's user, when one applies:
+/// `None` when it is unlimited or the process runs as root, whom Linux does not hold to it.
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not everywhere
+pub fn process_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a valid, writable `struct rlimit`; getuid cannot fail.
+    let (rc, uid) = unsafe { (libc::getrlimit(libc::RLIMIT_NPROC, &mut limit), libc::getuid()) };
+    (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY && uid != 0).then_some(limit.rlim_cur as u64)
 }
 
 /// Renames the calling thread (std names a thread only when it starts). Linux keeps 15 bytes;
