@@ -6,6 +6,7 @@
 //! See README.md for the user's and operator's view.
 
 pub mod broker;
+pub mod capacity;
 pub mod chat;
 pub mod config;
 pub mod event;

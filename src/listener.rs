@@ -1,8 +1,9 @@
 //! Accepting connections: limits, socket options, ids, and one reader thread per client.
 //!
-//! Owns `accept_loop` and the connection counts behind `--max-clients` and `--max-per-ip`. Never
-//! reads lines and never touches chat state. The one socket write outside the broker is here: the
-//! single refusal line to a connection that never becomes a client.
+//! Owns `accept_loop` and the connection counts behind `--max-clients`, `--max-per-ip` and the
+//! process's capacity (the clients and reader threads the system's limits allow, see `capacity`).
+//! Never reads lines and never touches chat state. The one socket write outside the broker is
+//! here: the single refusal line to a connection that never becomes a client.
 //!
 //! A reader thread whose client has gone waits a while for the next one before it ends: starting
 //! a thread (stack and signal-stack mappings, guard pages, and unmapping them at its end) costs
@@ -61,6 +62,12 @@ pub struct Acceptor {
     /// Zero capacity: a hand-off succeeds only while a reader thread is waiting in `recv`.
     handoff: (Sender<ReaderJob>, Receiver<ReaderJob>),
     waiting_readers: AtomicUsize,
+    /// The most clients the system's limits allow (`capacity::Capacity::clients`).
+    capacity_clients: usize,
+    /// The most reader threads the system's limits allow, serving or waiting.
+    max_reader_threads: usize,
+    /// Reader threads alive: serving a client, waiting for the next one, or ending.
+    live_readers: AtomicUsize,
 }
 
 /// A held connection slot. The broker keeps it for as long as it knows the client and drops it
@@ -92,8 +99,15 @@ impl Drop for Slot {
 
 /// Why a connection was turned away.
 enum Refusal {
-    Full { count: usize },
-    PerIp { count: usize },
+    /// `reason` names the limit: `max-clients`, or `capacity` when the system's limits are lower.
+    Full {
+        count: usize,
+        max: usize,
+        reason: &'static str,
+    },
+    PerIp {
+        count: usize,
+    },
 }
 
 impl Acceptor {
@@ -119,7 +133,26 @@ impl Acceptor {
             counts: Mutex::new(Counts::default()),
             handoff: crossbeam_channel::bounded(0),
             waiting_readers: AtomicUsize::new(0),
+            capacity_clients: usize::MAX,
+            max_reader_threads: usize::MAX,
+            live_readers: AtomicUsize::new(0),
         }
+    }
+
+    /// Holds clients and reader threads within what the system allows (see `capacity`).
+    pub fn with_capacity(self, clients: usize, reader_threads: usize) -> Acceptor {
+        Acceptor { capacity_clients: clients, max_reader_threads: reader_threads, ..self }
+    }
+
+    /// The most clients at once: `--max-clients`, or the capacity when that is lower.
+    fn client_limit(&self) -> usize {
+        self.max_clients.min(self.capacity_clients)
+    }
+
+    /// Whether a new client would find a reader thread: a waiting one, or room for one more.
+    fn reader_thread_available(&self) -> bool {
+        self.waiting_readers.load(Ordering::Acquire) > 0
+            || self.live_readers.load(Ordering::Acquire) < self.max_reader_threads
     }
 
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
@@ -131,7 +164,12 @@ impl Acceptor {
     fn reserve(self: &Arc<Self>, ip: IpAddr) -> Result<(Slot, usize), Refusal> {
         let mut counts = self.counts();
         if counts.total >= self.max_clients {
-            return Err(Refusal::Full { count: counts.total });
+            return Err(Refusal::Full { count: counts.total, max: self.max_clients, reason: "max-clients" });
+        }
+        // Reader threads whose clients were just dropped may still be ending: while the threads
+        // alive are at their limit and none waits for a client, there is no thread to be had.
+        if counts.total >= self.capacity_clients || !self.reader_thread_available() {
+            return Err(Refusal::Full { count: counts.total, max: self.client_limit(), reason: "capacity" });
         }
         let from_ip = counts.per_ip.get(&ip).copied().unwrap_or(0);
         if from_ip >= self.max_per_ip {
@@ -165,12 +203,9 @@ pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>) {
 
 fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &Acceptor) {
     let (reason, line, count, max) = match refusal {
-        Refusal::Full { count } => (
-            "max-clients",
-            format!("error: server full ({count}/{} clients), try again later\r\n", acceptor.max_clients),
-            count,
-            acceptor.max_clients,
-        ),
+        Refusal::Full { count, max, reason } => {
+            (reason, format!("error: server full ({count}/{max} clients), try again later\r\n"), count, max)
+        }
         Refusal::PerIp { count } => (
             "max-per-ip",
             format!(
@@ -203,7 +238,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
     let id = ClientId(acceptor.next_id.fetch_add(1, Ordering::Relaxed));
     acceptor.log.info(
         "connect",
-        &[("client", &id), ("peer", &peer), ("clients", &format!("{total}/{}", acceptor.max_clients))],
+        &[("client", &id), ("peer", &peer), ("clients", &format!("{total}/{}", acceptor.client_limit()))],
     );
     if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now(), slot }).is_err() {
         return; // the broker is gone: shutting down
@@ -213,18 +248,30 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
         Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => job,
     };
     let for_thread = Arc::clone(acceptor);
+    acceptor.live_readers.fetch_add(1, Ordering::AcqRel);
     let spawned = thread::Builder::new()
         .name(thread_name(job.id))
         .stack_size(CLIENT_STACK_BYTES)
         .spawn(move || reader_thread(&for_thread, job));
     if let Err(e) = spawned {
+        acceptor.live_readers.fetch_sub(1, Ordering::AcqRel);
         acceptor.log.error("thread_spawn_failed", &[("client", &id), ("error", &e)]);
         let _ = acceptor.events.send(Event::Disconnected { id, reason: crate::protocol::QuitReason::ConnectionLost });
     }
 }
 
+/// Counts a reader thread out when it ends, however it ends.
+struct LiveReader<'a>(&'a AtomicUsize);
+
+impl Drop for LiveReader<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Serves `job`, then further clients handed over while this thread waits for them.
 fn reader_thread(acceptor: &Acceptor, mut job: ReaderJob) {
+    let _live = LiveReader(&acceptor.live_readers);
     loop {
         reader_loop(job.stream, job.id, acceptor.events.clone(), acceptor.input, Arc::clone(&acceptor.log));
         if acceptor.waiting_readers.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING_READERS {
@@ -330,6 +377,63 @@ mod tests {
     }
 
     #[test]
+    fn a_client_is_refused_as_full_when_no_reader_thread_can_be_had() {
+        let (tx, events) = crossbeam_channel::unbounded();
+        let log_path = std::env::temp_dir().join(format!("chatd-listener-threads-{}.log", std::process::id()));
+        let input = InputLimits { max_line: 512, flood_burst: 10, flood_rate: 0 };
+        let (interval, timeout) = (Duration::from_secs(60), Duration::from_secs(60));
+        let log = Arc::new(Log::file(&log_path).unwrap());
+        // Room for ten clients but only one reader thread.
+        let acceptor = Arc::new(Acceptor::new(tx, log, 10, 10, input, interval, timeout).with_capacity(10, 1));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let connect = || {
+            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (served, peer) = listener.accept().unwrap();
+            admit(served, peer, &acceptor);
+            client
+        };
+
+        let mut first = connect();
+        first.write_all(b"NICK first\r\n").unwrap();
+        await_event(&events, 1, |e| matches!(e, Event::Input { .. }));
+        let mut second = connect();
+        second.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut told = String::new();
+        std::io::Read::read_to_string(&mut second, &mut told).unwrap();
+        assert_eq!(told, "error: server full (0/10 clients), try again later\r\n");
+
+        // Once the one thread waits for a next client, the next connection gets it.
+        drop(first);
+        await_event(&events, 1, |e| matches!(e, Event::Disconnected { .. }));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while acceptor.waiting_readers.load(Ordering::Acquire) == 0 {
+            assert!(Instant::now() < deadline, "the reader thread did not wait for a next client");
+            thread::sleep(Duration::from_millis(1));
+        }
+        let mut third = connect();
+        third.write_all(b"NICK third\r\n").unwrap();
+        await_event(&events, 2, |e| matches!(e, Event::Input { input: Ok(_), .. }));
+        assert_eq!(acceptor.live_readers.load(Ordering::Acquire), 1);
+        let _ = std::fs::remove_file(&log_path);
+    }
+
+    #[test]
+    fn slots_are_limited_by_the_capacity_when_it_is_below_max_clients() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let input = InputLimits { max_line: 512, flood_burst: 1, flood_rate: 0 };
+        let (interval, timeout) = (Duration::from_secs(1), Duration::from_secs(1));
+        let acceptor =
+            Arc::new(Acceptor::new(tx, Arc::new(Log::stderr()), 5, 5, input, interval, timeout).with_capacity(2, 100));
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let _s1 = acceptor.reserve(a).ok().unwrap();
+        let (s2, total) = acceptor.reserve(a).ok().unwrap();
+        assert_eq!((total, acceptor.client_limit()), (2, 2));
+        assert!(matches!(acceptor.reserve(a), Err(Refusal::Full { count: 2, max: 2, reason: "capacity" })));
+        drop(s2);
+        assert!(acceptor.reserve(a).is_ok());
+    }
+
+    #[test]
     fn slots_are_limited_in_total_and_per_ip_and_freed_on_drop() {
         let (tx, _rx) = crossbeam_channel::unbounded();
         let input = InputLimits { max_line: 512, flood_burst: 1, flood_rate: 0 };
@@ -348,7 +452,7 @@ mod tests {
         let _s2 = acceptor.reserve(a).ok().unwrap();
         assert!(matches!(acceptor.reserve(a), Err(Refusal::PerIp { count: 2 })));
         let _s3 = acceptor.reserve(b).ok().unwrap();
-        assert!(matches!(acceptor.reserve(b), Err(Refusal::Full { count: 3 })));
+        assert!(matches!(acceptor.reserve(b), Err(Refusal::Full { count: 3, max: 3, reason: "max-clients" })));
         drop(s1);
         assert!(acceptor.reserve(a).is_ok());
     }

@@ -5,6 +5,7 @@
 //! (a port taken or not permitted, a log file that cannot be opened), 2 for a bad command line.
 
 use chatd::broker::{self, Broker};
+use chatd::capacity::{self, Capacity};
 use chatd::chat;
 use chatd::config::{self, Config, Parsed};
 use chatd::event::Event;
@@ -13,6 +14,7 @@ use chatd::log::Log;
 use chatd::notify::Notifier;
 use chatd::reader::InputLimits;
 use chatd::sys;
+use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
@@ -105,10 +107,23 @@ fn run(config: Config) -> Result<(), String> {
     })
     .map_err(|e| format!("cannot install the signal handler: {e}"))?;
 
-    let fd_limit = match sys::raise_fd_limit() {
-        Ok((_, after)) => after.to_string(),
-        Err(_) => "unknown".to_string(),
-    };
+    // std listens with a backlog of 128; ask for the system's maximum instead.
+    let mut backlog = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .map_or_else(|| "unknown".to_string(), |n| n.to_string());
+    for (listener, addr) in listeners.iter().zip(&bound) {
+        if let Err(e) = sys::listen_with_longest_backlog(listener) {
+            log.warn("backlog_not_raised", &[("listen", addr), ("error", &e)]);
+            backlog = "128".to_string();
+        }
+    }
+
+    let fd_limit = sys::raise_fd_limit().ok().map(|(_, after)| after);
+    // Measured before the broker and acceptor threads start: `capacity` keeps room for them.
+    let limits = capacity::Limits::read(fd_limit);
+    let capacity = Capacity::of(&limits);
+    let fd_limit = fd_limit.map_or_else(|| "unknown".to_string(), |n| n.to_string());
     let server_name = config.server_name.clone().unwrap_or_else(host_name);
     log.info(
         "start",
@@ -130,12 +145,16 @@ fn run(config: Config) -> Result<(), String> {
             ("opers", &config.opers.len()),
             ("crowd", &format!("{}/{}s", config.crowd_size, config.crowd_interval.as_secs())),
             ("fd_limit", &fd_limit),
+            ("backlog", &backlog),
         ],
     );
-    if let Ok(limit) = fd_limit.parse::<usize>()
-        && limit < config.max_clients + 64
-    {
-        log.warn("fd_limit_low", &[("fd_limit", &limit), ("max_clients", &config.max_clients)]);
+    let fields = capacity.log_fields(&limits);
+    log.info("capacity", &fields.iter().map(|(key, value)| (*key, value as &dyn Display)).collect::<Vec<_>>());
+    if config.max_clients > capacity.clients {
+        log.warn(
+            "capacity_low",
+            &[("max_clients", &config.max_clients), ("capacity", &capacity.clients), ("bound", &capacity.bound.name())],
+        );
     }
 
     let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
@@ -168,7 +187,7 @@ fn run(config: Config) -> Result<(), String> {
         .spawn(move || broker.run(events_rx, shutdown_rx))
         .map_err(|e| format!("cannot start the broker thread: {e}"))?;
 
-    let acceptor = Arc::new(Acceptor::new(
+    let acceptor = Acceptor::new(
         events_tx,
         Arc::clone(&log),
         config.max_clients,
@@ -176,7 +195,8 @@ fn run(config: Config) -> Result<(), String> {
         InputLimits { max_line: config.max_line, flood_burst: config.flood_burst, flood_rate: config.flood_rate },
         config.ping_interval,
         config.ping_timeout,
-    ));
+    );
+    let acceptor = Arc::new(acceptor.with_capacity(capacity.clients, capacity.reader_threads));
     for (listener, addr) in listeners.into_iter().zip(&bound) {
         let acceptor = Arc::clone(&acceptor);
         thread::Builder::new()

@@ -10,9 +10,12 @@
 //! calling thread keeps `top -H` truthful when a reader thread moves on to its next client.
 //!
 //! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
+//!
+//! Calls added later use the `libc` crate's declarations: listening with the system's largest
+//! accept queue (std asks for 128) and reading the process-count limit, for `capacity`.
 
 use std::io;
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
@@ -123,6 +126,26 @@ pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
 }
 
+/// Asks for the longest accept queue the system allows: std's `bind` listens with a backlog of
+/// 128, which a burst of connects overflows (the overflowing clients wait a second for a SYN
+/// retry). Calling listen(2) again on a listening socket updates its backlog; Linux and the BSDs
+/// cut a larger request down to their maximum (`net.core.somaxconn` on Linux).
+pub fn listen_with_longest_backlog(listener: &TcpListener) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is owned by `listener`, which is borrowed for the duration of the call.
+    if unsafe { libc::listen(listener.as_raw_fd(), i32::MAX) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// The soft limit on processes (threads, on Linux) of this process's user, when one applies:
+/// `None` when it is unlimited or the process runs as root, whom Linux does not hold to it.
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not everywhere
+pub fn process_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a valid, writable `struct rlimit`; getuid cannot fail.
+    let (rc, uid) = unsafe { (libc::getrlimit(libc::RLIMIT_NPROC, &mut limit), libc::getuid()) };
+    (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY && uid != 0).then_some(limit.rlim_cur as u64)
+}
+
 /// Renames the calling thread (std names a thread only when it starts). Linux keeps 15 bytes;
 /// longer names are cut there. Best effort: a name is for people reading `top -H`.
 #[cfg(target_os = "linux")]
@@ -175,6 +198,15 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert_eq!(name.trim_end(), "client-12345678");
         }
+    }
+
+    #[test]
+    fn a_listener_takes_a_longer_backlog() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listen_with_longest_backlog(&listener).unwrap();
+        // Still listening: a connection is queued and accepted.
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        assert!(listener.accept().is_ok());
     }
 
     #[test]
