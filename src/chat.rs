@@ -22,7 +22,7 @@ use crate::protocol::{
     ChatError, Command, Counts, Dialect, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply,
     RoomInfo, Topic, TopicChange, UserInfo, WhoisInfo,
 };
-use crate::room::{self, ModeChange, ModeError, Modes, Room};
+use crate::room::{self, Histories, HistoryLimits, ModeChange, ModeError, Modes, Room};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -44,8 +44,8 @@ pub const CROWD_SUMMARY_NAMES: usize = 3;
 pub struct Settings {
     pub server_name: String,
     pub default_room: RoomName,
-    /// Messages remembered per room for people who join later.
-    pub history: usize,
+    /// What rooms remember for people who join later, and how much of it one replay sends.
+    pub history: HistoryLimits,
     /// Report message texts in `Audit::Message` (the operator asked for them with `--log-messages`).
     pub audit_messages: bool,
     /// Server operator credentials (`--oper NAME:PASSWORD`).
@@ -209,6 +209,8 @@ pub struct State {
     /// Claimed nicknames, registered or not, so no two clients can hold one.
     nicks: HashMap<Folded, ClientId>,
     rooms: HashMap<Folded, Room>,
+    /// Every room's recent messages; a room's go when the room does.
+    histories: Histories,
     registered: usize,
     /// Crowded rooms with joins or leaves since their last summary (at most one per room).
     tallies: HashMap<Folded, CrowdTally>,
@@ -274,11 +276,13 @@ impl State {
         // The default room is open to all: anyone may set its topic.
         let lobby_modes = Modes { topic_ops_only: false, ..Modes::new_room() };
         rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now, lobby_modes));
+        let histories = Histories::new(settings.history);
         State {
             settings,
             members: IdMap::default(),
             nicks: HashMap::new(),
             rooms,
+            histories,
             registered: 0,
             tallies: HashMap::new(),
         }
@@ -656,13 +660,9 @@ impl State {
         if let Some(member) = self.members.get_mut(&id) {
             member.last_spoke = now;
         }
-        let history_len = self.settings.history;
         let Some(room) = self.rooms.get_mut(key) else { return };
-        if history_len > 0 && kind != MessageKind::Notice {
-            if room.history.len() == history_len {
-                room.history.pop_front();
-            }
-            room.history.push_back(HistoryEntry { at: now, from: Arc::clone(&from), text: text.clone(), kind });
+        if kind != MessageKind::Notice {
+            self.histories.push(key, HistoryEntry { at: now, from: Arc::clone(&from), text: text.clone(), kind });
         }
         if self.settings.audit_messages {
             out.audit.push(Audit::Message {
@@ -857,7 +857,7 @@ impl State {
         let topic = room.topic.clone();
         // Old lines go to people and to IRC clients that can show their original time.
         let replay = dialect == Dialect::Netcat || caps.server_time;
-        let history: Vec<HistoryEntry> = if replay { room.history.iter().cloned().collect() } else { Vec::new() };
+        let history = if replay { self.histories.replay(&key, None) } else { Vec::new() };
         let count = room.members.len();
         out.audit.push(Audit::Joined { id, nick: me.nick.clone(), room: name.clone(), members: count, created });
         if crowd {
@@ -887,6 +887,7 @@ impl State {
         if removed {
             self.rooms.remove(key);
             self.tallies.remove(key);
+            self.histories.remove_room(key);
         }
         if let Some(member) = self.members.get_mut(&id) {
             member.rooms.retain(|r| r != key);
@@ -1287,16 +1288,15 @@ impl State {
         out.kills.push((target, QuitReason::Killed { by: self.person(id).nick.clone(), reason }));
     }
 
-    /// `HISTORY`: a room's recent messages, newest `count` (all kept when `None`).
+    /// `HISTORY`: a room's recent messages, newest `count` (all kept when `None`), as many as
+    /// one replay may send.
     fn history(&self, id: ClientId, room: Option<&str>, count: Option<usize>, out: &mut Output) {
         let key = match self.my_room(id, room) {
             Ok(key) => key,
             Err(error) => return out.error(id, error),
         };
-        let room = &self.rooms[&key];
-        let skip = count.map_or(0, |n| room.history.len().saturating_sub(n));
-        let entries = room.history.iter().skip(skip).cloned().collect();
-        out.tell(id, Reply::History { room: room.name.clone(), entries });
+        let entries = self.histories.replay(&key, count);
+        out.tell(id, Reply::History { room: self.rooms[&key].name.clone(), entries });
     }
 
     fn topic(&mut self, id: ClientId, room: Option<&str>, change: Option<TopicChange>, now: Millis, out: &mut Output) {
@@ -1371,10 +1371,14 @@ mod tests {
     use super::*;
 
     fn state() -> State {
+        state_with(HistoryLimits { lines: 2, room_bytes: 1 << 20, total_bytes: 1 << 26, replay_bytes: 1 << 16 })
+    }
+
+    fn state_with(history: HistoryLimits) -> State {
         let settings = Settings {
             server_name: "test".into(),
             default_room: RoomName::parse("#lobby").unwrap(),
-            history: 2,
+            history,
             audit_messages: false,
             opers: vec![("admin".into(), "pw".into())],
             crowd_size: 0,
@@ -1531,6 +1535,68 @@ mod tests {
             })
             .unwrap();
         assert_eq!(history, vec!["two", "three"]);
+    }
+
+    fn replayed(out: &Output, id: u64) -> Vec<String> {
+        replies_to(out, id)
+            .into_iter()
+            .find_map(|r| match r {
+                Reply::History { entries, .. } => Some(entries.iter().map(|e| e.text.to_string()).collect()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn join_and_history_replay_only_the_newest_lines_that_fit_the_replay_budget() {
+        let line = |i: usize| format!("{i:03}{}", "x".repeat(97));
+        let cost = room::replay_bytes(&HistoryEntry {
+            at: 0,
+            from: Arc::new(Person { nick: Nick::parse("a").unwrap(), user: String::new(), host: String::new() }),
+            text: line(0).into(),
+            kind: MessageKind::Normal,
+        });
+        let limits =
+            HistoryLimits { lines: 100, room_bytes: 1 << 20, total_bytes: 1 << 20, replay_bytes: 3 * cost + 1 };
+        let mut s = state_with(limits);
+        registered(&mut s, 1, "alice");
+        for i in 0..10 {
+            run(&mut s, 1, say(&line(i)));
+        }
+        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let out = run(&mut s, 2, say("bob"));
+        assert_eq!(replayed(&out, 2), [line(7), line(8), line(9)]);
+        let out = run(&mut s, 2, Command::History { room: None, count: None });
+        assert_eq!(replayed(&out, 2), [line(7), line(8), line(9)]);
+        let out = run(&mut s, 2, Command::History { room: None, count: Some(2) });
+        assert_eq!(replayed(&out, 2), [line(8), line(9)]);
+    }
+
+    #[test]
+    fn a_removed_room_takes_its_history_bytes_with_it() {
+        let mut s =
+            state_with(HistoryLimits { lines: 10, room_bytes: 1 << 20, total_bytes: 1 << 20, replay_bytes: 1 << 16 });
+        registered(&mut s, 1, "alice");
+        run(&mut s, 1, say("in the lobby"));
+        let lobby = s.histories.total_bytes();
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        run(&mut s, 1, say("one"));
+        run(&mut s, 1, say("two"));
+        let side = RoomName::parse("#side").unwrap().folded();
+        assert_eq!(s.histories.room_usage(&side).0, 2);
+        assert_eq!(s.histories.total_bytes(), lobby + s.histories.room_usage(&side).1);
+        run(&mut s, 1, Command::Part { room: Some("#side".into()), reason: None });
+        assert_eq!(s.histories.room_usage(&side), (0, 0));
+        assert_eq!(s.histories.total_bytes(), lobby);
+        // A room of the same name later starts with nothing to replay.
+        registered(&mut s, 2, "bob");
+        run(&mut s, 2, Command::Join { room: "#side".into(), key: None });
+        let out = run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        assert!(replayed(&out, 1).is_empty());
+        // The default room keeps its history when its last member leaves.
+        s.remove(ClientId(1), &QuitReason::ConnectionLost, &mut Output::default());
+        s.remove(ClientId(2), &QuitReason::ConnectionLost, &mut Output::default());
+        assert_eq!(s.histories.total_bytes(), lobby);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct Config {
     pub max_line: usize,
     pub max_sendq: usize,
     pub history: usize,
+    /// Bytes of history one room may hold (entries counted with their overhead, see `room`).
+    pub history_bytes: usize,
+    /// Bytes of history all rooms together may hold.
+    pub history_total_bytes: usize,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
     /// How long a connection may stay without a nickname, counted from connect whatever it sends.
@@ -58,6 +62,8 @@ impl Default for Config {
             max_line: 1024,
             max_sendq: 256 * 1024,
             history: 50,
+            history_bytes: 1 << 20,
+            history_total_bytes: 64 << 20,
             ping_interval: Duration::from_secs(60),
             ping_timeout: Duration::from_secs(60),
             register_timeout: Duration::from_secs(120),
@@ -108,6 +114,25 @@ fn options() -> Options {
         "BYTES",
     );
     opts.optopt("", "history", &format!("messages remembered per room, 0-10000 (default {})", d.history), "N");
+    opts.optopt(
+        "",
+        "history-bytes",
+        &format!(
+            "bytes of history one room may hold, each message counted as its text plus {} (default {})",
+            crate::room::HISTORY_ENTRY_OVERHEAD,
+            d.history_bytes
+        ),
+        "BYTES",
+    );
+    opts.optopt(
+        "",
+        "history-total-bytes",
+        &format!(
+            "bytes of history all rooms together may hold; the oldest messages anywhere go first (default {})",
+            d.history_total_bytes
+        ),
+        "BYTES",
+    );
     opts.optopt(
         "",
         "ping-interval",
@@ -208,6 +233,8 @@ impl Config {
             format!("--max-line {}", self.max_line),
             format!("--max-sendq {}", self.max_sendq),
             format!("--history {}", self.history),
+            format!("--history-bytes {}", self.history_bytes),
+            format!("--history-total-bytes {}", self.history_total_bytes),
             format!("--ping-interval {}", self.ping_interval.as_secs()),
             format!("--ping-timeout {}", self.ping_timeout.as_secs()),
             format!("--register-timeout {}", self.register_timeout.as_secs()),
@@ -286,6 +313,10 @@ impl Config {
             max_line: number(&matches, "max-line", d.max_line, 64, 65_536)?,
             max_sendq: number(&matches, "max-sendq", d.max_sendq, 4096, 1 << 30)?,
             history: number(&matches, "history", d.history, 0, 10_000)?,
+            history_bytes: number(&matches, "history-bytes", d.history_bytes, 1024, 1 << 30)?,
+            // Parsed as u64 so that the range is the same on every platform.
+            history_total_bytes: number(&matches, "history-total-bytes", d.history_total_bytes as u64, 1024, 1 << 40)
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX))?,
             ping_interval,
             ping_timeout,
             register_timeout: seconds("register-timeout", ping_interval + ping_timeout)?,

@@ -137,6 +137,8 @@ fn run(config: Config) -> Result<(), String> {
             ("max_line", &config.max_line),
             ("max_sendq", &config.max_sendq),
             ("history", &config.history),
+            ("history_bytes", &config.history_bytes),
+            ("history_total_bytes", &config.history_total_bytes),
             ("ping_interval", &format!("{}s", config.ping_interval.as_secs())),
             ("ping_timeout", &format!("{}s", config.ping_timeout.as_secs())),
             ("register_timeout", &format!("{}s", config.register_timeout.as_secs())),
@@ -173,7 +175,12 @@ fn run(config: Config) -> Result<(), String> {
         chat::Settings {
             server_name,
             default_room: config.default_room.clone(),
-            history: config.history,
+            history: chatd::room::HistoryLimits {
+                lines: config.history,
+                room_bytes: config.history_bytes,
+                total_bytes: config.history_total_bytes,
+                replay_bytes: chatd::room::replay_budget(config.max_sendq),
+            },
             audit_messages: config.log_messages,
             opers: config.opers.clone(),
             crowd_size: config.crowd_size,

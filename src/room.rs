@@ -1,4 +1,5 @@
-//! One room's state and the rules of its modes: operators, voice, bans, invitations, key, limit.
+//! One room's state and the rules of its modes: operators, voice, bans, invitations, key, limit;
+//! and every room's history (`Histories`), bounded in lines and bytes per room and across all rooms.
 //!
 //! Pure: no sockets, no clock, no logging; `chat` owns the rooms and calls these. Mode letters
 //! follow RFC 2811 and current servers: `n` (no messages from outside), `t` (only operators set the
@@ -6,9 +7,9 @@
 //! `l LIMIT`, `o NICK`, `v NICK`, `b MASK`.
 
 use crate::event::{ClientId, IdSet};
-use crate::names::RoomName;
+use crate::names::{Folded, RoomName};
 use crate::protocol::{HistoryEntry, Millis, Topic};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Most bans one room keeps.
 pub const MAX_BANS: usize = 50;
@@ -192,7 +193,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi.min(p.len())..].iter().all(|&c| c == '*')
 }
 
-/// A room: members in join order, their status, and the room's settings and memory.
+/// A room: members in join order, their status, and its settings. Its history lives in `Histories`.
 #[derive(Debug)]
 pub struct Room {
     pub name: RoomName,
@@ -201,7 +202,6 @@ pub struct Room {
     pub ops: IdSet,
     pub voiced: IdSet,
     pub topic: Option<Topic>,
-    pub history: VecDeque<HistoryEntry>,
     pub created: Millis,
     pub modes: Modes,
     /// Normalized `nick!user@host` masks.
@@ -218,7 +218,6 @@ impl Room {
             ops: IdSet::default(),
             voiced: IdSet::default(),
             topic: None,
-            history: VecDeque::new(),
             created,
             modes,
             bans: Vec::new(),
@@ -264,9 +263,183 @@ impl Room {
     }
 }
 
+/// What a history entry is counted as in memory besides its text: the entry in its room's queue
+/// with its bookkeeping (56 bytes, up to twice that while the queue's capacity is half used), the
+/// text's allocation header and rounding, and the sender's details, which an entry keeps alive
+/// alone once the sender has gone or changed nickname (about 220 bytes). Measured as growth of
+/// the resident set (10,000 entries from one sender, texts of 10 and 1,000 bytes): 95 to 120
+/// bytes per entry besides the text while a room fills, 175 to 190 once its oldest entries are
+/// being replaced. 384 covers that plus sender details of its own; a 1 KB line counts as 1.4 KB.
+pub const HISTORY_ENTRY_OVERHEAD: usize = 384;
+
+/// Replay estimate, per line on the wire, of everything besides the text. The longest rendering of
+/// a history entry is for an IRC client with `server-time`: each line repeats the time tag (31
+/// bytes), `:nick!user@host` (at most 80), ` PRIVMSG `, the room (at most 50), ` :`, CR LF and,
+/// for an action, the CTCP framing (9): at most 183 bytes, rounded up.
+pub const REPLAY_LINE_OVERHEAD: usize = 192;
+
+/// Replay estimate: the fewest text bytes a 512-byte IRC line carries before the next one starts.
+/// Such a line has room for at least 360 bytes of text, and `split_text` ends a piece early only
+/// at a space in its later half.
+pub const REPLAY_MIN_TEXT_PER_LINE: usize = 180;
+
+/// The most one replay (on join, or for `HISTORY`) may send, counted by `replay_bytes`: a quarter
+/// of `--max-sendq`. The rest is left for the other lines of a join (greeting, names, topic), for
+/// what the joiner had not read yet, and for the further rooms of a multi-room `JOIN`.
+pub fn replay_budget(max_sendq: usize) -> usize {
+    max_sendq / 4
+}
+
+/// What a history entry is counted as in memory (`--history-bytes`, `--history-total-bytes`).
+pub fn stored_bytes(entry: &HistoryEntry) -> usize {
+    HISTORY_ENTRY_OVERHEAD + entry.text.len()
+}
+
+/// The most bytes a history entry can take when replayed, to any recipient: its text plus one
+/// line's overhead per IRC line it may need. Netcat renders it in fewer (a clock and the nick
+/// besides the text); so do IRC clients without `server-time`, which get it in server notices.
+pub fn replay_bytes(entry: &HistoryEntry) -> usize {
+    let text = entry.text.len();
+    text + REPLAY_LINE_OVERHEAD * (1 + text / REPLAY_MIN_TEXT_PER_LINE)
+}
+
+/// Bounds on what rooms remember and on what one replay sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Most entries per room (`--history`); 0 keeps none.
+    pub lines: usize,
+    /// Most bytes per room (`--history-bytes`), entries counted by `stored_bytes`.
+    pub room_bytes: usize,
+    /// Most bytes in all rooms together (`--history-total-bytes`).
+    pub total_bytes: usize,
+    /// Most bytes one replay may send, entries counted by `replay_bytes`.
+    pub replay_bytes: usize,
+}
+
+/// One remembered entry with its bookkeeping.
+#[derive(Debug)]
+struct Stored {
+    /// Order of arrival across all rooms: the smallest is the oldest anywhere.
+    seq: u64,
+    /// `stored_bytes` of the entry, kept so that removal subtracts exactly what was added.
+    bytes: usize,
+    entry: HistoryEntry,
+}
+
+/// One room's entries, oldest first, and their byte count.
+#[derive(Debug, Default)]
+struct RoomHistory {
+    entries: VecDeque<Stored>,
+    bytes: usize,
+}
+
+/// The history of every room, bounded per room in entries and bytes and in bytes across all
+/// rooms. When a room passes its bounds its oldest entries go; when all rooms together pass the
+/// total, the oldest entries anywhere go. Each of these costs O(log rooms), never a scan.
+#[derive(Debug)]
+pub struct Histories {
+    limits: HistoryLimits,
+    /// Only rooms with at least one entry.
+    rooms: HashMap<Folded, RoomHistory>,
+    /// Each room's oldest entry, by `seq`: the first is the oldest entry anywhere.
+    oldest: BTreeMap<u64, Folded>,
+    /// The sum of every room's `bytes`.
+    total_bytes: usize,
+    next_seq: u64,
+}
+
+impl Histories {
+    pub fn new(limits: HistoryLimits) -> Histories {
+        Histories { limits, rooms: HashMap::new(), oldest: BTreeMap::new(), total_bytes: 0, next_seq: 0 }
+    }
+
+    /// Remembers `entry` as the newest in `room`, then drops the oldest entries of the room and
+    /// of all rooms until every bound holds again. An entry larger than a bound is not kept.
+    pub fn push(&mut self, room: &Folded, entry: HistoryEntry) {
+        let bytes = stored_bytes(&entry);
+        if self.limits.lines == 0 || bytes > self.limits.room_bytes || bytes > self.limits.total_bytes {
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if !self.rooms.contains_key(room) {
+            self.oldest.insert(seq, room.clone());
+            self.rooms.insert(room.clone(), RoomHistory::default());
+        }
+        let Some(history) = self.rooms.get_mut(room) else { return };
+        history.entries.push_back(Stored { seq, bytes, entry });
+        history.bytes += bytes;
+        self.total_bytes += bytes;
+        // The new entry fits alone (checked above), so this leaves the room at least that.
+        while history.entries.len() > self.limits.lines || history.bytes > self.limits.room_bytes {
+            let Some(gone) = history.entries.pop_front() else { break };
+            history.bytes -= gone.bytes;
+            self.total_bytes -= gone.bytes;
+            // The room's key moves from its old oldest entry to its new one, without allocating.
+            let key = self.oldest.remove(&gone.seq).unwrap_or_else(|| room.clone());
+            if let Some(next) = history.entries.front() {
+                self.oldest.insert(next.seq, key);
+            }
+        }
+        while self.total_bytes > self.limits.total_bytes {
+            let Some((_, key)) = self.oldest.pop_first() else { break };
+            let Some(history) = self.rooms.get_mut(&key) else { continue };
+            if let Some(gone) = history.entries.pop_front() {
+                history.bytes -= gone.bytes;
+                self.total_bytes -= gone.bytes;
+            }
+            match history.entries.front() {
+                Some(next) => {
+                    self.oldest.insert(next.seq, key);
+                }
+                None => {
+                    self.rooms.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Forgets a room's history (the room was removed).
+    pub fn remove_room(&mut self, room: &Folded) {
+        if let Some(history) = self.rooms.remove(room) {
+            self.total_bytes -= history.bytes;
+            if let Some(first) = history.entries.front() {
+                self.oldest.remove(&first.seq);
+            }
+        }
+    }
+
+    /// What to replay from `room`: its newest entries, at most `newest` of them when given, as
+    /// many as fit in `HistoryLimits::replay_bytes` by `replay_bytes`; oldest first.
+    pub fn replay(&self, room: &Folded, newest: Option<usize>) -> Vec<HistoryEntry> {
+        let Some(history) = self.rooms.get(room) else { return Vec::new() };
+        let mut budget = self.limits.replay_bytes;
+        let mut taken = 0;
+        for stored in history.entries.iter().rev().take(newest.unwrap_or(usize::MAX)) {
+            let Some(left) = budget.checked_sub(replay_bytes(&stored.entry)) else { break };
+            budget = left;
+            taken += 1;
+        }
+        history.entries.iter().skip(history.entries.len() - taken).map(|s| s.entry.clone()).collect()
+    }
+
+    /// Entries and bytes remembered for `room`.
+    pub fn room_usage(&self, room: &Folded) -> (usize, usize) {
+        self.rooms.get(room).map_or((0, 0), |h| (h.entries.len(), h.bytes))
+    }
+
+    /// Bytes remembered in all rooms.
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::Nick;
+    use crate::protocol::{MessageKind, Person};
+    use std::sync::Arc;
 
     fn args(s: &str) -> Vec<String> {
         s.split(' ').map(str::to_string).collect()
@@ -320,6 +493,238 @@ mod tests {
         assert!(glob_match("a*b*c", "aXXbYYc"));
         assert!(!glob_match("a*b*c", "aXXbYY"));
         assert!(glob_match("*", ""));
+    }
+
+    // History accounting.
+
+    fn limits(lines: usize, room_bytes: usize, total_bytes: usize) -> HistoryLimits {
+        HistoryLimits { lines, room_bytes, total_bytes, replay_bytes: 1 << 20 }
+    }
+
+    fn entry(text: &str) -> HistoryEntry {
+        let from = Arc::new(Person { nick: Nick::parse("alice").unwrap(), user: "~alice".into(), host: "::1".into() });
+        HistoryEntry { at: 0, from, text: text.into(), kind: MessageKind::Normal }
+    }
+
+    fn room(name: &str) -> Folded {
+        RoomName::parse(name).unwrap().folded()
+    }
+
+    fn texts(histories: &Histories, key: &Folded) -> Vec<String> {
+        histories.replay(key, None).iter().map(|e| e.text.to_string()).collect()
+    }
+
+    /// Recomputes every count from the entries and checks the index of oldest entries.
+    fn assert_consistent(h: &Histories) {
+        let mut total = 0;
+        for (key, history) in &h.rooms {
+            assert!(!history.entries.is_empty(), "{key:?} kept with no entries");
+            let bytes: usize = history.entries.iter().map(|s| s.bytes).sum();
+            assert_eq!(history.bytes, bytes, "{key:?}");
+            assert!(history.entries.iter().all(|s| s.bytes == stored_bytes(&s.entry)));
+            assert!(history.entries.iter().zip(history.entries.iter().skip(1)).all(|(a, b)| a.seq < b.seq));
+            assert_eq!(h.oldest.get(&history.entries[0].seq), Some(key));
+            assert!(history.entries.len() <= h.limits.lines && history.bytes <= h.limits.room_bytes);
+            total += bytes;
+        }
+        assert_eq!(h.total_bytes, total);
+        assert_eq!(h.oldest.len(), h.rooms.len());
+        assert!(h.total_bytes <= h.limits.total_bytes);
+    }
+
+    #[test]
+    fn a_room_drops_its_oldest_entries_past_its_line_or_byte_bound() {
+        let unit = stored_bytes(&entry("0123456789"));
+        let mut h = Histories::new(limits(3, 10 * unit, usize::MAX));
+        let lobby = room("#lobby");
+        for text in ["a", "b", "c", "d"] {
+            h.push(&lobby, entry(text));
+        }
+        assert_eq!(texts(&h, &lobby), ["b", "c", "d"]);
+        let mut h = Histories::new(limits(100, 3 * unit, usize::MAX));
+        for text in ["0000000000", "1111111111", "2222222222", "3333333333"] {
+            h.push(&lobby, entry(text));
+            assert_consistent(&h);
+        }
+        assert_eq!(texts(&h, &lobby), ["1111111111", "2222222222", "3333333333"]);
+        assert_eq!(h.room_usage(&lobby), (3, 3 * unit));
+        // One longer entry pushes out as many old ones as it needs.
+        h.push(&lobby, entry(&"x".repeat(10 + unit)));
+        assert_eq!(texts(&h, &lobby)[0], "3333333333");
+        assert_eq!(h.room_usage(&lobby), (2, 3 * unit));
+        // An entry larger than the room's bound is not kept, and pushes nothing out.
+        h.push(&lobby, entry(&"y".repeat(3 * unit)));
+        assert_eq!(h.room_usage(&lobby), (2, 3 * unit));
+        assert_eq!(h.total_bytes(), 3 * unit);
+        assert_consistent(&h);
+    }
+
+    #[test]
+    fn past_the_total_the_oldest_entries_of_any_room_go_first() {
+        let unit = stored_bytes(&entry("x"));
+        let mut h = Histories::new(limits(100, 100 * unit, 4 * unit));
+        let (a, b, c) = (room("#a"), room("#b"), room("#c"));
+        h.push(&a, entry("1"));
+        h.push(&b, entry("2"));
+        h.push(&a, entry("3"));
+        h.push(&c, entry("4"));
+        assert_eq!(h.total_bytes(), 4 * unit);
+        h.push(&b, entry("5"));
+        assert_eq!(texts(&h, &a), ["3"]);
+        h.push(&c, entry("6"));
+        // #b's "2" was the oldest anywhere; then #a's "3", which empties #a.
+        assert_eq!(texts(&h, &b), ["5"]);
+        h.push(&c, entry("7"));
+        assert_eq!(texts(&h, &a), Vec::<String>::new());
+        assert_eq!(texts(&h, &c), ["4", "6", "7"]);
+        assert_eq!(h.total_bytes(), 4 * unit);
+        assert_consistent(&h);
+    }
+
+    #[test]
+    fn removing_a_room_takes_its_bytes_off_the_total() {
+        let unit = stored_bytes(&entry("x"));
+        let mut h = Histories::new(limits(100, 100 * unit, 5 * unit));
+        let (a, b) = (room("#a"), room("#b"));
+        for _ in 0..3 {
+            h.push(&a, entry("x"));
+            h.push(&b, entry("x"));
+        }
+        assert_eq!(h.total_bytes(), 5 * unit);
+        h.remove_room(&a);
+        assert_eq!(h.total_bytes(), 3 * unit);
+        assert_eq!(h.room_usage(&a), (0, 0));
+        h.remove_room(&a);
+        h.remove_room(&room("#never"));
+        assert_eq!(h.total_bytes(), 3 * unit);
+        assert_consistent(&h);
+        // #b now has the whole total to itself, and a recreated #a starts empty.
+        h.push(&b, entry("x"));
+        h.push(&b, entry("x"));
+        assert_eq!(h.room_usage(&b), (5, 5 * unit));
+        h.push(&a, entry("n"));
+        assert_eq!(texts(&h, &a), ["n"]);
+        assert_eq!(h.room_usage(&b).0, 4);
+        assert_consistent(&h);
+    }
+
+    #[test]
+    fn no_history_is_kept_with_zero_lines() {
+        let mut h = Histories::new(limits(0, 1 << 20, 1 << 20));
+        h.push(&room("#a"), entry("x"));
+        assert_eq!(h.total_bytes(), 0);
+        assert!(h.replay(&room("#a"), None).is_empty());
+    }
+
+    #[test]
+    fn random_pushes_and_removals_keep_every_count_exact() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let rooms: Vec<Folded> = (0..7).map(|i| room(&format!("#r{i}"))).collect();
+        let mut h = Histories::new(limits(20, 8_000, 30_000));
+        for step in 0..20_000 {
+            let key = &rooms[(next() % rooms.len() as u64) as usize];
+            if next() % 50 == 0 {
+                h.remove_room(key);
+            } else {
+                h.push(key, entry(&"z".repeat((next() % 3_000) as usize)));
+            }
+            if step % 97 == 0 {
+                assert_consistent(&h);
+            }
+        }
+        assert_consistent(&h);
+    }
+
+    #[test]
+    fn a_replay_is_the_newest_entries_that_fit_its_byte_budget() {
+        let short = entry("short");
+        let long = entry(&"l".repeat(1_000));
+        let budget = 2 * replay_bytes(&short) + replay_bytes(&long);
+        let mut h = Histories::new(HistoryLimits { replay_bytes: budget, ..limits(100, 1 << 20, 1 << 20) });
+        let lobby = room("#lobby");
+        for text in ["old", "short", &long.text, "short", "short"] {
+            h.push(&lobby, entry(text));
+        }
+        // The long entry fits after the two newest; "short" before it would not, nor would "old".
+        let replayed = texts(&h, &lobby);
+        assert_eq!(replayed.len(), 3);
+        assert_eq!(replayed[0].len(), 1_000);
+        // A count asks for fewer; more than fit gives what fits; none for an unknown room.
+        assert_eq!(h.replay(&lobby, Some(2)).len(), 2);
+        assert_eq!(h.replay(&lobby, Some(0)).len(), 0);
+        assert_eq!(h.replay(&lobby, Some(100)).len(), 3);
+        assert!(h.replay(&room("#none"), None).is_empty());
+        // An entry larger than the budget is never sent, nor anything older than it.
+        h.push(&lobby, entry(&"h".repeat(budget)));
+        assert!(h.replay(&lobby, None).is_empty());
+        assert_eq!(replay_budget(65_536), 16_384);
+    }
+
+    /// `replay_bytes` must bound what an entry costs on the wire for every kind of recipient,
+    /// with the longest names there can be and texts split as badly as `split_text` ever does.
+    #[test]
+    fn replay_bytes_bounds_every_rendering_of_an_entry() {
+        use crate::framing::Terminator;
+        use crate::protocol::{Reply, irc, netcat};
+        let from = Arc::new(Person {
+            nick: Nick::parse(&"n".repeat(20)).unwrap(),
+            user: format!("~{}", "u".repeat(10)),
+            host: format!("0{}", "::ffff:255.255.255.255:ffff:ffff:ffff:ffff:ff"),
+        });
+        let room_name = RoomName::parse(&format!("#{}", "r".repeat(49))).unwrap();
+        let server = "s".repeat(63);
+        let nick = "m".repeat(20);
+        let render_all = |entries: Vec<HistoryEntry>| -> Vec<usize> {
+            let reply = Reply::History { room: room_name.clone(), entries };
+            let mut sizes = Vec::new();
+            for server_time in [false, true] {
+                let view = irc::View {
+                    server: &server,
+                    nick: &nick,
+                    started: 0,
+                    ping_after_secs: 120,
+                    server_time,
+                    multi_prefix: false,
+                };
+                let mut out = Vec::new();
+                irc::render(&reply, &view, &mut out);
+                sizes.push(out.len());
+            }
+            for multi_room in [false, true] {
+                let mut out = Vec::new();
+                netcat::render(&reply, netcat::View { multi_room, terminator: Terminator::Newline }, &mut out);
+                sizes.push(out.len());
+            }
+            sizes
+        };
+        let empty = render_all(Vec::new());
+        let mut texts: Vec<String> = Vec::new();
+        for len in [0, 1, 50, 179, 180, 181, 359, 360, 361, 1_000, 4_000, 20_000] {
+            texts.push("a".repeat(len));
+            texts.push("\u{1f600}".repeat(len / 4));
+        }
+        // Words just over half a line long make every line end early at a space.
+        for word in (150..=260).step_by(7) {
+            let text: Vec<String> = (0..(8_000 / word)).map(|_| "w".repeat(word)).collect();
+            texts.push(text.join(" "));
+        }
+        for text in &texts {
+            for kind in [MessageKind::Normal, MessageKind::Action] {
+                let at = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z: the longest time tag.
+                let one = HistoryEntry { at, from: Arc::clone(&from), text: text.as_str().into(), kind };
+                let bound = replay_bytes(&one);
+                for (rendered, framing) in render_all(vec![one]).into_iter().zip(&empty) {
+                    let cost = rendered - framing;
+                    assert!(cost <= bound, "{kind:?} text of {} bytes: {cost} > {bound}", text.len());
+                }
+            }
+        }
     }
 
     #[test]
