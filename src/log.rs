@@ -181,10 +181,9 @@ impl Log {
         }
     }
 
-    /// Sets the interval of the per-peer summaries (`--log-summary-interval`).
-    pub fn summarise_every(self, interval: Duration) -> Log {
+    /// Sets the interval of the per-peer summaries (`--log-summary-interval`); forgets any counts.
+    pub fn set_summary_interval(&self, interval: Duration) {
         *self.shared.summary() = PeerSummary::new(interval);
-        self
     }
 
     pub fn info(&self, event: &str, fields: &[(&str, &dyn Display)]) {
@@ -463,7 +462,7 @@ mod tests {
     #[test]
     fn per_peer_lines_are_summarised_per_address_and_counts_come_without_more_lines() {
         let (log, captured) = captured_log();
-        let log = log.summarise_every(Duration::from_millis(300));
+        log.set_summary_interval(Duration::from_millis(300));
         let peer: IpAddr = "192.0.2.1".parse().unwrap();
         for n in 0..100 {
             log.per_peer(peer, Level::Warn, "refused", &[("n", &n)]);
@@ -485,7 +484,7 @@ mod tests {
     #[test]
     fn pending_counts_are_written_on_request() {
         let (log, captured) = captured_log();
-        let log = log.summarise_every(Duration::from_secs(3600));
+        log.set_summary_interval(Duration::from_secs(3600));
         let peer: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..3 {
             log.per_peer(peer, Level::Warn, "refused", &[]);

@@ -100,6 +100,7 @@ fn run(config: Config) -> Result<(), String> {
         Some(path) => Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?,
         None => Log::stderr(),
     });
+    log.set_summary_interval(config.log_summary_interval);
     // Bind everything before starting anything, so a failure leaves nothing half-started.
     let listeners = config.listen.iter().map(|&addr| bind(addr)).collect::<Result<Vec<_>, _>>()?;
     let bound: Vec<String> =

@@ -1,14 +1,15 @@
 mod common;
 
-// Hardening of the operator log (issue 10, item 1): a stderr that is broken or blocked
-// must neither kill nor stall chatd.
+// Hardening of the operator log (issue 10, items 1 and 5): a stderr that is broken or blocked
+// must neither kill nor stall chatd, and a flood of refused connections must not flood the log.
 //
 // These tests start chatd themselves, with stderr on a pipe they control: read until the `start`
-// line (which names the port), then closed or left unread. Every wait is
+// line (which names the port), then closed, left unread, or forwarded line by line. Every wait is
 // on a line, a log line or process exit, with a deadline.
 
 use common::{Client, LogLines, TIMEOUT};
-use std::io::{BufRead, BufReader};
+use crossbeam_channel::Receiver;
+use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
@@ -99,6 +100,20 @@ impl Chatd {
     }
 }
 
+/// Forwards the rest of chatd's stderr, line by line, until it closes.
+fn forward(mut stderr: BufReader<ChildStderr>) -> Receiver<String> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    thread::spawn(move || {
+        let mut line = String::new();
+        while matches!(stderr.read_line(&mut line), Ok(n) if n > 0) {
+            if tx.send(std::mem::take(&mut line)).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// Two new users see each other's messages, each within `TIMEOUT`.
 fn chat_works(chatd: &Chatd, one: &str, two: &str) {
     let mut first = chatd.register(one);
@@ -174,6 +189,60 @@ fn a_blocked_stderr_does_not_stall_delivery() {
     let status = chatd.terminate(TIMEOUT);
     assert_eq!(status.code(), Some(0), "{status:?}");
     drop(stderr);
+}
+
+/// One log line's `key=` value.
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.split_whitespace().find_map(|f| f.strip_prefix(key)?.strip_prefix('='))
+}
+
+#[test]
+fn a_flood_of_refusals_is_summarised_in_a_few_lines() {
+    const FLOOD: u64 = 2000;
+    let (chatd, stderr) = Chatd::start(&["--max-per-ip", "1", "--log-summary-interval", "1"]);
+    let log = forward(stderr);
+    // Hold the address's one slot.
+    let _alice = chatd.register("alice");
+
+    let started = Instant::now();
+    for n in 0..FLOOD {
+        let mut refused = TcpStream::connect(chatd.addr).unwrap();
+        refused.set_read_timeout(Some(TIMEOUT)).unwrap();
+        // Read to the close: chatd has handled this connection before the next one comes.
+        let mut reply = String::new();
+        let read = refused.read_to_string(&mut reply);
+        assert!(read.is_ok() && reply.contains("too many connections"), "connection {n}: {read:?} {reply:?}");
+    }
+    let flood_secs = started.elapsed().as_secs();
+
+    // Every refusal is accounted for, in its own line or in a count, within the interval and slack.
+    let deadline = Instant::now() + Duration::from_secs(1) + TIMEOUT;
+    let (mut lines, mut counted) = (Vec::new(), 0);
+    while counted < FLOOD {
+        let line = log.recv_deadline(deadline).unwrap_or_else(|_| {
+            panic!("{counted} of {FLOOD} refusals accounted for in time; refusal lines:\n{}", lines.join(""))
+        });
+        if line.contains(" WARN refused ") {
+            assert_eq!(field(&line, "reason"), Some("max-per-ip"), "{line}");
+            counted += 1;
+        } else if line.contains(" WARN refused_summary ") {
+            assert_eq!(field(&line, "from"), Some("127.0.0.1"), "{line}");
+            assert_eq!(field(&line, "interval"), Some("1s"), "{line}");
+            counted += field(&line, "repeated").and_then(|n| n.parse::<u64>().ok()).expect("no repeated=N");
+        } else {
+            continue;
+        }
+        lines.push(line);
+    }
+    assert_eq!(counted, FLOOD, "refusal lines:\n{}", lines.join(""));
+    // The first refusal in full, then one count per interval (give or take a tick at each end).
+    assert!(lines[0].contains(" WARN refused "), "{}", lines.join(""));
+    assert!(
+        lines.len() as u64 <= flood_secs + 3,
+        "{} lines for a {flood_secs} s flood:\n{}",
+        lines.len(),
+        lines.join("")
+    );
 }
 
 #[test]

@@ -73,6 +73,7 @@ const ALL_OPTIONS: &[&str] = &[
     "--server-name",
     "--log-file",
     "--log-messages",
+    "--log-summary-interval",
     "--max-clients",
     "--max-per-ip",
     "--max-line",
