@@ -20,6 +20,8 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// Log message texts (off by default: chat content is the users' business).
     pub log_messages: bool,
+    /// Repeats of a per-peer log line (e.g. `refused`) within this interval are counted, not written.
+    pub log_summary_interval: Duration,
     pub max_clients: usize,
     pub max_per_ip: usize,
     pub max_line: usize,
@@ -57,6 +59,7 @@ impl Default for Config {
             server_name: None,
             log_file: None,
             log_messages: false,
+            log_summary_interval: Duration::from_secs(10),
             max_clients: 1024,
             max_per_ip: 16,
             max_line: 1024,
@@ -104,6 +107,15 @@ fn options() -> Options {
     opts.optopt("", "server-name", "name shown to clients (default: the host name)", "NAME");
     opts.optopt("", "log-file", "append the log to PATH (default: stderr)", "PATH");
     opts.optflag("", "log-messages", "also log message texts (default: off)");
+    opts.optopt(
+        "",
+        "log-summary-interval",
+        &format!(
+            "a refused connection is logged once per address, then counted and summarised every SECS, 1-3600 (default {})",
+            d.log_summary_interval.as_secs()
+        ),
+        "SECS",
+    );
     opts.optopt("", "max-clients", &format!("most clients connected at once (default {})", d.max_clients), "N");
     opts.optopt("", "max-per-ip", &format!("most clients from one IP address (default {})", d.max_per_ip), "N");
     opts.optopt("", "max-line", &format!("longest input line in bytes, 64-65536 (default {})", d.max_line), "BYTES");
@@ -228,6 +240,7 @@ impl Config {
             lines.push("--log-messages".to_string());
         }
         lines.extend([
+            format!("--log-summary-interval {}", self.log_summary_interval.as_secs()),
             format!("--max-clients {}", self.max_clients),
             format!("--max-per-ip {}", self.max_per_ip),
             format!("--max-line {}", self.max_line),
@@ -308,6 +321,8 @@ impl Config {
             server_name,
             log_file: matches.opt_str("log-file").map(PathBuf::from),
             log_messages: matches.opt_present("log-messages"),
+            log_summary_interval: number(&matches, "log-summary-interval", d.log_summary_interval.as_secs(), 1, 3600)
+                .map(Duration::from_secs)?,
             max_clients: number(&matches, "max-clients", d.max_clients, 1, 1_000_000)?,
             max_per_ip: number(&matches, "max-per-ip", d.max_per_ip, 1, 1_000_000)?,
             max_line: number(&matches, "max-line", d.max_line, 64, 65_536)?,
@@ -371,6 +386,11 @@ mod tests {
         assert!(parse(&["--listen", "6667"]).unwrap_err().0.starts_with("--listen needs ADDR:PORT"));
         assert!(parse(&["--default-room", "#a b"]).unwrap_err().0.starts_with("--default-room"));
         assert!(parse(&["--ping-interval", "0"]).is_err());
+        assert_eq!(
+            parse(&["--log-summary-interval", "0"]),
+            Err(UsageError("--log-summary-interval must be between 1 and 3600, not 0".into()))
+        );
+        assert_eq!(run(&["--log-summary-interval", "60"]).log_summary_interval, Duration::from_secs(60));
         assert!(parse(&["--bogus"]).unwrap_err().0.contains("bogus"));
         assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
         assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
@@ -402,6 +422,7 @@ mod tests {
         assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
         assert!(text.contains("--flood-rate 5\n"));
         assert!(text.contains("--crowd-size 100\n") && text.contains("--crowd-interval 60\n"));
+        assert!(text.contains("--log-summary-interval 10\n"));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! own for as long as it is connected.
 
 use crate::event::{ClientId, Event};
-use crate::log::Log;
+use crate::log::{Level, Log};
 use crate::reader::{InputLimits, reader_loop};
 use crate::sys;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -216,7 +216,11 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &
             acceptor.max_per_ip,
         ),
     };
-    acceptor.log.warn("refused", &[("peer", &peer), ("reason", &reason), ("count", &format!("{count}/{max}"))]);
+    // Repeats from one address are summarised (see `Log::per_peer`): a flood of refusals must not
+    // flood the log. Nothing is formatted for a line that is only counted.
+    let fields: [(&str, &dyn std::fmt::Display); 3] =
+        [("peer", &peer), ("reason", &reason), ("count", &format_args!("{count}/{max}"))];
+    acceptor.log.per_peer(peer.ip(), Level::Warn, "refused", &fields);
     // A fresh socket's send buffer is empty, so this short write cannot block for long.
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let _ = stream.write_all(line.as_bytes());

@@ -15,7 +15,7 @@ use chatd::notify::Notifier;
 use chatd::reader::InputLimits;
 use chatd::sys;
 use std::fmt::Display;
-use std::io;
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,15 +29,15 @@ fn main() -> ExitCode {
     let config = match Config::from_args(&args) {
         Ok(Parsed::Run(config)) => *config,
         Ok(Parsed::Help) => {
-            print!("{}", config::usage());
+            say(&mut io::stdout(), &config::usage());
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
-            println!("chatd {}", env!("CARGO_PKG_VERSION"));
+            say(&mut io::stdout(), &format!("chatd {}\n", env!("CARGO_PKG_VERSION")));
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            eprintln!("chatd: {error}\n\n{}", config::usage());
+            say(&mut io::stderr(), &format!("chatd: {error}\n\n{}", config::usage()));
             return ExitCode::from(2);
         }
     };
@@ -45,10 +45,18 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("chatd: {message}");
+            say(&mut io::stderr(), &format!("chatd: {message}\n"));
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes `text` to stdout or stderr and flushes, ignoring failure: a closed or broken stream
+/// (`chatd --check >&-`, a pipe whose reader left) must not make chatd panic, and there is nowhere
+/// else to say it.
+fn say(stream: &mut dyn Write, text: &str) {
+    let _ = stream.write_all(text.as_bytes());
+    let _ = stream.flush();
 }
 
 fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
@@ -83,8 +91,7 @@ fn check(config: &Config) -> Result<(), String> {
         drop(bind(addr)?);
     }
     let server_name = config.server_name.clone().unwrap_or_else(host_name);
-    print!("{}", config.describe(&server_name));
-    println!("# configuration OK");
+    say(&mut io::stdout(), &format!("{}# configuration OK\n", config.describe(&server_name)));
     Ok(())
 }
 
@@ -93,6 +100,7 @@ fn run(config: Config) -> Result<(), String> {
         Some(path) => Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?,
         None => Log::stderr(),
     });
+    log.set_summary_interval(config.log_summary_interval);
     // Bind everything before starting anything, so a failure leaves nothing half-started.
     let listeners = config.listen.iter().map(|&addr| bind(addr)).collect::<Result<Vec<_>, _>>()?;
     let bound: Vec<String> =
@@ -212,17 +220,24 @@ fn run(config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot start the acceptor thread: {e}"))?;
     }
     drop(acceptor);
-    // Every listener is bound and accepting (the kernel queues connections from `bind` on).
+    // Every listener is bound and accepting (the kernel queues connections from `bind` on). The
+    // start line is written before READY=1 (for up to `log::FLUSH_WAIT`: a blocked stderr must
+    // not keep the service from starting).
+    log.flush();
     notifier.send("READY=1\nSTATUS=accepting connections");
 
     let result = broker_thread.join();
     match result {
         Ok(()) => {
+            // Counts of repeated per-peer lines still pending go out before the last line; the
+            // flush waits a bounded time for the writer, so a blocked stderr cannot hold up exit.
+            log.flush_summaries();
             log.info("stopped", &[]);
             log.flush();
             Ok(())
         }
         Err(_) => {
+            log.flush_summaries();
             log.error("broker_panicked", &[]);
             log.flush();
             Err("internal error: the broker thread panicked (see the log)".to_string())

@@ -73,6 +73,7 @@ const ALL_OPTIONS: &[&str] = &[
     "--server-name",
     "--log-file",
     "--log-messages",
+    "--log-summary-interval",
     "--max-clients",
     "--max-per-ip",
     "--max-line",
@@ -774,10 +775,12 @@ fn a_rotated_log_file_is_reopened_at_its_path_and_nothing_is_lost() {
     let rotated = path.with_extension("log.1");
 
     let mut alice = server.register("alice");
-    // The server logs before it replies, so alice's lines are in the file already.
+    // The log has a writer thread of its own: wait until alice's lines are in the file.
+    server.expect_log(&[" INFO join ", "nick=alice"]);
     std::fs::rename(&path, &rotated).unwrap();
     let _bob = server.register("bob");
     alice.expect("-- bob joined #lobby");
+    server.expect_log(&[" INFO join ", "nick=bob"]);
 
     let old = std::fs::read_to_string(&rotated).unwrap();
     let new = std::fs::read_to_string(&path).unwrap();
