@@ -292,6 +292,12 @@ impl Server {
     }
 
     fn start(kind: Kind) -> Result<Server, String> {
+        Server::start_with(kind, &[])
+    }
+
+    /// Starts a server; `chatd_options` replace chatd's bench options of the same name or add more
+    /// (the peers take none).
+    fn start_with(kind: Kind, chatd_options: &[&str]) -> Result<Server, String> {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("chatd-bench-{}-{}-{n}", std::process::id(), kind.name()));
@@ -307,9 +313,9 @@ impl Server {
                 // read by this process would cost a wake-up of the bench per log line.
                 let child = Command::new(words[0])
                     .args(&words[1..])
-                    .args(["--listen", "127.0.0.1:0", "--flood-rate", "0", "--max-clients", "20000"])
-                    .args(["--max-per-ip", "20000", "--max-sendq", "1048576", "--history", "0", "--log-file"])
+                    .args(["--listen", "127.0.0.1:0", "--log-file"])
                     .arg(&log)
+                    .args(chatd_bench_options(chatd_options))
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(logf)
@@ -385,6 +391,21 @@ impl Server {
             }
         }
     }
+}
+
+/// chatd's options in the bench: no flood control and no history, and the client limits out of
+/// the way (every client comes from 127.0.0.1); `extra` replaces any of them by name or adds more.
+fn chatd_bench_options<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let defaults = [
+        ["--flood-rate", "0"],
+        ["--max-clients", "20000"],
+        ["--max-per-ip", "20000"],
+        ["--max-sendq", "1048576"],
+        ["--history", "0"],
+    ];
+    let mut options: Vec<&str> = defaults.iter().filter(|[name, _]| !extra.contains(name)).flatten().copied().collect();
+    options.extend_from_slice(extra);
+    options
 }
 
 impl Drop for Server {
@@ -784,7 +805,7 @@ fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let s = load.senders;
     let mut slow = None;
     if load.slow_reader {
-        slow = Some(slow_client(server.addr)?);
+        slow = Some(slow_client(server.addr, "slow", "#bench")?);
     }
     let receivers = (n - 1) as u64;
     let w = load.window;
@@ -1026,8 +1047,8 @@ fn kernel_queued(client: &TcpStream, server_port: u16) -> Option<u64> {
     Some(unread as u64 + unacked as u64)
 }
 
-/// A registered member of #bench that never reads again (its receive buffer is kept small).
-fn slow_client(addr: SocketAddr) -> Result<TcpStream, String> {
+/// A registered member of `room` that never reads again (its receive buffer is kept small).
+fn slow_client(addr: SocketAddr, nick: &str, room: &str) -> Result<TcpStream, String> {
     // SAFETY: plain socket calls on a descriptor this function owns; the sockaddr is fully initialised.
     let fd = unsafe {
         let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
@@ -1058,7 +1079,7 @@ fn slow_client(addr: SocketAddr) -> Result<TcpStream, String> {
     };
     // SAFETY: `fd` is a connected socket that nothing else owns.
     let mut sock = unsafe { <TcpStream as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-    sock.write_all(b"NICK slow\r\nUSER u 0 * :r\r\n").map_err(|e| e.to_string())?;
+    sock.write_all(format!("NICK {nick}\r\nUSER u 0 * :r\r\n").as_bytes()).map_err(|e| e.to_string())?;
     sock.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
     let mut reader = BufReader::new(sock.try_clone().map_err(|e| e.to_string())?);
     let mut joined = false;
@@ -1073,7 +1094,7 @@ fn slow_client(addr: SocketAddr) -> Result<TcpStream, String> {
             sock.write_all(&[b"PONG ", token, b"\r\n"].concat()).map_err(|e| e.to_string())?;
         }
         match numeric(bytes) {
-            Some(376 | 422) => sock.write_all(b"JOIN #bench\r\n").map_err(|e| e.to_string())?,
+            Some(376 | 422) => sock.write_all(format!("JOIN {room}\r\n").as_bytes()).map_err(|e| e.to_string())?,
             Some(366) => joined = true,
             _ => {}
         }
