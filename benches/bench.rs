@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod soak;
+
 // ---------------------------------------------------------------------------------------------
 // Clock, histogram, /proc
 
@@ -1289,6 +1291,8 @@ struct Options {
     window: usize,
     /// Netcat users in the crowd scenario (None: its default).
     crowd: Option<usize>,
+    /// The soak's seconds of load.
+    soak_secs: u64,
 }
 
 const USAGE: &str =
@@ -1298,7 +1302,10 @@ const USAGE: &str =
   --quick        shorter runs (about a third of the time); also CHATD_BENCH_QUICK=1
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
-  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd (default: all)
+  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd (default: all);
+                 soak runs only when named: chatd alone under mixed load, sampled every
+                 second into the results and target/bench/soak-plot.svg
+  --soak-secs N  soak: seconds of mixed load (default 600)
   --window N     fanout: messages in flight per sender (default 8; more favours throughput
                  over latency)
   --crowd N      crowd: netcat users joining the default room (default 3000; quick 1000)
@@ -1321,6 +1328,7 @@ fn options() -> Result<Options, String> {
         profile: false,
         window: 8,
         crowd: None,
+        soak_secs: 600,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
     let mut args = extra.split_whitespace().map(String::from).chain(std::env::args().skip(1));
@@ -1357,6 +1365,10 @@ fn options() -> Result<Options, String> {
                 }
                 let _ = BASE_BINARY.set(path);
                 o.peers.push(Kind::ChatdBase);
+            }
+            "--soak-secs" => {
+                o.soak_secs =
+                    args.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--soak-secs needs N > 0")?
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -1586,7 +1598,12 @@ fn parse_result_line(line: &str) -> Option<(Kind, usize, String, Metrics)> {
 fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (mut results, mut kinds, mut rounds) = (Results::default(), vec![Kind::Chatd], 1);
+    let mut soak_samples = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| l.starts_with('{')) {
+        if let Some(sample) = soak::Sample::parse(line) {
+            soak_samples.push(sample);
+            continue;
+        }
         let (kind, round, scenario, metrics) =
             parse_result_line(line).ok_or_else(|| format!("{}:{}: not a bench result line", path.display(), n + 1))?;
         if !kinds.contains(&kind) {
@@ -1605,6 +1622,11 @@ fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
         std::fs::write(&plot, plot_svg(&results, &kinds, &FANOUT_SIZES))
             .map_err(|e| format!("{}: {e}", plot.display()))?;
         println!("plot: {}", plot.display());
+    }
+    if !soak_samples.is_empty() {
+        let plot = out_dir.join("soak-plot.svg");
+        std::fs::write(&plot, soak::plot_svg(&soak_samples)).map_err(|e| format!("{}: {e}", plot.display()))?;
+        println!("soak plot: {}", plot.display());
     }
     Ok(())
 }
@@ -1729,6 +1751,7 @@ fn main() {
         println!("note: {}", peer_limits(k));
     }
     let mut jsonl = String::new();
+    let soak_series = Arc::new(Mutex::new(Vec::new()));
     let mut results = Results::default();
     let started = Instant::now();
 
@@ -1776,14 +1799,20 @@ fn main() {
             let n = o.crowd.unwrap_or(if q { 1000 } else { 3000 });
             plan.push((format!("crowd-{n}"), Box::new(move |s| crowd(s, n))));
         }
+        if o.only.iter().any(|s| s == "soak") {
+            let (d, dir, series) = (Duration::from_secs(o.soak_secs), out_dir.clone(), soak_series.clone());
+            plan.push(("soak".into(), Box::new(move |s| soak::run(s, d, &dir, &mut series.lock().unwrap()))));
+        }
         for (scenario, run) in &plan {
             for &kind in &kinds {
-                // Only chatd speaks netcat.
-                if scenario.starts_with("crowd") && !kind.is_chatd() {
+                // Only chatd speaks netcat (crowd), and the soak reads chatd's log.
+                let soaking = scenario == "soak";
+                if (soaking || scenario.starts_with("crowd")) && !kind.is_chatd() {
                     continue;
                 }
                 let t = Instant::now();
-                let outcome = Server::start(kind).and_then(|server| {
+                let options = if soaking { soak::CHATD_OPTIONS } else { &[] };
+                let outcome = Server::start_with(kind, options).and_then(|server| {
                     run(&server).map_err(|e| {
                         let mut log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
                         for line in server.problems.lock().unwrap().iter() {
@@ -1827,6 +1856,11 @@ fn main() {
                 println!("{line}");
                 jsonl.push_str(&line);
                 jsonl.push('\n');
+                // The soak's samples follow its result line (they are not printed: one a second).
+                for sample in soak_series.lock().unwrap().drain(..) {
+                    jsonl.push_str(&sample);
+                    jsonl.push('\n');
+                }
             }
         }
     }
