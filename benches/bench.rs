@@ -1303,7 +1303,7 @@ const USAGE: &str =
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
   --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd (default: all);
-                 soak runs only when named: chatd alone under mixed load, sampled every
+                 soak runs only when named: chatd (and --base) under mixed load, sampled every
                  second into the results and target/bench/soak-plot.svg
   --soak-secs N  soak: seconds of mixed load (default 600)
   --window N     fanout: messages in flight per sender (default 8; more favours throughput
@@ -1623,9 +1623,9 @@ fn replay(path: &Path, out_dir: &Path) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", plot.display()))?;
         println!("plot: {}", plot.display());
     }
-    if !soak_samples.is_empty() {
-        let plot = out_dir.join("soak-plot.svg");
-        std::fs::write(&plot, soak::plot_svg(&soak_samples)).map_err(|e| format!("{}: {e}", plot.display()))?;
+    for (name, svg) in soak::plots_by_server(soak_samples) {
+        let plot = out_dir.join(name);
+        std::fs::write(&plot, svg).map_err(|e| format!("{}: {e}", plot.display()))?;
         println!("soak plot: {}", plot.display());
     }
     Ok(())

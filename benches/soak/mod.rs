@@ -32,11 +32,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// chatd's options for the soak, over the bench's: the longest history (`--history` allows up to
-/// 10,000 lines), so that a full #flood holds about 10 MB, far more than a send queue; the flood
-/// fills it in 25 s and the fanout its own in 50 s, within the warm-up. A ping cycle of 30 + 30 s:
-/// slow readers meet their send queue long before a ping timeout, and a registration deadline of
-/// that order turns over about ten times in a 10-minute soak.
+/// chatd's options for the soak, over the bench's: the most history lines `--history` allows
+/// (10,000), so that only the byte bounds (`--history-bytes`, `--history-total-bytes`, at their
+/// defaults) limit it, and a chatd without them keeps about 10 MB of 1 KB lines in #flood, far
+/// more than a send queue; the flood fills that in 25 s and the fanout its own in 50 s, within the
+/// warm-up. A ping cycle of 30 + 30 s: slow readers meet their send queue long before a ping
+/// timeout, and the registration deadline (by default the two together) turns over about ten
+/// times in a 10-minute soak.
 pub const CHATD_OPTIONS: &[&str] = &["--history", "10000", "--ping-interval", "30", "--ping-timeout", "30"];
 
 /// Well-behaved readers in #fanout; the first `FANOUT_SENDERS` of them also send.
@@ -85,6 +87,8 @@ pub fn warmup(load_for: f64) -> f64 {
 /// One second of the soak: the server's process, its log's client count and the dawdlers open.
 #[derive(Clone, Debug, Default)]
 pub struct Sample {
+    /// The server soaked (`chatd`, or `chatd-base` with `--base`).
+    server: String,
     /// Seconds since the load started (the idle sample before it is at 0).
     t_s: f64,
     /// `idle` (before the load), `load`, or `settle` (after it).
@@ -104,8 +108,9 @@ pub struct Sample {
 impl Sample {
     fn json(&self) -> String {
         format!(
-            "{{\"bench\":\"chatd-soak\",\"t_s\":{:.1},\"phase\":\"{}\",\"rss_kib\":{},\"threads\":{},\"fds\":{},\
+            "{{\"bench\":\"chatd-soak\",\"server\":\"{}\",\"t_s\":{:.1},\"phase\":\"{}\",\"rss_kib\":{},\"threads\":{},\"fds\":{},\
              \"clients\":{},\"dawdlers_open\":{},\"cpu_pct\":{},\"evictions\":{}}}",
+            self.server,
             self.t_s,
             self.phase,
             json_num(self.rss_kib),
@@ -131,6 +136,7 @@ impl Sample {
             let value = value.trim_matches('"');
             let num = value.parse().unwrap_or(f64::NAN);
             match key.trim_matches('"') {
+                "server" => s.server = value.to_string(),
                 "t_s" => s.t_s = num,
                 "phase" => s.phase = value.to_string(),
                 "rss_kib" => s.rss_kib = num,
@@ -727,6 +733,8 @@ struct AbuseStats {
     /// Dawdlers the server closed, and how long each had been connected.
     dawdlers_evicted: u64,
     dawdler_lifetimes: Vec<f64>,
+    /// The longest any dawdler stayed connected, closed or still open when the load stopped.
+    dawdler_longest: f64,
     connect_failures: u64,
 }
 
@@ -813,6 +821,8 @@ fn abuse(addr: SocketAddr, live: &Live) -> Result<AbuseStats, String> {
         let open = (GARBAGE..count).filter(|&i| !net.conns[i].closed).count();
         live.dawdlers_open.store(open as u64, Ordering::Relaxed);
     }
+    let still_open = (GARBAGE..count).filter(|&i| !net.conns[i].closed).map(|i| opened_at[i].elapsed().as_secs_f64());
+    stats.dawdler_longest = stats.dawdler_lifetimes.iter().copied().chain(still_open).fold(0.0, f64::max);
     for i in 0..count {
         net.close(i);
     }
@@ -908,10 +918,14 @@ fn fresh_client(addr: SocketAddr) -> Result<(), String> {
     Ok(())
 }
 
+/// `f` of the samples of the load whose time is in `from..to`.
+fn in_window(samples: &[Sample], from: f64, to: f64, f: Measure) -> Vec<f64> {
+    samples.iter().filter(|s| s.phase == "load" && s.t_s >= from && s.t_s < to).map(f).collect()
+}
+
 /// Median of `f` over the samples of the load whose time is in `from..to`.
 fn window(samples: &[Sample], from: f64, to: f64, f: Measure) -> f64 {
-    let v: Vec<f64> = samples.iter().filter(|s| s.phase == "load" && s.t_s >= from && s.t_s < to).map(f).collect();
-    super::median(&v)
+    super::median(&in_window(samples, from, to, f))
 }
 
 /// Least-squares slope of `f` per minute over the samples of the load whose time is in `from..to`.
@@ -987,6 +1001,7 @@ impl Load {
 
 /// The sampler: the server's process and log, the load's shared state, the samples so far.
 struct Sampler<'a> {
+    server: &'static str,
     pid: u32,
     seen: &'a Mutex<LogSeen>,
     live: &'a Live,
@@ -1007,6 +1022,7 @@ impl Sampler<'_> {
         self.cpu = (now, user + system);
         let seen = self.seen.lock().unwrap();
         let sample = Sample {
+            server: self.server.to_string(),
             t_s: if phase == "idle" { 0.0 } else { self.t0.elapsed().as_secs_f64().round() },
             phase: phase.into(),
             rss_kib,
@@ -1058,6 +1074,7 @@ pub fn run(server: &Server, load_for: Duration, out_dir: &Path, series: &mut Vec
     let live = Arc::new(Live::default());
     let (user, system) = cpu_seconds(pid);
     let mut sampler = Sampler {
+        server: server.kind.name(),
         pid,
         seen: &seen,
         live: &live,
@@ -1128,13 +1145,13 @@ pub fn run(server: &Server, load_for: Duration, out_dir: &Path, series: &mut Vec
     let outcome = Outcome { parts, seen: &seen, samples: &samples, idle, load_secs, settled_after, fresh };
     let metrics = outcome.metrics();
     outcome.report(&metrics);
-    let plot = out_dir.join("soak-plot.svg");
+    let plot = out_dir.join(out_file("plot", server.kind.name(), "svg"));
     match std::fs::write(&plot, plot_svg(&samples)) {
         Ok(()) => println!("soak plot: {}", plot.display()),
         Err(e) => eprintln!("bench: cannot write {}: {e}", plot.display()),
     }
     // chatd's log goes with its server directory: keep a copy to look into.
-    let log = out_dir.join("soak-server.log");
+    let log = out_dir.join(out_file("server", server.kind.name(), "log"));
     match std::fs::copy(server.dir.join("server.log"), &log) {
         Ok(bytes) => {
             println!("soak: chatd's log ({} MiB): {}", fmt_num(bytes as f64 / (1 << 20) as f64), log.display())
@@ -1233,7 +1250,11 @@ impl Outcome<'_> {
             ("dawdler_sessions", p.abuse.dawdler_sessions as f64),
             ("dawdlers_evicted", p.abuse.dawdlers_evicted as f64),
             ("dawdler_evicted_after_s", super::median(&p.abuse.dawdler_lifetimes)),
-            ("dawdlers_open_last_half", in_last_half(|s: &Sample| s.dawdlers_open)),
+            ("dawdler_longest_s", p.abuse.dawdler_longest),
+            ("dawdlers_open_mean_last_half", {
+                let open = in_window(samples, last_half.0, last_half.1, |s| s.dawdlers_open);
+                open.iter().sum::<f64>() / open.len().max(1) as f64
+            }),
             ("evictions_registration", eviction("registration-timeout")),
             ("evictions_sendq", eviction("sendq-exceeded")),
             ("evictions_ping", eviction("ping-timeout")),
@@ -1334,12 +1355,13 @@ impl Outcome<'_> {
             println!("soak:   {} slow reader(s) could not join; first: {e}", p.slow.failed);
         }
         println!(
-            "soak: dawdlers: {} sessions, {} evicted (median {} s after connecting), {} open on average over the \
-             last half (of {DAWDLERS})",
+            "soak: dawdlers: {} sessions, {} closed by the server (median {} s after connecting), the longest \
+             connected {} s; {} of {DAWDLERS} connected on average over the last half",
             p.abuse.dawdler_sessions,
             p.abuse.dawdlers_evicted,
             fmt_num(super::median(&p.abuse.dawdler_lifetimes)),
-            fmt_num(get("dawdlers_open_last_half"))
+            fmt_num(p.abuse.dawdler_longest),
+            fmt_num(get("dawdlers_open_mean_last_half"))
         );
         println!(
             "soak: garbage: {} sessions, {} MiB, {} closed by the server; connections refused {}",
@@ -1360,9 +1382,34 @@ fn exited(pid: u32) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The chart
 
+/// The name of a soak's output file: `soak-WHAT.EXT` for chatd, `soak-WHAT-SERVER.EXT` for another.
+fn out_file(what: &str, server: &str, ext: &str) -> String {
+    if server == "chatd" { format!("soak-{what}.{ext}") } else { format!("soak-{what}-{server}.{ext}") }
+}
+
+/// The charts of the samples of one or more soaks, in order: (file name, SVG) for each server's
+/// last soak (each soak starts with its idle sample).
+pub fn plots_by_server(samples: Vec<Sample>) -> Vec<(String, String)> {
+    let mut servers: Vec<(String, Vec<Sample>)> = Vec::new();
+    for sample in samples {
+        let at = match servers.iter().position(|(name, _)| *name == sample.server) {
+            Some(at) => at,
+            None => {
+                servers.push((sample.server.clone(), Vec::new()));
+                servers.len() - 1
+            }
+        };
+        if sample.phase == "idle" {
+            servers[at].1.clear();
+        }
+        servers[at].1.push(sample);
+    }
+    servers.into_iter().map(|(name, list)| (out_file("plot", &name, "svg"), plot_svg(&list))).collect()
+}
+
 /// Six small charts over the soak's time (memory, threads, descriptors, clients, dawdlers, CPU);
 /// dashed lines mark the end of the warm-up and of the load.
-pub fn plot_svg(samples: &[Sample]) -> String {
+fn plot_svg(samples: &[Sample]) -> String {
     let (w, h) = (400.0, 250.0);
     let load_end = samples.iter().filter(|s| s.phase == "load").map(|s| s.t_s).fold(0.0, f64::max);
     let marks = [warmup(load_end), load_end];
