@@ -192,6 +192,8 @@ struct LogSeen {
     panics: u64,
     panic_lines: Vec<String>,
     errors: u64,
+    /// Lines chatd's log says it dropped (`log_dropped lines=N`): what the soak counts may miss them.
+    dropped: u64,
 }
 
 /// Nickname prefixes of the well-behaved clients, and of the slow readers.
@@ -213,6 +215,9 @@ impl LogSeen {
         };
         if level == Some("ERROR") {
             self.errors += 1;
+        }
+        if event == Some("log_dropped") {
+            self.dropped += field("lines").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
         }
         if matches!(event, Some("connect" | "quit" | "evict"))
             && let Some(count) = field("clients").and_then(|c| c.split('/').next()?.parse().ok())
@@ -1259,6 +1264,7 @@ impl Outcome<'_> {
             ("evictions_sendq", eviction("sendq-exceeded")),
             ("evictions_ping", eviction("ping-timeout")),
             ("log_errors", seen.errors as f64),
+            ("log_lines_dropped", seen.dropped as f64),
             ("panics", seen.panics as f64),
             ("settled_after_s", self.settled_after),
             ("fds_settled", last.fds),
@@ -1318,10 +1324,11 @@ impl Outcome<'_> {
             println!("soak:   log: {line}");
         }
         println!(
-            "soak: no panics: {} ({} in the log, {} ERROR lines)",
+            "soak: no panics: {} ({} in the log, {} ERROR lines, {} log lines dropped)",
             yes(seen.panics == 0),
             seen.panics,
-            seen.errors
+            seen.errors,
+            seen.dropped
         );
         for line in &seen.panic_lines {
             println!("soak:   log: {line}");
