@@ -20,7 +20,7 @@ use crate::event::{ClientId, IdMap};
 use crate::names::{Folded, Nick, RoomName};
 use crate::protocol::{
     ChatError, Command, Counts, Dialect, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply,
-    RoomInfo, Topic, TopicChange, UserInfo, WhoisInfo,
+    RoomInfo, Topic, TopicChange, UserInfo, WhoisInfo, netcat,
 };
 use crate::room::{self, Histories, HistoryLimits, ModeChange, ModeError, Modes, Room};
 use std::collections::HashMap;
@@ -377,7 +377,12 @@ impl State {
             return self.apply_unregistered(id, command, now, out);
         }
         match command {
-            Command::Say { text } => self.say(id, text, MessageKind::Normal, now, out),
+            // A plain line comes as typed (it may have been a nickname); as a message it is cleaned.
+            Command::Say { text } => {
+                if let Some(text) = netcat::said_text(&text) {
+                    self.say(id, text, MessageKind::Normal, now, out);
+                }
+            }
             Command::Action { text } => self.say(id, text, MessageKind::Action, now, out),
             Command::Private { to, text } => self.private(id, &to, text, MessageKind::Normal, now, out),
             Command::Nick { nick } => self.change_nick(id, &nick, out),
@@ -455,7 +460,8 @@ impl State {
             (_, Command::Quit { reason }) => return Effect::Close(quit_reason(reason)),
             (_, Command::Help { command }) => out.tell(id, Reply::Help { command }),
             (Dialect::Netcat, Command::Say { text } | Command::Nick { nick: text }) => {
-                match self.claim_nick(id, text.trim()) {
+                // Only spaces are trimmed: any other blank is part of the name, and refused.
+                match self.claim_nick(id, text.trim_matches(' ')) {
                     Ok(()) => self.complete_registration(id, now, out),
                     Err(error) => {
                         out.error(id, error);

@@ -87,11 +87,21 @@ impl RoomName {
         if body.is_empty() {
             return Err(RoomError::Empty);
         }
-        if let Some(bad) = body.chars().find(|&c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ':' | '#')) {
-            return Err(RoomError::BadChar(bad));
-        }
-        if let Some(bad) = body.chars().find(|&c| is_invisible(c)) {
-            return Err(RoomError::Invisible(bad));
+        // The first refused character is named; controls are "bad characters" as they always were,
+        // the line and paragraph separators (blanks, but invisible ones) are invisible.
+        let refusal = |c: char| {
+            if c.is_control() || matches!(c, ',' | ':' | '#') {
+                Some(RoomError::BadChar(c))
+            } else if is_invisible(c) {
+                Some(RoomError::Invisible(c))
+            } else if c.is_whitespace() {
+                Some(RoomError::BadChar(c))
+            } else {
+                None
+            }
+        };
+        if let Some(error) = body.chars().find_map(refusal) {
+            return Err(error);
         }
         if body.len() + 1 > ROOM_MAX_BYTES {
             return Err(RoomError::TooLong);
@@ -240,10 +250,17 @@ mod tests {
         for c in invisible {
             assert_eq!(RoomName::parse(&format!("#gnp{c}.exe")), Err(RoomError::Invisible(c)), "{c:?}");
         }
-        // Controls and separators were refused before; they still are, as bad characters.
-        for c in ['\u{1b}', '\u{85}', '\u{9b}', '\u{7f}', '\u{2028}', '\u{2029}', '\u{a0}'] {
+        // Controls and visible blanks were refused before; they still are, as bad characters.
+        for c in ['\u{1b}', '\u{85}', '\u{9b}', '\u{7f}', '\u{a0}', ' '] {
             assert_eq!(RoomName::parse(&format!("#a{c}")), Err(RoomError::BadChar(c)), "{c:?}");
         }
+        // The line and paragraph separators break a line without showing anything.
+        for c in ['\u{2028}', '\u{2029}'] {
+            assert_eq!(RoomName::parse(&format!("#a{c}b")), Err(RoomError::Invisible(c)), "{c:?}");
+        }
+        // The first refused character is the one named.
+        assert_eq!(RoomName::parse("#\u{202e}a b"), Err(RoomError::Invisible('\u{202e}')));
+        assert_eq!(RoomName::parse("#a b\u{202e}"), Err(RoomError::BadChar(' ')));
         let why = RoomError::Invisible('\u{202e}').to_string();
         assert!(why.contains("invisible or direction-changing") && why.contains("'\\u{202e}'"), "{why}");
     }

@@ -280,3 +280,83 @@ fn long_text_with_joiners_and_hostile_characters_still_splits_into_512_byte_line
     settle(&mut carol, "carol-done");
     netcat_settle(&mut alice);
 }
+
+/// Names typed by a netcat user reach the name rules as typed: refused with the reason, never
+/// quietly cleaned into another name (`#\u{202e}gnp.exe` used to join `#gnp.exe`).
+#[test]
+fn netcat_names_with_invisible_or_direction_changing_characters_are_refused_not_cleaned() {
+    let server = start(&[]);
+    let mut bob = server.register("bob");
+    for (room, shown) in [("#\u{202e}gnp.exe", "\\u{202e}"), ("#a\u{2028}b", "\\u{2028}"), ("#x\u{7}y", "\\u{7}")] {
+        bob.send(&format!("/join {room}"));
+        let error = bob.expect_next("error:");
+        assert!(error.contains("is not a valid room name"), "{room:?}: {error:?}");
+        assert!(error.contains(shown), "{room:?}: the error names the character: {error:?}");
+        if !room.contains('\u{7}') {
+            assert!(error.contains("invisible or direction-changing characters"), "{room:?}: {error:?}");
+        }
+    }
+    bob.send("/rooms");
+    expect_exact(&mut bob, "-- 1 room:");
+    expect_exact(&mut bob, "--   #lobby (1 user)");
+    netcat_settle(&mut bob);
+
+    // At the prompt and with /nick, as IRC's NICK does (432).
+    let mut newcomer = server.connect();
+    newcomer.expect("-- Choose a nickname:");
+    newcomer.send("al\u{202e}ice");
+    let error = newcomer.expect_next("error:");
+    assert!(error.contains("is not a valid nickname") && error.contains("\\u{202e}"), "{error:?}");
+    newcomer.expect_next("-- Choose a nickname:");
+    newcomer.send("al\u{7}ice");
+    newcomer.expect_next("is not a valid nickname");
+    newcomer.expect_next("-- Choose a nickname:");
+    bob.send("/nick b\u{200b}ob");
+    let error = bob.expect_next("error:");
+    assert!(error.contains("is not a valid nickname") && error.contains("\\u{200b}"), "{error:?}");
+    bob.send("/users");
+    expect_exact(&mut bob, "-- 1 user online: bob");
+
+    let mut carol = irc_register_as(&server, "carol", "Carol");
+    send(&mut carol, "NICK al\u{202e}ice");
+    expect_exact(
+        &mut carol,
+        &num(
+            "432",
+            "carol",
+            "alice :Erroneous nickname: a nickname may only contain letters, digits and -_[]{}\\|^` (not '\\u{202e}')",
+        ),
+    );
+}
+
+/// A netcat user's free text is cleaned as before, now after parsing: messages, actions,
+/// private messages, topics, reasons and away texts.
+#[test]
+fn netcat_free_text_is_cleaned_after_parsing() {
+    let server = start(&[]);
+    let mut alice = server.register("alice");
+    let mut bob = irc_in_lobby(&server, "bob");
+    expect_exact(&mut alice, "-- bob joined #lobby");
+    // DEL is a backspace for people typing (see framing), so it is left out here.
+    let hostile_netcat = format!("{} \u{2}bold\u{2} \u{3}4red", HOSTILE.replace('\u{7f}', ""));
+    let clean = format!("{HOSTILE_CLEAN} bold red");
+
+    alice.send(&hostile_netcat);
+    expect_exact(&mut bob, &format!(":alice!~alice@127.0.0.1 PRIVMSG #lobby :{clean}"));
+    alice.send(&format!("/me {hostile_netcat}"));
+    expect_exact(&mut bob, &format!(":alice!~alice@127.0.0.1 PRIVMSG #lobby :\u{1}ACTION {clean}\u{1}"));
+    alice.send(&format!("/msg bob {hostile_netcat}"));
+    expect_exact(&mut bob, &format!(":alice!~alice@127.0.0.1 PRIVMSG bob :{clean}"));
+    alice.send(&format!("/topic {hostile_netcat}"));
+    expect_exact(&mut bob, &format!(":alice!~alice@127.0.0.1 TOPIC #lobby :{clean}"));
+    alice.expect(&format!("-- alice set the topic of #lobby: {clean}"));
+    alice.send(&format!("/away {hostile_netcat}"));
+    alice.expect_next(&format!("-- You are marked as away: {clean}"));
+    // Text of nothing but removed characters is no text: a plain line says nothing, /msg wants text.
+    alice.send("\u{7}\u{202e}");
+    alice.send("/msg bob \u{7}\u{202e}");
+    alice.expect_next("error: wrong arguments for /msg");
+    settle(&mut bob, "nothing-said");
+    alice.send(&format!("/part #lobby {hostile_netcat}"));
+    expect_exact(&mut bob, &format!(":alice!~alice@127.0.0.1 PART #lobby :{clean}"));
+}

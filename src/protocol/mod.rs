@@ -64,7 +64,8 @@ pub type Millis = u64;
 /// What a user asked for, independent of how they typed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// A plain line: a message to the current room (before registration: a nickname choice).
+    /// A plain line (netcat): a message to the current room (before registration: a nickname
+    /// choice). Held as typed, since it may be a name; `netcat::said_text` cleans it as a message.
     Say { text: String },
     /// `/me`: an action in the current room.
     Action { text: String },

@@ -1,9 +1,14 @@
 //! The netcat dialect: plain lines and `/slash` commands in, human-readable lines out.
 //!
-//! Pure: `parse` turns one cleaned line into a `Command`, `render` turns a `Reply` into bytes for
+//! Pure: `parse` turns one decoded line into a `Command`, `render` turns a `Reply` into bytes for
 //! one recipient. Every piece of text that came from another user passes through
 //! `text::for_netcat` before it reaches a terminal, so nobody can send escape sequences, bells,
 //! direction overrides or IRC formatting codes to other people's screens.
+//!
+//! Names are not cleaned on the way in: a room name or nickname reaches `names` as typed, so it
+//! is refused by the same rule as one from IRC (`#\u{202e}gnp.exe` is refused, not made
+//! `#gnp.exe`). Free text (messages, actions, topics, reasons, away texts, keys, mode parameters)
+//! is cleaned after parsing, as the IRC parser does, with `said_text` for plain lines.
 //!
 //! Output format (times are the server's UTC clock):
 //! `[14:02] <alice> hi`, `[14:02] * alice waves`, `[14:02] *alice* psst` (private),
@@ -76,31 +81,47 @@ pub struct View {
     pub terminator: Terminator,
 }
 
-/// Decodes a raw line: invalid UTF-8 becomes U+FFFD, tabs become spaces, trailing space is
-/// trimmed, and what a netcat user would not be shown is removed (`text::for_netcat`: control
-/// characters — C0, DEL, C1, ESC among them —, bidi controls, separators, BOM, IRC formatting).
+/// Decodes a raw line (framed by `framing`, which has already dropped telnet negotiation, carriage
+/// returns and applied backspaces) for `parse`: invalid UTF-8 becomes U+FFFD, tabs become spaces,
+/// trailing spaces are trimmed. Nothing else is removed, so that names reach their rules as
+/// typed; `parse` cleans the free text. Total: any bytes give a string, nothing panics.
 pub fn clean_input(bytes: &[u8]) -> String {
-    let decoded = String::from_utf8_lossy(bytes);
-    let mut text = for_netcat(&decoded).into_owned();
-    text.truncate(text.trim_end().len());
+    let mut text = String::from_utf8_lossy(bytes).replace('\t', " ");
+    text.truncate(text.trim_end_matches(' ').len());
     text
 }
 
-/// Splits off the first word; the rest is returned with its leading spaces removed.
+/// Splits off the first word; the rest is returned with its leading spaces removed. Only the
+/// space separates words (tabs are spaces by now): other blanks, such as U+2028, stay in the
+/// word, so that a name holding one is refused rather than quietly cut.
 fn first_word(s: &str) -> (&str, &str) {
-    let s = s.trim_start();
+    let s = s.trim_start_matches(' ');
     match s.split_once(' ') {
-        Some((word, rest)) => (word, rest.trim_start()),
+        Some((word, rest)) => (word, rest.trim_start_matches(' ')),
         None => (s, ""),
     }
 }
 
-fn optional(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+/// Free text as typed, cleaned (`text::for_netcat`) and trimmed; `None` when nothing is left.
+fn text(s: &str) -> Option<String> {
+    let cleaned = for_netcat(s);
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty()).then(|| cleaned.to_string())
 }
 
-/// Parses one cleaned, non-empty line. A line starting with `//` is a message starting with `/`.
+/// What a plain line (`Command::Say`) says once it is a message rather than a nickname choice:
+/// cleaned like every other free text (`text::for_netcat`); `None` when nothing is left (a line
+/// of bells says nothing).
+pub fn said_text(line: &str) -> Option<String> {
+    let cleaned = for_netcat(line);
+    (!cleaned.trim().is_empty()).then(|| cleaned.into_owned())
+}
+
+/// Parses one decoded, non-empty line. A line starting with `//` is a message starting with `/`.
+///
+/// Names (rooms, nicknames) come out as typed, for `names` to judge. Free text comes out cleaned
+/// (`text::for_netcat`), except a plain line: before registration it is the nickname choice, so
+/// `Command::Say` holds it as typed and the chat state cleans it with `said_text`.
 pub fn parse(line: &str) -> Result<Command, ParseError> {
     if let Some(escaped) = line.strip_prefix("//") {
         return Ok(Command::Say { text: format!("/{escaped}") });
@@ -117,49 +138,55 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
     let no_args = rest.trim().is_empty();
     let one_word = !word.is_empty() && after_word.is_empty();
     let command = match help.name {
-        "msg" if !word.is_empty() && !after_word.is_empty() => {
-            Command::Private { to: word.to_string(), text: after_word.to_string() }
-        }
-        "me" if !no_args => Command::Action { text: rest.trim().to_string() },
+        // Text that cleans to nothing is no text: the usage is shown, as without it.
+        "msg" if !word.is_empty() => match text(after_word) {
+            Some(text) => Command::Private { to: word.to_string(), text },
+            None => return Err(usage),
+        },
+        "me" => match text(rest) {
+            Some(text) => Command::Action { text },
+            None => return Err(usage),
+        },
         "nick" if one_word => Command::Nick { nick: word.to_string() },
         "join" if one_word => Command::Join { room: word.to_string(), key: None },
         "join" if !word.is_empty() && !after_word.contains(' ') && !after_word.starts_with('#') => {
-            Command::Join { room: word.to_string(), key: Some(after_word.to_string()) }
+            Command::Join { room: word.to_string(), key: text(after_word) }
         }
         "kick" if word.starts_with('#') && !after_word.is_empty() => {
             let (nick, reason) = first_word(after_word);
-            Command::Kick { room: Some(word.to_string()), nick: nick.to_string(), reason: optional(reason) }
+            Command::Kick { room: Some(word.to_string()), nick: nick.to_string(), reason: text(reason) }
         }
         "kick" if !word.is_empty() && !word.starts_with('#') => {
-            Command::Kick { room: None, nick: word.to_string(), reason: optional(after_word) }
+            Command::Kick { room: None, nick: word.to_string(), reason: text(after_word) }
         }
         "mode" if no_args => Command::Mode { target: String::new(), changes: Vec::new() },
         "mode" => {
             let (target, rest) =
                 if word.starts_with('#') { (word.to_string(), after_word) } else { (String::new(), rest) };
-            Command::Mode { target, changes: rest.split_whitespace().map(str::to_string).collect() }
+            Command::Mode { target, changes: rest.split(' ').filter_map(text).collect() }
         }
         "invite" if one_word => Command::Invite { nick: word.to_string(), room: None },
         "invite" if !word.is_empty() && after_word.starts_with('#') && !after_word.contains(' ') => {
             Command::Invite { nick: word.to_string(), room: Some(after_word.to_string()) }
         }
-        "part" if word.starts_with('#') => Command::Part { room: Some(word.to_string()), reason: optional(after_word) },
-        "part" => Command::Part { room: None, reason: optional(rest) },
+        "part" if word.starts_with('#') => Command::Part { room: Some(word.to_string()), reason: text(after_word) },
+        "part" => Command::Part { room: None, reason: text(rest) },
         "rooms" if no_args => Command::Rooms,
         "who" if no_args => Command::Who { room: None },
         "who" if one_word => Command::Who { room: Some(word.to_string()) },
         "users" if no_args => Command::Users,
         "topic" => {
-            let (room, text) = if word.starts_with('#') { (Some(word.to_string()), after_word) } else { (None, rest) };
-            let change = match text.trim() {
-                "" => None,
-                "-" => Some(TopicChange::Clear),
-                text => Some(TopicChange::Set(text.to_string())),
+            let (room, given) = if word.starts_with('#') { (Some(word.to_string()), after_word) } else { (None, rest) };
+            // Text that cleans to nothing (a bell) asks for the topic, as no text does.
+            let change = match text(given) {
+                None => None,
+                Some(dash) if dash == "-" => Some(TopicChange::Clear),
+                Some(topic) => Some(TopicChange::Set(topic)),
             };
             Command::Topic { room, change }
         }
-        "away" => Command::Away { text: optional(rest) },
-        "quit" => Command::Quit { reason: optional(rest) },
+        "away" => Command::Away { text: text(rest) },
+        "quit" => Command::Quit { reason: text(rest) },
         "help" if no_args => Command::Help { command: None },
         "help" if one_word => Command::Help { command: Some(word.to_string()) },
         _ => return Err(usage),
@@ -298,13 +325,15 @@ fn error_text(error: &ChatError) -> String {
         ChatError::Parse(ParseError::LineTooLong { limit }) => {
             format!("error: line too long (the limit is {limit} bytes); it was dropped")
         }
+        // Shown escaped (`"al\u{202e}ice"`), so that the character refused can be seen; whatever
+        // the escaping leaves that a terminal should not get is then removed.
         ChatError::NickInvalid { nick, why } => {
-            format!("error: {:?} is not a valid nickname: {why}", for_netcat(nick))
+            format!("error: {} is not a valid nickname: {why}", for_netcat(&format!("{nick:?}")))
         }
         ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", for_netcat(nick)),
         ChatError::NickRequired => "error: choose a nickname first (type it and press enter)".to_string(),
         ChatError::RoomInvalid { room, why } => {
-            format!("error: {:?} is not a valid room name: {why}", for_netcat(room))
+            format!("error: {} is not a valid room name: {why}", for_netcat(&format!("{room:?}")))
         }
         ChatError::NoSuchRoom(room) => format!("error: no such room: {} (see /rooms)", for_netcat(room)),
         ChatError::NotInRoom(room) => format!("error: you are not in {room}"),
@@ -616,13 +645,76 @@ mod tests {
     }
 
     #[test]
-    fn clean_input_strips_controls_and_escapes() {
-        assert_eq!(clean_input(b"\x1b[31mred\x1b[0m"), "[31mred[0m");
-        assert_eq!(clean_input(b"a\tb\x07c  "), "a bc");
-        assert_eq!(clean_input("x\u{9b}31m\u{202e}y".as_bytes()), "x31my");
+    fn clean_input_decodes_and_trims_but_removes_nothing() {
+        assert_eq!(clean_input(b"a\tb\x07c \t "), "a b\x07c");
         assert_eq!(clean_input(&[b'o', b'k', 0xff, 0xfe]), "ok\u{fffd}\u{fffd}");
-        assert_eq!(clean_input("a\u{2028}b\u{feff}c\u{fff9}d\u{61c}e \x02f\x034g  ".as_bytes()), "abcde fg");
-        assert_eq!(clean_input("\u{1f469}\u{200d}\u{1f4bb}".as_bytes()), "\u{1f469}\u{200d}\u{1f4bb}");
+        assert_eq!(clean_input("al\u{202e}ice".as_bytes()), "al\u{202e}ice");
+        assert_eq!(clean_input("#a\u{2028}".as_bytes()), "#a\u{2028}", "only spaces are trimmed");
+        assert_eq!(clean_input(b""), "");
+    }
+
+    #[test]
+    fn names_are_parsed_as_typed() {
+        let join = |room: &str| Ok(Command::Join { room: room.into(), key: None });
+        assert_eq!(parse("/join #\u{202e}gnp.exe"), join("#\u{202e}gnp.exe"));
+        assert_eq!(parse("/join #x\u{2028}y"), join("#x\u{2028}y"));
+        assert_eq!(parse("/join \u{2028}#x"), join("\u{2028}#x"), "only spaces separate words");
+        assert_eq!(parse("/nick al\u{202e}ice"), Ok(Command::Nick { nick: "al\u{202e}ice".into() }));
+        assert_eq!(parse("al\u{202e}ice"), Ok(say("al\u{202e}ice")), "a plain line may be a nickname");
+        assert_eq!(parse("/msg b\u{7}ob hi"), Ok(Command::Private { to: "b\u{7}ob".into(), text: "hi".into() }));
+        assert_eq!(
+            parse("/kick #r\u{200b} b\u{7}ob"),
+            Ok(Command::Kick { room: Some("#r\u{200b}".into()), nick: "b\u{7}ob".into(), reason: None })
+        );
+        assert_eq!(parse("/who #\u{feff}a"), Ok(Command::Who { room: Some("#\u{feff}a".into()) }));
+        assert_eq!(parse("/invite b\u{7f}ob"), Ok(Command::Invite { nick: "b\u{7f}ob".into(), room: None }));
+    }
+
+    #[test]
+    fn free_text_is_cleaned_after_parsing() {
+        let nasty = "\x1b[31mred\x07 \u{202e}x\u{2028}y\u{feff} \x02b\x034c \u{1f469}\u{200d}\u{1f4bb}";
+        let clean = "[31mred xy bc \u{1f469}\u{200d}\u{1f4bb}";
+        assert_eq!(parse(&format!("/msg bob {nasty}")), Ok(Command::Private { to: "bob".into(), text: clean.into() }));
+        assert_eq!(parse(&format!("/me {nasty}")), Ok(Command::Action { text: clean.into() }));
+        assert_eq!(parse(&format!("/away {nasty}")), Ok(Command::Away { text: Some(clean.into()) }));
+        assert_eq!(parse(&format!("/quit {nasty}")), Ok(Command::Quit { reason: Some(clean.into()) }));
+        assert_eq!(
+            parse(&format!("/part #a {nasty}")),
+            Ok(Command::Part { room: Some("#a".into()), reason: Some(clean.into()) })
+        );
+        assert_eq!(
+            parse(&format!("/kick bob {nasty}")),
+            Ok(Command::Kick { room: None, nick: "bob".into(), reason: Some(clean.into()) })
+        );
+        assert_eq!(
+            parse(&format!("/topic #a {nasty}")),
+            Ok(Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Set(clean.into())) })
+        );
+        assert_eq!(parse("/join #a k\x1b\x02ey"), Ok(Command::Join { room: "#a".into(), key: Some("key".into()) }));
+        assert_eq!(
+            parse("/mode #a +kb k\u{202e}ey \u{7}"),
+            Ok(Command::Mode { target: "#a".into(), changes: vec!["+kb".into(), "key".into()] })
+        );
+        // Text that cleans to nothing is no text.
+        assert_eq!(parse("/msg bob \x07\u{202e}"), Err(ParseError::Usage("msg")));
+        assert_eq!(parse("/me \x07"), Err(ParseError::Usage("me")));
+        assert_eq!(parse("/away \x07"), Ok(Command::Away { text: None }));
+        assert_eq!(parse("/topic #a \x07"), Ok(Command::Topic { room: Some("#a".into()), change: None }));
+        assert_eq!(said_text(nasty).as_deref(), Some(clean));
+        assert_eq!(said_text("  hi\x07 "), Some("  hi ".into()));
+        assert_eq!(said_text("\x07\u{202e} "), None);
+    }
+
+    #[test]
+    fn invalid_names_are_shown_escaped() {
+        use crate::names::{NickError, RoomError};
+        let room = ChatError::RoomInvalid { room: "#\u{202e}gnp\x1b".into(), why: RoomError::Invisible('\u{202e}') };
+        let shown = render_str(&Reply::Error(room), false);
+        assert!(shown.starts_with("error: \"#\\u{202e}gnp\\u{1b}\" is not a valid room name: "), "{shown:?}");
+        let nick = ChatError::NickInvalid { nick: "al\u{202e}ice".into(), why: NickError::BadChar('\u{202e}') };
+        let shown = render_str(&Reply::Error(nick), false);
+        assert!(shown.starts_with("error: \"al\\u{202e}ice\" is not a valid nickname: "), "{shown:?}");
+        assert!(shown.contains("(not '\\u{202e}')"), "{shown:?}");
     }
 
     fn render_str(reply: &Reply, multi_room: bool) -> String {

@@ -86,9 +86,10 @@ pub fn is_format(c: char) -> bool {
 }
 
 /// True for characters a name may not hold because they cannot be seen or change how the text
-/// around them is shown: controls, format characters (`is_format`), the other characters that
-/// Unicode says to display as nothing (Hangul fillers, the combining grapheme joiner, Khmer
-/// inherent vowels, Mongolian variation selectors), and noncharacters. Emoji variation selectors
+/// around them is shown: controls, format characters (`is_format`), the line and paragraph
+/// separators (U+2028, U+2029: a line break without a glyph), the other characters that Unicode
+/// says to display as nothing (Hangul fillers, the combining grapheme joiner, Khmer inherent
+/// vowels, Mongolian variation selectors), and noncharacters. Emoji variation selectors
 /// (U+FE00–U+FE0F, U+E0100–U+E01EF) are allowed: emoji need them and they change no direction.
 pub fn is_invisible(c: char) -> bool {
     c.is_control()
@@ -96,6 +97,8 @@ pub fn is_invisible(c: char) -> bool {
         || matches!(
             c,
             '\u{034f}'
+                | '\u{2028}'
+                | '\u{2029}'
                 | '\u{115f}'
                 | '\u{1160}'
                 | '\u{17b4}'
