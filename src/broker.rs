@@ -315,7 +315,14 @@ impl Broker {
     /// One non-blocking write attempt for every client with new output or a full socket.
     fn flush(&mut self) {
         let mut ids = std::mem::take(&mut self.dirty);
-        ids.append(&mut self.blocked);
+        // Taken off the blocked list, so no longer marked as on it: one still blocked is listed
+        // again below. (Left marked, it was retried once and then forgotten until new output.)
+        for id in self.blocked.drain(..) {
+            if let Some(client) = self.clients.get_mut(&id) {
+                client.blocked = false;
+            }
+            ids.push(id);
+        }
         for id in ids.drain(..) {
             let Some(client) = self.clients.get_mut(&id) else { continue };
             client.queued = false;
