@@ -9,7 +9,8 @@
 //! client's lines leave in one write). Whatever the socket does not take stays pending and is
 //! retried every few milliseconds. A client whose pending output passes `--max-sendq` bytes —
 //! one that stopped reading — is evicted at once. The worst a stuck client costs everyone else
-//! is one failed `send` call per batch.
+//! is one failed `send` call per batch. History replies are the exception: they are trimmed to
+//! what the client's queue has room for (`history_room`), so replaying history never evicts.
 //!
 //! The alternative, a writer thread per client fed by a queue, doubles the threads (and the memory
 //! per idle client) and adds a wake-up per delivery; writing from here batches better.
@@ -22,8 +23,9 @@ use crate::event::{ClientId, Event, IdMap};
 use crate::framing::Terminator;
 use crate::listener::Slot;
 use crate::log::Log;
+use crate::names::RoomName;
 use crate::notify::Notifier;
-use crate::protocol::{Dialect, Millis, QuitReason, Reply, irc, netcat};
+use crate::protocol::{Dialect, HistoryEntry, Millis, QuitReason, Reply, irc, netcat};
 use crate::sys;
 use crossbeam_channel::{Receiver, after, never, select, tick};
 use std::io;
@@ -274,6 +276,27 @@ impl Broker {
                 bytes.clear();
                 render(reply, &recipient, &self.settings, bytes);
                 rendered[variant] = true;
+            }
+            if let Reply::History { room, entries } = reply {
+                let max_sendq = self.settings.max_sendq;
+                if bytes.len() > history_room(max_sendq, client.pending.len()) && !client.pending.is_empty() {
+                    // Only what the socket will not take counts: try it before trimming.
+                    match write_pending(client) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => {
+                            client.doomed = true;
+                            self.doomed.push((id, QuitReason::from_socket_error(&e)));
+                            continue;
+                        }
+                    }
+                }
+                let room_left = history_room(max_sendq, client.pending.len());
+                if bytes.len() > room_left {
+                    trim_history(room, entries, room_left, &recipient, &self.settings, bytes);
+                    // This rendering was for this client alone.
+                    rendered[variant] = false;
+                }
             }
             client.pending.extend_from_slice(bytes);
             client.busy = true;
@@ -577,6 +600,60 @@ fn render(reply: &Reply, to: &Recipient<'_>, settings: &Settings, out: &mut Vec<
     }
 }
 
+/// How many bytes a history reply may add to a client's send queue: half of what is left under
+/// `--max-sendq`. History is a courtesy, never a reason to evict: a client that joins many busy
+/// rooms at once (a reconnecting IRC client's autojoin) or asks for many histories gets each one
+/// trimmed to what its queue has room for, and the queue never passes `--max-sendq` through
+/// history alone — each reply takes at most half of what is left, so a burst of them fills at
+/// most the rest, and a client that is reading gets room back as it reads.
+fn history_room(max_sendq: usize, pending: usize) -> usize {
+    max_sendq.saturating_sub(pending) / 2
+}
+
+/// How many of the oldest entries of a history reply to leave out so that the rest fits in
+/// `room` bytes, where `size(skip)` is the rendering's length without the `skip` oldest (which
+/// shrinks as `skip` grows). `count` when not even the newest entry fits. A binary search: a few
+/// renderings of a reply that is already bounded (`room::replay_budget`), and history replies are
+/// rare.
+fn oldest_to_drop(count: usize, room: usize, mut size: impl FnMut(usize) -> usize) -> usize {
+    let (mut low, mut high) = (0, count);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if size(mid) <= room {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    low
+}
+
+/// Re-renders a history reply into `out` with only its newest entries that fit in `room` bytes
+/// (see `history_room`); leaves `out` empty when none fits, and nothing is sent.
+fn trim_history(
+    room_name: &RoomName,
+    entries: &[HistoryEntry],
+    room: usize,
+    to: &Recipient<'_>,
+    settings: &Settings,
+    out: &mut Vec<u8>,
+) {
+    let render_from = |skip: usize, out: &mut Vec<u8>| {
+        out.clear();
+        let reply = Reply::History { room: room_name.clone(), entries: entries[skip..].to_vec() };
+        render(&reply, to, settings, out);
+    };
+    let skip = oldest_to_drop(entries.len(), room, |skip| {
+        render_from(skip, out);
+        out.len()
+    });
+    if skip < entries.len() {
+        render_from(skip, out);
+    } else {
+        out.clear();
+    }
+}
+
 /// Sends as much pending output as the socket takes now. `Ok` when all of it went out.
 fn write_pending(client: &mut Client) -> io::Result<()> {
     while !client.pending.is_empty() {
@@ -591,4 +668,107 @@ fn write_pending(client: &mut Client) -> io::Result<()> {
     }
     // The emptied buffer keeps its allocation for the next batch; the sweep frees idle ones.
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::Nick;
+    use crate::protocol::{MessageKind, Person};
+
+    #[test]
+    fn history_may_take_half_of_what_is_left_under_max_sendq() {
+        assert_eq!(history_room(65_536, 0), 32_768);
+        assert_eq!(history_room(65_536, 60_000), 2_768);
+        assert_eq!(history_room(65_536, 65_536), 0);
+        assert_eq!(history_room(65_536, 70_000), 0, "a queue already over the bound gets none");
+        // However many replies come in a row, together they stay under the bound.
+        let mut pending = 0;
+        for _ in 0..100 {
+            pending += history_room(65_536, pending);
+        }
+        assert!(pending <= 65_536);
+    }
+
+    #[test]
+    fn the_newest_entries_that_fit_are_kept() {
+        // A header of 5 bytes and entries of 10, 20, 30 and 40 bytes, oldest first.
+        let sizes = [10, 20, 30, 40];
+        let mut renderings = 0;
+        let mut drop = |room| {
+            oldest_to_drop(sizes.len(), room, |skip| {
+                renderings += 1;
+                5 + sizes[skip..].iter().sum::<usize>()
+            })
+        };
+        assert_eq!(drop(1_000), 0);
+        assert_eq!(drop(105), 0);
+        assert_eq!(drop(104), 1);
+        assert_eq!(drop(75), 2);
+        assert_eq!(drop(74), 3);
+        assert_eq!(drop(45), 3);
+        assert_eq!(drop(44), 4, "not even the newest fits");
+        assert_eq!(drop(0), 4);
+        assert!(renderings <= 8 * 3, "a binary search, not a scan: {renderings} renderings");
+        assert_eq!(oldest_to_drop(0, 0, |_| 0), 0);
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            server_name: "irc.test".into(),
+            started: 0,
+            max_sendq: 65_536,
+            ping_interval: Duration::from_secs(60),
+            ping_timeout: Duration::from_secs(60),
+            register_timeout: Duration::from_secs(60),
+            log_messages: false,
+        }
+    }
+
+    fn entries(count: usize) -> Vec<HistoryEntry> {
+        let from = Arc::new(Person { nick: Nick::parse("alice").unwrap(), user: "~alice".into(), host: "h".into() });
+        (0..count)
+            .map(|i| HistoryEntry {
+                at: i as Millis * 1000,
+                from: Arc::clone(&from),
+                text: format!("{i:03} {}", "x".repeat(1_000)).into(),
+                kind: MessageKind::Normal,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_trimmed_history_is_its_newest_entries_and_fits() {
+        let room = RoomName::parse("#a").unwrap();
+        let entries = entries(40);
+        let settings = settings();
+        let caps = Caps { server_time: true, multi_prefix: false };
+        let irc =
+            Recipient { dialect: Dialect::Irc, terminator: Terminator::Newline, multi_room: false, nick: "bob", caps };
+        let netcat = Recipient::plain(Dialect::Netcat, Terminator::Newline, None);
+        for to in [&irc, &netcat] {
+            let mut full = Vec::new();
+            render(&Reply::History { room: room.clone(), entries: entries.clone() }, to, &settings, &mut full);
+            for room_left in [full.len(), 20_000, 5_000, 1_500] {
+                let mut trimmed = Vec::new();
+                trim_history(&room, &entries, room_left, to, &settings, &mut trimmed);
+                assert!(!trimmed.is_empty() && trimmed.len() <= room_left, "{} > {room_left}", trimmed.len());
+                let text = String::from_utf8(trimmed).unwrap();
+                assert!(text.contains("039 xxx"), "the newest entry is kept");
+                // The entries kept are the newest: one more would not have fitted.
+                let kept = (0..40).filter(|i| text.contains(&format!("{i:03} xxx"))).collect::<Vec<_>>();
+                let first = kept[0];
+                assert_eq!(kept, (first..40).collect::<Vec<_>>());
+                if first > 0 {
+                    let mut one_more = Vec::new();
+                    let reply = Reply::History { room: room.clone(), entries: entries[first - 1..].to_vec() };
+                    render(&reply, to, &settings, &mut one_more);
+                    assert!(one_more.len() > room_left);
+                }
+            }
+            let mut nothing = vec![1, 2, 3];
+            trim_history(&room, &entries, 100, to, &settings, &mut nothing);
+            assert!(nothing.is_empty(), "nothing is sent when not even the newest entry fits");
+        }
+    }
 }

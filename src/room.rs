@@ -285,7 +285,9 @@ pub const REPLAY_MIN_TEXT_PER_LINE: usize = 180;
 
 /// The most one replay (on join, or for `HISTORY`) may send, counted by `replay_bytes`: a quarter
 /// of `--max-sendq`. The rest is left for the other lines of a join (greeting, names, topic), for
-/// what the joiner had not read yet, and for the further rooms of a multi-room `JOIN`.
+/// what the joiner had not read yet, and for the further rooms of a multi-room `JOIN`. This bounds
+/// one replay; the broker trims each further to what the client's send queue has room for, so
+/// many replays in a row cannot add up past `--max-sendq`.
 pub fn replay_budget(max_sendq: usize) -> usize {
     max_sendq / 4
 }

@@ -2,6 +2,11 @@ mod common;
 
 // Regression tests for defects found in review of the hardening work (issue 10).
 //
+// History replay and the send queue: a client that joins many busy rooms at once (an IRC client
+// reconnecting with its autojoin list) used to be sent up to a quarter of --max-sendq per room,
+// so one burst of JOINs and HISTORYs passed --max-sendq and evicted it although it was about to
+// read. History replies are now trimmed to what the client's send queue has room for.
+//
 // A client that stopped reading and then reads again gets the rest of its queue even when nothing
 // new is sent to it (it used to be retried once, then forgotten until more output came).
 //
@@ -12,8 +17,12 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::FromRawFd;
 
-/// Bytes of each line said.
+/// Busy rooms the reconnecting client joins at once, and the lines of about 1 KB in each.
+const ROOMS: usize = 8;
+const LINES_PER_ROOM: usize = 30;
 const LINE_BYTES: usize = 1_000;
+/// How many times the client asks for each room's history on top of the JOIN replay.
+const HISTORY_ROUNDS: usize = 2;
 
 /// Line `i` of room `room`, numbered at both ends so that any piece of it is known.
 fn history_line(room: usize, i: usize) -> String {
@@ -100,6 +109,82 @@ impl Lines {
             before.push(line);
         }
     }
+}
+
+#[test]
+fn a_client_joining_many_busy_rooms_at_once_is_not_evicted_by_their_histories() {
+    let server = Server::start(&[
+        "--server-name",
+        "irc.test",
+        "--max-sendq",
+        "65536",
+        "--history",
+        "10000",
+        "--history-bytes",
+        "67108864",
+        "--flood-rate",
+        "0",
+    ]);
+
+    // Alice fills every room with lines of 1 KB, all in one write.
+    let mut alice = server.register("alice");
+    let mut batch = String::new();
+    for room in 0..ROOMS {
+        batch.push_str(&format!("/join #r{room}\n"));
+        for i in 0..LINES_PER_ROOM {
+            batch.push_str(&history_line(room, i));
+            batch.push('\n');
+        }
+    }
+    alice.send_raw(batch.as_bytes());
+    alice.send(&format!("/who #r{}", ROOMS - 1));
+    alice.expect(&format!("-- 1 user in #r{}: @alice", ROOMS - 1));
+
+    // A reconnecting IRC client with server-time registers, then sends its whole autojoin burst
+    // (and asks for every history again, a few times) in one write without reading.
+    let mut slow = small_buffer_connection(server.addr);
+    slow.write_all(b"CAP LS 302\r\nNICK slow\r\nUSER u 0 * :Slow\r\nCAP REQ :server-time\r\nCAP END\r\n").unwrap();
+    let mut lines = Lines::new(&slow);
+    lines.until(&server, ":irc.test 376 slow :End of /MOTD command.");
+    let rooms: Vec<String> = (0..ROOMS).map(|r| format!("#r{r}")).collect();
+    let mut burst = String::new();
+    for four in rooms.chunks(4) {
+        burst.push_str(&format!("JOIN {}\r\n", four.join(",")));
+    }
+    for _ in 0..HISTORY_ROUNDS {
+        for room in &rooms {
+            burst.push_str(&format!("HISTORY {room}\r\n"));
+        }
+    }
+    // The broker handles one client's lines in order: once this join is logged, every reply
+    // above has been queued (an evicted client's later lines are ignored, so it is never logged).
+    burst.push_str("JOIN #marker\r\n");
+    slow.write_all(burst.as_bytes()).unwrap();
+    if server.log.wait_for(&[" join ", "nick=slow", "room=#marker"], TIMEOUT).is_none() {
+        panic!("the burst was not handled to its end\n--- server log:\n{}", server.log.text());
+    }
+    assert!(!server.log.text().contains("sendq-exceeded"), "evicted:\n{}", server.log.text());
+
+    // Now it reads: everything queued arrives, and it is still connected.
+    let received = lines.until(&server, ":slow!~u@127.0.0.1 JOIN #marker");
+    let history: Vec<&String> = received.iter().filter(|l| l.contains(" :alice!~alice@127.0.0.1 PRIVMSG #r")).collect();
+    assert!(history.iter().all(|l| l.starts_with("@time=")), "history without its time");
+    for room in &rooms {
+        assert!(
+            received.iter().any(|l| l.starts_with(&format!(":slow!~u@127.0.0.1 JOIN {room}"))),
+            "not joined to {room}"
+        );
+    }
+    // The first room's replay had the whole queue to itself: its newest line is there.
+    let newest = format!(" end{:03}", LINES_PER_ROOM - 1);
+    assert!(
+        history.iter().any(|l| l.contains(" PRIVMSG #r0 ") && l.ends_with(&newest)),
+        "no newest line from #r0 in {} history lines",
+        history.len()
+    );
+    slow.write_all(b"PING :alive\r\n").unwrap();
+    lines.until(&server, ":irc.test PONG irc.test alive");
+    assert!(!server.log.text().contains("sendq-exceeded"), "evicted:\n{}", server.log.text());
 }
 
 /// Registers an IRC client called `nick` over a small-buffer connection and joins `#lobby`.
