@@ -413,16 +413,30 @@ impl Histories {
 
     /// What to replay from `room`: its newest entries, at most `newest` of them when given, as
     /// many as fit in `HistoryLimits::replay_bytes` by `replay_bytes`; oldest first.
+    ///
+    /// An entry that alone is larger than that budget can never be replayed: it is left out (and
+    /// not counted in `newest`), and older entries still come. Otherwise the replay stops at the
+    /// first entry that does not fit what is left, so that what is replayed is the newest stretch
+    /// of the conversation, not one with holes wherever a line happened not to fit.
     pub fn replay(&self, room: &Folded, newest: Option<usize>) -> Vec<HistoryEntry> {
         let Some(history) = self.rooms.get(room) else { return Vec::new() };
+        let wanted = newest.unwrap_or(usize::MAX);
         let mut budget = self.limits.replay_bytes;
-        let mut taken = 0;
-        for stored in history.entries.iter().rev().take(newest.unwrap_or(usize::MAX)) {
-            let Some(left) = budget.checked_sub(replay_bytes(&stored.entry)) else { break };
+        let mut taken = Vec::new();
+        for stored in history.entries.iter().rev() {
+            if taken.len() >= wanted {
+                break;
+            }
+            let cost = replay_bytes(&stored.entry);
+            if cost > self.limits.replay_bytes {
+                continue;
+            }
+            let Some(left) = budget.checked_sub(cost) else { break };
             budget = left;
-            taken += 1;
+            taken.push(stored.entry.clone());
         }
-        history.entries.iter().skip(history.entries.len() - taken).map(|s| s.entry.clone()).collect()
+        taken.reverse();
+        taken
     }
 
     /// Entries and bytes remembered for `room`.
@@ -662,9 +676,14 @@ mod tests {
         assert_eq!(h.replay(&lobby, Some(0)).len(), 0);
         assert_eq!(h.replay(&lobby, Some(100)).len(), 3);
         assert!(h.replay(&room("#none"), None).is_empty());
-        // An entry larger than the budget is never sent, nor anything older than it.
+        // An entry larger than the budget is never sent, but what is older still is, and a count
+        // counts what is sent.
         h.push(&lobby, entry(&"h".repeat(budget)));
-        assert!(h.replay(&lobby, None).is_empty());
+        assert_eq!(texts(&h, &lobby), replayed);
+        assert_eq!(h.replay(&lobby, Some(1)).iter().map(|e| e.text.to_string()).collect::<Vec<_>>(), ["short"]);
+        // Also in the middle, in order; then the long entry no longer fits, and the replay ends.
+        h.push(&lobby, entry("newest"));
+        assert_eq!(texts(&h, &lobby), ["short", "short", "newest"]);
         assert_eq!(replay_budget(65_536), 16_384);
     }
 
