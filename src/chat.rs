@@ -13,8 +13,9 @@
 //! Crowds: in a room of more than `Settings::crowd_size` members, people (netcat users) are not
 //! told of each join, part and quit — that costs every member a line per event, the whole room
 //! quadratically — but get one summary per room per `Settings::crowd_interval`, and a joiner
-//! gets the member count instead of every name. IRC clients still get every `JOIN`, `PART` and
-//! `QUIT`: they keep their member lists from them.
+//! gets the member count instead of every name. Nor are they told of nick changes of people they
+//! share only crowds with. IRC clients still get every `JOIN`, `PART`, `QUIT` and `NICK`: they
+//! keep their member lists from them.
 
 use crate::event::{ClientId, IdMap};
 use crate::names::{Folded, Nick, RoomName};
@@ -769,20 +770,12 @@ impl State {
         });
     }
 
-    /// Everyone sharing at least one room with `id`, each once, `id` excluded.
-    fn peers(&self, id: ClientId) -> Vec<ClientId> {
-        let mut peers: Vec<ClientId> = self
-            .members
-            .get(&id)
-            .into_iter()
-            .flat_map(|m| m.rooms.iter())
-            .filter_map(|key| self.rooms.get(key))
-            .flat_map(|room| room.members.iter().copied())
-            .filter(|&m| m != id)
-            .collect();
-        peers.sort_unstable();
-        peers.dedup();
-        peers
+    /// Who is told that `id` changed nickname: the same people as for a quit (`quit_audience`).
+    /// A person who shares only crowds with `id` is not told: in a room of thousands, every nick
+    /// change would cost a line to each of them, as every join once did. IRC clients are always
+    /// told: they keep their member lists from `NICK` lines.
+    fn nick_audience(&self, id: ClientId) -> Vec<ClientId> {
+        self.quit_audience(id).0
     }
 
     fn change_nick(&mut self, id: ClientId, wanted: &str, out: &mut Output) {
@@ -803,7 +796,10 @@ impl State {
             member.person = Some(renamed);
         }
         out.audit.push(Audit::NickChanged { id, old: old.nick.clone(), new: new.clone() });
-        out.tell_many(self.peers(id), Reply::NickChanged { old: Arc::clone(&old), new: new.clone(), you: false });
+        out.tell_many(
+            self.nick_audience(id),
+            Reply::NickChanged { old: Arc::clone(&old), new: new.clone(), you: false },
+        );
         out.tell(id, Reply::NickChanged { old, new, you: true });
     }
 
@@ -1774,6 +1770,34 @@ mod tests {
             replies_to(&out, 10).iter().any(|r| matches!(r, Reply::YouJoined { members, .. } if members.len() == 5))
         );
         assert!(matches!(replies_to(&out, 9)[..], [Reply::Joined { .. }]));
+    }
+
+    #[test]
+    fn a_nick_change_in_a_crowd_is_told_to_irc_clients_and_people_sharing_a_small_room_only() {
+        let mut s = crowded(3);
+        irc_registered(&mut s, 9, "ircer");
+        run(&mut s, 9, Command::JoinMany { rooms: vec!["#lobby".into()], keys: vec![] });
+        for id in 1..=4 {
+            arrive(&mut s, id);
+        }
+        // u1 and u4 also share a small room.
+        run(&mut s, 1, Command::Join { room: "#small".into(), key: None });
+        run(&mut s, 4, Command::Join { room: "#small".into(), key: None });
+        let out = run(&mut s, 1, Command::Nick { nick: "renamed".into() });
+        let told = |id| replies_to(&out, id).iter().any(|r| matches!(r, Reply::NickChanged { you: false, .. }));
+        assert!(told(9), "IRC clients hear every NICK");
+        assert!(told(4), "a person sharing a small room is told");
+        assert!(!told(2) && !told(3), "people sharing only the crowd are not told");
+        assert!(replies_to(&out, 1).iter().any(|r| matches!(r, Reply::NickChanged { you: true, .. })));
+        // Without a crowd everyone sharing a room is told, as before.
+        let mut s = crowded(10);
+        for id in 1..=3 {
+            arrive(&mut s, id);
+        }
+        let out = run(&mut s, 1, Command::Nick { nick: "renamed".into() });
+        for id in [2, 3] {
+            assert!(matches!(replies_to(&out, id)[..], [Reply::NickChanged { you: false, .. }]), "{id}");
+        }
     }
 
     #[test]
