@@ -152,8 +152,16 @@ fn topics_reach_irc_and_netcat_users_without_hostile_characters() {
     expect_exact(&mut alice, "-- 1 room:");
     expect_exact(&mut alice, &format!("--   #lobby (3 users): {topic_for_netcat}"));
 
-    // A topic of nothing but removed characters clears it.
+    // A topic of nothing but removed characters is no topic: the line asks for the topic, as the
+    // same text does from netcat. An empty topic clears it.
+    expect_exact(&mut bob, &format!(":{} TOPIC #lobby :{topic_for_irc}", prefix("bob")));
     send(&mut bob, "TOPIC #lobby :\u{202e}\u{7}");
+    expect_exact(&mut bob, &num("332", "bob", &format!("#lobby :{topic_for_irc}")));
+    bob.expect_next(&num("333", "bob", "#lobby bob!~u@127.0.0.1 "));
+    alice.send("/topic \u{202e}\u{7}");
+    alice.expect_next(&format!("-- Topic of #lobby: {topic_for_netcat} (set by bob ["));
+    settle(&mut carol, "topic-unchanged");
+    send(&mut bob, "TOPIC #lobby :");
     expect_exact(&mut carol, &format!(":{} TOPIC #lobby :", prefix("bob")));
     expect_exact(&mut alice, "-- bob cleared the topic of #lobby");
 

@@ -128,10 +128,12 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         }
         "NAMES" => Command::Names { rooms: list(0) },
         "TOPIC" if param(0).is_some() => {
-            let change = match message.param(1).map(clean) {
+            let change = match message.param(1) {
                 None => None,
-                Some(text) if text.is_empty() => Some(TopicChange::Clear),
-                Some(text) => Some(TopicChange::Set(text)),
+                Some("") => Some(TopicChange::Clear),
+                // Text that was nothing but removed characters (a bell) is no text: a query, as
+                // the same line is from netcat. Only an empty topic clears it.
+                Some(given) => Some(clean(given)).filter(|text| !text.is_empty()).map(TopicChange::Set),
             };
             Command::Topic { room: param(0).map(str::to_string), change }
         }
@@ -854,10 +856,10 @@ mod tests {
     fn text_of_nothing_but_removed_characters_is_no_text() {
         assert_eq!(err("PRIVMSG #a :\x07\x1b"), ParseError::NoTextToSend);
         assert!(parse("NOTICE #a :\x07").is_none());
-        assert_eq!(
-            ok("TOPIC #a :\u{202e}"),
-            Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) }
-        );
+        // A topic of nothing but removed characters asks for the topic, as the same text does from
+        // netcat (`/topic #a` plus a bell); only an empty topic clears it.
+        assert_eq!(ok("TOPIC #a :\u{202e}\x07"), Command::Topic { room: Some("#a".into()), change: None });
+        assert_eq!(ok("TOPIC #a :"), Command::Topic { room: Some("#a".into()), change: Some(TopicChange::Clear) });
         assert_eq!(ok("QUIT :\x07"), Command::Quit { reason: None });
         assert_eq!(ok("AWAY :\u{feff}"), Command::Away { text: None });
         // An empty action stays what it was.
