@@ -36,6 +36,33 @@ pub fn map_margin(max_map_count: u64) -> u64 {
     (max_map_count / 16).max(1024)
 }
 
+/// The allocation size from which glibc's malloc gives a block a memory mapping of its own (its
+/// `M_MMAP_THRESHOLD`), as chatd sets it: above any client's send queue, which can hold
+/// `--max-sendq` bytes plus a reply and, growing by doubling, have up to twice that allocated.
+/// glibc starts at 128 KiB, below the default `--max-sendq` (256 KiB): every slow reader's queue
+/// would then be a mapping of its own, outside the map-count budget measured at start, and
+/// thousands of them could reach `vm.max_map_count` again. 4 MiB at least; 32 MiB at most, the
+/// upper limit mallopt(3) documents on 64-bit systems (bigger queues then do take mappings of
+/// their own, within the margin the budget keeps).
+pub fn mmap_threshold(max_sendq: usize) -> usize {
+    max_sendq.saturating_mul(4).clamp(4 << 20, 32 << 20)
+}
+
+/// Sets glibc's `M_MMAP_THRESHOLD` to `bytes` (see `mmap_threshold`). False when glibc refused it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn set_mmap_threshold(bytes: usize) -> bool {
+    let Ok(bytes) = libc::c_int::try_from(bytes) else { return false };
+    // SAFETY: mallopt only sets a parameter of the allocator, under the allocator's own lock; it
+    // has no pointer arguments. (Kept here rather than in `sys`, next to the budget it protects.)
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, bytes) == 1 }
+}
+
+/// Other allocators have no such threshold to set.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn set_mmap_threshold(_bytes: usize) -> bool {
+    true
+}
+
 /// The kernel's default `vm.max_map_count`, assumed when the real value cannot be read (a
 /// sandbox that hides /proc/sys, like systemd's `ProcSubset=pid`).
 pub const DEFAULT_MAX_MAP_COUNT: u64 = 65_530;
@@ -287,6 +314,16 @@ fn cgroup_tasks_left(cgroup_list: &str, root: &Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mmap_threshold_is_above_any_send_queue_within_glibc_bounds() {
+        assert_eq!(mmap_threshold(4096), 4 << 20);
+        assert_eq!(mmap_threshold(256 * 1024), 4 << 20);
+        assert_eq!(mmap_threshold(4 << 20), 16 << 20);
+        assert_eq!(mmap_threshold(1 << 30), 32 << 20);
+        assert_eq!(mmap_threshold(usize::MAX), 32 << 20);
+        assert!(set_mmap_threshold(mmap_threshold(256 * 1024)));
+    }
 
     /// A roomy machine: 20,000 files, the default map count, nothing else tight.
     fn roomy() -> Limits {

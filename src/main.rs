@@ -101,6 +101,12 @@ fn run(config: Config) -> Result<(), String> {
         None => Log::stderr(),
     });
     log.set_summary_interval(config.log_summary_interval);
+    // Before any client: send queues must come from the heap, not each from a mapping of its
+    // own, or slow readers would spend the map-count budget `capacity` measures below.
+    let mmap_threshold = capacity::mmap_threshold(config.max_sendq);
+    if !capacity::set_mmap_threshold(mmap_threshold) {
+        log.warn("mmap_threshold_not_set", &[("bytes", &mmap_threshold)]);
+    }
     // Bind everything before starting anything, so a failure leaves nothing half-started.
     let listeners = config.listen.iter().map(|&addr| bind(addr)).collect::<Result<Vec<_>, _>>()?;
     let bound: Vec<String> =

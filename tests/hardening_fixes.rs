@@ -222,3 +222,46 @@ fn a_reader_that_stopped_gets_the_rest_of_its_queue_once_it_reads_again() {
     lines.until(&server, ":irc.test PONG irc.test alive");
     assert!(!server.log.text().contains("sendq-exceeded"), "evicted:\n{}", server.log.text());
 }
+
+/// Memory mappings of process `pid` now.
+fn mappings(pid: u32) -> usize {
+    std::fs::read_to_string(format!("/proc/{pid}/maps")).map(|maps| maps.lines().count()).unwrap_or(0)
+}
+
+/// Send queues above glibc's first mmap threshold (128 KiB) each used to get a memory mapping of
+/// their own, outside the map-count budget chatd measures at start: thousands of slow readers
+/// could exhaust `vm.max_map_count` again. chatd now raises the threshold above any send queue.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn big_send_queues_do_not_each_take_a_memory_mapping() {
+    const SLOW: usize = 40;
+    let server = Server::start(&[
+        "--server-name",
+        "irc.test",
+        "--flood-rate",
+        "0",
+        "--max-sendq",
+        "2097152",
+        "--max-per-ip",
+        "100",
+    ]);
+    let mut slow: Vec<(TcpStream, Lines)> =
+        (0..SLOW).map(|i| slow_irc_in_lobby(&server, &format!("slow{i}"))).collect();
+    let mut alice = server.register("alice");
+    for (_, lines) in &mut slow {
+        lines.until(&server, ":alice!~alice@127.0.0.1 JOIN #lobby");
+    }
+    let before = mappings(server.pid());
+    // 600 KB for each slow reader, who reads none of it: every send queue passes 512 KiB.
+    let said: String = (0..600).map(|i| history_line(0, i) + "\n").collect();
+    alice.send_raw(said.as_bytes());
+    alice.send("/who");
+    alice.expect(&format!("-- {} users in #lobby: ", SLOW + 1));
+    let after = mappings(server.pid());
+    assert!(
+        after < before + SLOW / 4,
+        "{SLOW} send queues of 512 KiB took {} mappings ({before} before, {after} after)",
+        after.saturating_sub(before)
+    );
+    assert!(!server.log.text().contains("sendq-exceeded"), "evicted:\n{}", server.log.text());
+}
