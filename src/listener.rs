@@ -188,9 +188,11 @@ pub fn canonical_ip(peer: &SocketAddr) -> IpAddr {
 
 /// Accepts connections on `listener` until the process ends.
 pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>) {
+    // Where accepted sockets inherit the listener's options (Linux), they are set once here.
+    let inherited = sys::tune_listener(&listener, acceptor.ping_interval, acceptor.ping_timeout).is_ok();
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => admit(stream, peer, &acceptor),
+            Ok((stream, peer)) => admit(stream, peer, &acceptor, inherited),
             Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {}
             Err(e) => {
                 // Typically out of file descriptors: pause rather than spin, then go on.
@@ -223,12 +225,14 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
+/// Takes `stream` as a client, or refuses it. `tuned`: it has inherited its options from the
+/// listener (see `sys::tune_listener`).
+fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>, tuned: bool) {
     let (slot, total) = match acceptor.reserve(canonical_ip(&peer)) {
         Ok(reserved) => reserved,
         Err(refusal) => return refuse(stream, peer, refusal, acceptor),
     };
-    if let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
+    if !tuned && let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
         acceptor.log.warn("socket_option_failed", &[("peer", &peer), ("error", &e)]);
     }
     // One socket shared by the reader (which reads) and the broker (which writes and shuts it
@@ -346,7 +350,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor);
+            admit(served, peer, &acceptor, false);
             client
         };
 
@@ -389,7 +393,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor);
+            admit(served, peer, &acceptor, false);
             client
         };
 

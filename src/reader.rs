@@ -13,6 +13,7 @@ use crate::framing::{Frame, Framer, Terminator};
 use crate::log::Log;
 use crate::names::Nick;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason, irc, netcat};
+use crate::sys;
 use crossbeam_channel::Sender;
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -114,30 +115,30 @@ pub fn detect(first: &[u8]) -> Option<Dialect> {
 
 /// Waits up to `DETECT_WAIT` for the client's first word without consuming it. `Ok(None)` when
 /// the peer closed first.
+///
+/// An IRC client has usually sent its first line by the time its reader gets here: one
+/// non-blocking peek decides, with no read timeout to set and clear around it.
 fn identify(stream: &TcpStream) -> io::Result<Option<Dialect>> {
     let deadline = Instant::now() + DETECT_WAIT;
     let mut first = [0u8; 16];
-    let dialect = loop {
+    loop {
         let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
-            break Some(Dialect::Netcat);
+            return Ok(Some(Dialect::Netcat));
         };
-        stream.set_read_timeout(Some(left))?;
-        match stream.peek(&mut first) {
-            Ok(0) => break None,
+        match sys::peek_now(stream, &mut first) {
+            Ok(0) => return Ok(None),
             Ok(n) => match detect(&first[..n]) {
-                Some(dialect) => break Some(dialect),
+                Some(dialect) => return Ok(Some(dialect)),
                 // Part of a word such as "NI": give the rest a moment to arrive.
                 None => thread::sleep(Duration::from_millis(5)),
             },
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                break Some(Dialect::Netcat);
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                sys::wait_readable(stream, left)?;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-    };
-    stream.set_read_timeout(None)?;
-    Ok(dialect)
+    }
 }
 
 /// How much of what a netcat newcomer sent is kept, to be read again as IRC should it turn out
