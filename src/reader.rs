@@ -65,15 +65,20 @@ impl TokenBucket {
     }
 }
 
-/// Sends `Disconnected` when the reader ends for any reason, unwinding included.
+/// Sends `Disconnected` when the reader ends for any reason, unwinding included — unless the
+/// client said `QUIT`, after which the broker closes the connection anyway.
 struct DisconnectGuard {
     id: ClientId,
     events: Sender<Event>,
     reason: QuitReason,
+    quit_sent: bool,
 }
 
 impl Drop for DisconnectGuard {
     fn drop(&mut self) {
+        if self.quit_sent {
+            return;
+        }
         let reason = std::mem::replace(&mut self.reason, QuitReason::ConnectionLost);
         // A failed send means the broker is gone (shutdown): nothing left to tell.
         let _ = self.events.send(Event::Disconnected { id: self.id, reason });
@@ -213,7 +218,8 @@ fn parse_irc(bytes: &[u8]) -> Option<Result<Command, ParseError>> {
 /// broker is told with a second `Identified`, and the lines sent before are read again as IRC,
 /// in order, followed by the switching line.
 pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
-    let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
+    let mut guard =
+        DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost, quit_sent: false };
     let mut dialect = match identify(&stream) {
         Ok(Some(dialect)) => dialect,
         Ok(None) => return,
@@ -306,7 +312,15 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
                     (Some(terminator), input)
                 }
             };
+            let quit = matches!(input, Ok(Command::Quit { .. }));
             if events.send(Event::Input { id, terminator, input }).is_err() {
+                return;
+            }
+            if quit {
+                // The broker closes the connection on `QUIT` (`chat::Effect::Close`) and ignores
+                // whatever the client sends after it: reading on would only wait to be woken by
+                // that close, once more per connection.
+                guard.quit_sent = true;
                 return;
             }
         }
