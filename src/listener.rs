@@ -386,6 +386,7 @@ mod tests {
                 | Event::Identified { id, .. }
                 | Event::Input { id, .. }
                 | Event::Disconnected { id, .. } => id.0,
+                Event::Stop { .. } => continue,
             };
             if of == id && want(&event) {
                 return;
