@@ -12,9 +12,9 @@
 //! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
 //!
 //! Calls added later use the `libc` crate's declarations: listening with the system's largest
-//! accept queue (std asks for 128) and reading the process-count limit, for `capacity`; peeking
-//! at a newcomer's first bytes and waiting for them with `poll(2)`, which std could only do by
-//! setting a read timeout and clearing it again (two more system calls per connection).
+//! accept queue (std asks for 128) and reading the process-count limit, for `capacity`; reading
+//! a newcomer's first bytes without waiting, and waiting for them with `poll(2)`, which std could
+//! only do by setting a read timeout and clearing it again (two more system calls per connection).
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
@@ -78,14 +78,12 @@ fn set_int_option(fd: std::os::fd::RawFd, level: i32, name: i32, value: i32) -> 
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
-/// Copies what the socket has received into `buf` without consuming it and without waiting:
-/// `WouldBlock` when nothing has arrived, `Ok(0)` when the peer has closed.
-pub fn peek_now(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads what the socket has received into `buf` without waiting: `WouldBlock` when nothing has
+/// arrived, `Ok(0)` when the peer has closed. The socket itself stays blocking (see `send_now`).
+pub fn recv_now(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: the pointer and length describe `buf`, which is writable and outlives the call; the
     // descriptor is owned by `stream`, which is borrowed for the duration of the call.
-    let got = unsafe {
-        libc::recv(stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK | libc::MSG_DONTWAIT)
-    };
+    let got = unsafe { libc::recv(stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
     if got < 0 { Err(io::Error::last_os_error()) } else { Ok(got as usize) }
 }
 
@@ -296,26 +294,26 @@ mod tests {
     }
 
     #[test]
-    fn peeking_neither_waits_nor_consumes() {
+    fn reading_now_never_waits_and_leaves_the_socket_blocking() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut served, _) = listener.accept().unwrap();
         let mut buf = [0u8; 8];
-        assert_eq!(peek_now(&served, &mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
-        std::io::Write::write_all(&mut client, b"NICK a").unwrap();
+        assert_eq!(recv_now(&served, &mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        std::io::Write::write_all(&mut client, b"NICK a\r\nUSER").unwrap();
         assert!(wait_readable(&served, Duration::from_secs(5)).unwrap());
-        // The bytes may arrive in pieces; they stay until read.
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while peek_now(&served, &mut buf).unwrap() < 6 {
-            assert!(std::time::Instant::now() < deadline, "the bytes never all arrived");
+        let mut got = recv_now(&served, &mut buf).unwrap();
+        assert!(got > 0);
+        // The rest is read by a plain, blocking read: the socket did not become non-blocking.
+        let mut all = buf[..got].to_vec();
+        while all.len() < 12 {
+            got = served.read(&mut buf).unwrap();
+            all.extend_from_slice(&buf[..got]);
         }
-        assert_eq!(&buf[..6], b"NICK a");
-        let mut read = [0u8; 6];
-        served.read_exact(&mut read).unwrap();
-        assert_eq!(&read, b"NICK a");
+        assert_eq!(all, b"NICK a\r\nUSER");
         drop(client);
         assert!(wait_readable(&served, Duration::from_secs(5)).unwrap(), "end of file is readable");
-        assert_eq!(peek_now(&served, &mut buf).unwrap(), 0);
+        assert_eq!(recv_now(&served, &mut buf).unwrap(), 0);
     }
 
     #[test]
