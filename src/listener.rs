@@ -10,9 +10,10 @@
 //! about 70 µs of CPU on the project's machines, handing a connection to a waiting thread about
 //! 15 µs, and connect-heavy loads pay that on every session. Each client still has a thread of its
 //! own for as long as it is connected. The hand-over is one unpark of the thread that started
-//! waiting last (`Acceptor::hand_over`): a zero-capacity channel cost four to five system calls
-//! (its lock contended, the receiver yielding while the sender finished) and woke the waiting
-//! threads in turn, so none ever ran out its wait.
+//! waiting last (`Acceptor::hand_over`): the zero-capacity channel used before cost about four
+//! system calls more per connection (its lock contended, the receiver yielding while the sender
+//! finished; measured with strace) and woke the waiting threads in turn, so none ever ran out its
+//! wait.
 
 use crate::event::{ClientId, Event};
 use crate::log::Log;
