@@ -1,4 +1,4 @@
-//! What the acceptors and readers tell the broker: data only.
+//! What the acceptors and readers (and, once, the signal handler) tell the broker: data only.
 
 use crate::framing::Terminator;
 use crate::listener::Slot;
@@ -77,4 +77,7 @@ pub enum Event {
     },
     /// The reader stopped: the peer closed, the socket failed, or the kernel gave up on it.
     Disconnected { id: ClientId, reason: QuitReason },
+    /// The process was asked to stop (SIGINT, SIGTERM or SIGHUP): the broker says goodbye and
+    /// returns. Sent by `main`'s signal handler, on the one channel the broker waits on.
+    Stop { why: &'static str },
 }

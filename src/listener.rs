@@ -9,13 +9,17 @@
 //! a thread (stack and signal-stack mappings, guard pages, and unmapping them at its end) costs
 //! about 70 µs of CPU on the project's machines, handing a connection to a waiting thread about
 //! 15 µs, and connect-heavy loads pay that on every session. Each client still has a thread of its
-//! own for as long as it is connected.
+//! own for as long as it is connected. The hand-over is one unpark of the thread that started
+//! waiting last (`Acceptor::hand_over`): the zero-capacity channel used before cost about four
+//! system calls more per connection (its lock contended, the receiver yielding while the sender
+//! finished; measured with strace) and woke the waiting threads in turn, so none ever ran out its
+//! wait.
 
 use crate::event::{ClientId, Event};
 use crate::log::{Level, Log};
 use crate::reader::{InputLimits, reader_loop};
 use crate::sys;
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -40,6 +44,19 @@ struct ReaderJob {
     id: ClientId,
 }
 
+/// A reader thread without a client, parked until it is handed one or its wait is over.
+struct Waiter {
+    thread: thread::Thread,
+    /// Filled by the acceptor, under the `idle` lock, as it takes the waiter off the list.
+    job: Mutex<Option<ReaderJob>>,
+}
+
+impl Waiter {
+    fn take_job(&self) -> Option<ReaderJob> {
+        self.job.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+    }
+}
+
 /// Connections held right now, in total and per address.
 #[derive(Default)]
 struct Counts {
@@ -59,8 +76,11 @@ pub struct Acceptor {
     pub ping_timeout: Duration,
     next_id: AtomicU64,
     counts: Mutex<Counts>,
-    /// Zero capacity: a hand-off succeeds only while a reader thread is waiting in `recv`.
-    handoff: (Sender<ReaderJob>, Receiver<ReaderJob>),
+    /// Reader threads waiting for a next client, the one that started waiting last at the end:
+    /// it is handed the next client, so that a steady load keeps the same few threads (and their
+    /// stacks) warm and the ones at the bottom run out their wait and end.
+    idle: Mutex<Vec<Arc<Waiter>>>,
+    /// `idle.len()`, readable without the lock.
     waiting_readers: AtomicUsize,
     /// The most clients the system's limits allow (`capacity::Capacity::clients`).
     capacity_clients: usize,
@@ -131,7 +151,7 @@ impl Acceptor {
             ping_timeout,
             next_id: AtomicU64::new(1),
             counts: Mutex::new(Counts::default()),
-            handoff: crossbeam_channel::bounded(0),
+            idle: Mutex::new(Vec::new()),
             waiting_readers: AtomicUsize::new(0),
             capacity_clients: usize::MAX,
             max_reader_threads: usize::MAX,
@@ -158,6 +178,56 @@ impl Acceptor {
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
         // The counts stay consistent even if a holder panicked: each update is a single step.
         self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Waiter>>> {
+        // Each update is a single push, pop or removal, so the list stays whole after a panic.
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hands `job` to the reader thread that started waiting last. Gives it back when none waits.
+    fn hand_over(&self, job: ReaderJob) -> Result<(), ReaderJob> {
+        let mut idle = self.idle();
+        let Some(waiter) = idle.pop() else { return Err(job) };
+        self.waiting_readers.store(idle.len(), Ordering::Release);
+        *waiter.job.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(job);
+        drop(idle);
+        // One wake-up, and the thread finds its job without waiting for anything else.
+        waiter.thread.unpark();
+        Ok(())
+    }
+
+    /// Waits up to `wait` to be handed a client (see `hand_over`). `None` when the wait ran out,
+    /// or when enough threads wait already.
+    fn next_job(&self, me: &Arc<Waiter>, wait: Duration) -> Option<ReaderJob> {
+        {
+            let mut idle = self.idle();
+            if idle.len() >= MAX_WAITING_READERS {
+                return None;
+            }
+            idle.push(Arc::clone(me));
+            self.waiting_readers.store(idle.len(), Ordering::Release);
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(job) = me.take_job() {
+                return Some(job);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let mut idle = self.idle();
+                // A job is set under this lock as its waiter leaves the list: check once more.
+                if let Some(job) = me.take_job() {
+                    return Some(job);
+                }
+                idle.retain(|waiter| !Arc::ptr_eq(waiter, me));
+                self.waiting_readers.store(idle.len(), Ordering::Release);
+                return None;
+            }
+            // Parking may end early (an unpark meant for an earlier wait, or spuriously): the
+            // loop looks again.
+            thread::park_timeout(left);
+        }
     }
 
     /// Takes a slot for `ip`, or says why not. Returns the slot and the new total.
@@ -188,9 +258,11 @@ pub fn canonical_ip(peer: &SocketAddr) -> IpAddr {
 
 /// Accepts connections on `listener` until the process ends.
 pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>) {
+    // Where accepted sockets inherit the listener's options (Linux), they are set once here.
+    let inherited = sys::tune_listener(&listener, acceptor.ping_interval, acceptor.ping_timeout).is_ok();
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => admit(stream, peer, &acceptor),
+            Ok((stream, peer)) => admit(stream, peer, &acceptor, inherited),
             Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {}
             Err(e) => {
                 // Typically out of file descriptors: pause rather than spin, then go on.
@@ -227,12 +299,14 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &
     let _ = stream.shutdown(Shutdown::Write);
 }
 
-fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
+/// Takes `stream` as a client, or refuses it. `tuned`: it has inherited its options from the
+/// listener (see `sys::tune_listener`).
+fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>, tuned: bool) {
     let (slot, total) = match acceptor.reserve(canonical_ip(&peer)) {
         Ok(reserved) => reserved,
         Err(refusal) => return refuse(stream, peer, refusal, acceptor),
     };
-    if let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
+    if !tuned && let Err(e) = sys::tune_socket(&stream, acceptor.ping_interval, acceptor.ping_timeout) {
         acceptor.log.warn("socket_option_failed", &[("peer", &peer), ("error", &e)]);
     }
     // One socket shared by the reader (which reads) and the broker (which writes and shuts it
@@ -247,9 +321,9 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>) {
     if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now(), slot }).is_err() {
         return; // the broker is gone: shutting down
     }
-    let job = match acceptor.handoff.0.try_send(ReaderJob { stream, id }) {
+    let job = match acceptor.hand_over(ReaderJob { stream, id }) {
         Ok(()) => return, // a waiting reader thread took it
-        Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => job,
+        Err(job) => job,
     };
     let for_thread = Arc::clone(acceptor);
     acceptor.live_readers.fetch_add(1, Ordering::AcqRel);
@@ -276,17 +350,12 @@ impl Drop for LiveReader<'_> {
 /// Serves `job`, then further clients handed over while this thread waits for them.
 fn reader_thread(acceptor: &Acceptor, mut job: ReaderJob) {
     let _live = LiveReader(&acceptor.live_readers);
+    let me = Arc::new(Waiter { thread: thread::current(), job: Mutex::new(None) });
     loop {
         reader_loop(job.stream, job.id, acceptor.events.clone(), acceptor.input, Arc::clone(&acceptor.log));
-        if acceptor.waiting_readers.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING_READERS {
-            acceptor.waiting_readers.fetch_sub(1, Ordering::AcqRel);
-            return;
-        }
-        let next = acceptor.handoff.1.recv_timeout(READER_WAIT);
-        acceptor.waiting_readers.fetch_sub(1, Ordering::AcqRel);
-        match next {
-            Ok(next) => job = next,
-            Err(_) => return,
+        match acceptor.next_job(&me, READER_WAIT) {
+            Some(next) => job = next,
+            None => return,
         }
         // Thread names show in `top -H` and debuggers: keep saying whose thread this is.
         sys::name_this_thread(&thread_name(job.id));
@@ -322,6 +391,7 @@ mod tests {
                 | Event::Identified { id, .. }
                 | Event::Input { id, .. }
                 | Event::Disconnected { id, .. } => id.0,
+                Event::Stop { .. } => continue,
             };
             if of == id && want(&event) {
                 return;
@@ -350,7 +420,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor);
+            admit(served, peer, &acceptor, false);
             client
         };
 
@@ -393,7 +463,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor);
+            admit(served, peer, &acceptor, false);
             client
         };
 
@@ -419,6 +489,51 @@ mod tests {
         await_event(&events, 2, |e| matches!(e, Event::Input { input: Ok(_), .. }));
         assert_eq!(acceptor.live_readers.load(Ordering::Acquire), 1);
         let _ = std::fs::remove_file(&log_path);
+    }
+
+    /// Waits until `n` reader threads wait for a client (bounded in time).
+    fn await_waiting(acceptor: &Acceptor, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while acceptor.waiting_readers.load(Ordering::Acquire) != n {
+            assert!(Instant::now() < deadline, "{n} threads never waited");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn the_thread_that_waited_last_is_handed_the_next_client_and_a_wait_runs_out() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let input = InputLimits { max_line: 512, flood_burst: 1, flood_rate: 0 };
+        let second = Duration::from_secs(1);
+        let acceptor = Arc::new(Acceptor::new(tx, Arc::new(Log::stderr()), 5, 5, input, second, second));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let stream = Arc::new(listener.accept().unwrap().0);
+        let job = |id| ReaderJob { stream: Arc::clone(&stream), id: ClientId(id) };
+        assert!(acceptor.hand_over(job(1)).is_err(), "nobody waits yet");
+
+        let wait = |acceptor: &Arc<Acceptor>, how_long| {
+            let acceptor = Arc::clone(acceptor);
+            thread::spawn(move || {
+                let me = Arc::new(Waiter { thread: thread::current(), job: Mutex::new(None) });
+                acceptor.next_job(&me, how_long).map(|job| job.id.0)
+            })
+        };
+        let first = wait(&acceptor, Duration::from_secs(5));
+        await_waiting(&acceptor, 1);
+        let last = wait(&acceptor, Duration::from_secs(5));
+        await_waiting(&acceptor, 2);
+        assert!(acceptor.hand_over(job(2)).is_ok());
+        assert_eq!(last.join().unwrap(), Some(2), "the thread that waited last");
+        assert!(acceptor.hand_over(job(3)).is_ok());
+        assert_eq!(first.join().unwrap(), Some(3));
+        assert_eq!(acceptor.waiting_readers.load(Ordering::Acquire), 0);
+
+        let start = Instant::now();
+        assert_eq!(wait(&acceptor, Duration::from_millis(30)).join().unwrap(), None);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        assert_eq!(acceptor.waiting_readers.load(Ordering::Acquire), 0, "it left the list");
+        assert!(acceptor.hand_over(job(4)).is_err());
     }
 
     #[test]

@@ -113,11 +113,13 @@ fn run(config: Config) -> Result<(), String> {
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
 
     let notifier = Arc::new(Notifier::from_env());
-    let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<&'static str>(1);
+    let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
     // Installed before the start line is logged: whoever sees that line may signal at once.
     // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
+    // The handler runs on a thread of its own, which may wait for room in the queue.
+    let stop_tx = events_tx.clone();
     ctrlc::set_handler(move || {
-        let _ = shutdown_tx.try_send("signal");
+        let _ = stop_tx.send(Event::Stop { why: "signal" });
     })
     .map_err(|e| format!("cannot install the signal handler: {e}"))?;
 
@@ -173,7 +175,6 @@ fn run(config: Config) -> Result<(), String> {
         );
     }
 
-    let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
     let broker = Broker::new(
         broker::Settings {
             server_name: server_name.clone(),
@@ -205,7 +206,7 @@ fn run(config: Config) -> Result<(), String> {
     );
     let broker_thread = thread::Builder::new()
         .name("broker".into())
-        .spawn(move || broker.run(events_rx, shutdown_rx))
+        .spawn(move || broker.run(events_rx))
         .map_err(|e| format!("cannot start the broker thread: {e}"))?;
 
     let acceptor = Acceptor::new(

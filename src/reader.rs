@@ -13,6 +13,7 @@ use crate::framing::{Frame, Framer, Terminator};
 use crate::log::Log;
 use crate::names::Nick;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason, irc, netcat};
+use crate::sys;
 use crossbeam_channel::Sender;
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -64,15 +65,20 @@ impl TokenBucket {
     }
 }
 
-/// Sends `Disconnected` when the reader ends for any reason, unwinding included.
+/// Sends `Disconnected` when the reader ends for any reason, unwinding included — unless the
+/// client said `QUIT`, after which the broker closes the connection anyway.
 struct DisconnectGuard {
     id: ClientId,
     events: Sender<Event>,
     reason: QuitReason,
+    quit_sent: bool,
 }
 
 impl Drop for DisconnectGuard {
     fn drop(&mut self) {
+        if self.quit_sent {
+            return;
+        }
         let reason = std::mem::replace(&mut self.reason, QuitReason::ConnectionLost);
         // A failed send means the broker is gone (shutdown): nothing left to tell.
         let _ = self.events.send(Event::Disconnected { id: self.id, reason });
@@ -112,32 +118,37 @@ pub fn detect(first: &[u8]) -> Option<Dialect> {
     }
 }
 
-/// Waits up to `DETECT_WAIT` for the client's first word without consuming it. `Ok(None)` when
-/// the peer closed first.
-fn identify(stream: &TcpStream) -> io::Result<Option<Dialect>> {
+/// Waits up to `DETECT_WAIT` for the client's first word, reading what it sends into `buf`.
+/// Returns the dialect and how many bytes of `buf` hold input already read (to be framed like
+/// any other), or `None` when the peer closed before sending anything.
+///
+/// An IRC client has usually sent its first line by the time its reader gets here: one read
+/// without waiting decides, and its bytes are the first input. Otherwise `poll(2)` waits for more.
+fn identify(stream: &TcpStream, buf: &mut [u8]) -> io::Result<Option<(Dialect, usize)>> {
     let deadline = Instant::now() + DETECT_WAIT;
-    let mut first = [0u8; 16];
-    let dialect = loop {
+    let mut filled = 0;
+    loop {
         let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
-            break Some(Dialect::Netcat);
+            return Ok(Some((Dialect::Netcat, filled)));
         };
-        stream.set_read_timeout(Some(left))?;
-        match stream.peek(&mut first) {
-            Ok(0) => break None,
-            Ok(n) => match detect(&first[..n]) {
-                Some(dialect) => break Some(dialect),
-                // Part of a word such as "NI": give the rest a moment to arrive.
-                None => thread::sleep(Duration::from_millis(5)),
-            },
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                break Some(Dialect::Netcat);
+        match sys::recv_now(stream, &mut buf[filled..]) {
+            // Closed after part of a word: as before, what came is read as netcat input.
+            Ok(0) => return Ok((filled > 0).then_some((Dialect::Netcat, filled))),
+            Ok(n) => {
+                filled += n;
+                // Undecided only while the bytes are a proper prefix of an opener (at most four
+                // bytes, such as "NI"), so `buf` cannot fill up here.
+                if let Some(dialect) = detect(&buf[..filled]) {
+                    return Ok(Some((dialect, filled)));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                sys::wait_readable(stream, left)?;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-    };
-    stream.set_read_timeout(None)?;
-    Ok(dialect)
+    }
 }
 
 /// How much of what a netcat newcomer sent is kept, to be read again as IRC should it turn out
@@ -212,9 +223,14 @@ fn parse_irc(bytes: &[u8]) -> Option<Result<Command, ParseError>> {
 /// broker is told with a second `Identified`, and the lines sent before are read again as IRC,
 /// in order, followed by the switching line.
 pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
-    let mut guard = DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost };
-    let mut dialect = match identify(&stream) {
-        Ok(Some(dialect)) => dialect,
+    let mut guard =
+        DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost, quit_sent: false };
+    // Small, and on the stack: it is per connection, input lines are short (IRC: 512 bytes), and
+    // the thread's stack pages it lands on are touched anyway (measured: 1 KiB less heap per idle
+    // connection, no more stack).
+    let mut buf = [0u8; 1024];
+    let (mut dialect, mut already_read) = match identify(&stream, &mut buf) {
+        Ok(Some(identified)) => identified,
         Ok(None) => return,
         Err(e) => {
             guard.reason = QuitReason::from_socket_error(&e);
@@ -232,20 +248,20 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
     let mut undecided = (dialect == Dialect::Netcat).then(Undecided::default);
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
     let mut throttled_logged = false;
-    // Small, and on the stack: it is per connection, input lines are short (IRC: 512 bytes), and
-    // the thread's stack pages it lands on are touched anyway (measured: 1 KiB less heap per idle
-    // connection, no more stack).
-    let mut buf = [0u8; 1024];
     let mut frames = Vec::new();
     loop {
-        let n = match (&*stream).read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                guard.reason = QuitReason::from_socket_error(&e);
-                return;
-            }
+        let n = match std::mem::take(&mut already_read) {
+            // What `identify` read comes first.
+            0 => match (&*stream).read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    guard.reason = QuitReason::from_socket_error(&e);
+                    return;
+                }
+            },
+            n => n,
         };
         framer.push(&buf[..n], &mut frames);
         for frame in frames.drain(..) {
@@ -305,7 +321,15 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
                     (Some(terminator), input)
                 }
             };
+            let quit = matches!(input, Ok(Command::Quit { .. }));
             if events.send(Event::Input { id, terminator, input }).is_err() {
+                return;
+            }
+            if quit {
+                // The broker closes the connection on `QUIT` (`chat::Effect::Close`) and ignores
+                // whatever the client sends after it: reading on would only wait to be woken by
+                // that close, once more per connection.
+                guard.quit_sent = true;
                 return;
             }
         }
@@ -424,6 +448,45 @@ mod tests {
         undecided.remember(vec![b'y'; REPLAY_BYTES + 1], Terminator::Newline);
         assert_eq!(undecided.lines.back().map(|(l, _)| l[0]), Some(b'x'), "a line over the bound is not kept");
         assert_eq!(undecided.bytes, undecided.lines.iter().map(|(l, _)| l.len()).sum::<usize>());
+    }
+
+    /// A connected pair on loopback: (the client's end, the server's end).
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        (client, listener.accept().unwrap().0)
+    }
+
+    #[test]
+    fn identify_reads_the_first_bytes_and_keeps_them_as_input() {
+        use std::io::Write;
+        let mut buf = [0u8; 1024];
+        let (mut client, served) = pair();
+        client.write_all(b"NICK a\r\nUSER a 0 * :A\r\n").unwrap();
+        let (dialect, n) = identify(&served, &mut buf).unwrap().unwrap();
+        assert_eq!(dialect, Dialect::Irc);
+        assert!(b"NICK a\r\nUSER a 0 * :A\r\n".starts_with(&buf[..n]) && n >= 5, "{:?}", &buf[..n]);
+
+        // Part of an opener, then the rest: decided on the whole word.
+        let (mut client, served) = pair();
+        client.write_all(b"NI").unwrap();
+        let rest = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            client.write_all(b"CK a\r\n").unwrap();
+            client
+        });
+        let (dialect, n) = identify(&served, &mut buf).unwrap().unwrap();
+        assert_eq!((dialect, &buf[..2]), (Dialect::Irc, &b"NI"[..]));
+        assert!(n > 2);
+        drop(rest.join());
+
+        // A person's first line; and a connection closed before a word.
+        let (mut client, served) = pair();
+        client.write_all(b"alice\n").unwrap();
+        assert_eq!(identify(&served, &mut buf).unwrap().map(|(d, _)| d), Some(Dialect::Netcat));
+        let (client, served) = pair();
+        drop(client);
+        assert!(identify(&served, &mut buf).unwrap().is_none());
     }
 
     #[test]
