@@ -106,7 +106,8 @@ pub fn detect(first: &[u8]) -> Option<Dialect> {
             if full {
                 o.eq_ignore_ascii_case(word)
             } else {
-                o.len() > word.len() && o[..word.len()].eq_ignore_ascii_case(word)
+                // A whole opener not yet followed by its separator (`NICK`) may still become one.
+                o.len() >= word.len() && o[..word.len()].eq_ignore_ascii_case(word)
             }
         })
     };
@@ -378,6 +379,9 @@ mod tests {
         assert_eq!(detect(b"NI"), None);
         assert_eq!(detect(b"ca"), None);
         assert_eq!(detect(b""), None);
+        // A whole opener whose separator has not arrived yet: too early to tell.
+        assert_eq!(detect(b"NICK"), None);
+        assert_eq!(detect(b"pass"), None);
     }
 
     #[test]

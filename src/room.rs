@@ -103,10 +103,13 @@ pub fn parse_changes(args: &[String]) -> Result<Vec<ModeChange>, ModeError> {
     let Some(letters) = args.first() else { return Ok(changes) };
     let mut set = true;
     for letter in letters.chars() {
-        // A parameter is one word: with spaces it could not be announced on one IRC line.
+        // A parameter is one word: with spaces it could not be announced on one IRC line, and
+        // control characters (ESC, BEL, ...) would reach every member's terminal in the announcement.
         let mut param = || -> Result<Option<String>, ModeError> {
             match params.next().filter(|p| !p.is_empty()) {
-                Some(p) if p.contains(char::is_whitespace) => Err(ModeError::NeedsParameter(letter)),
+                Some(p) if p.contains(|c: char| c.is_whitespace() || c.is_control()) => {
+                    Err(ModeError::NeedsParameter(letter))
+                }
                 other => Ok(other.cloned()),
             }
         };
@@ -489,6 +492,10 @@ mod tests {
         assert!(parse_changes(&args(&format!("+b *!*@{}", "x".repeat(76)))).is_ok());
         let spaced = vec!["+b".to_string(), "two words".to_string()];
         assert_eq!(parse_changes(&spaced), Err(ModeError::NeedsParameter('b')));
+        let escape = vec!["+bk".to_string(), "\x1b[2J".to_string(), "key".to_string()];
+        assert_eq!(parse_changes(&escape), Err(ModeError::NeedsParameter('b')));
+        let bell = vec!["+k".to_string(), "k\x07".to_string()];
+        assert_eq!(parse_changes(&bell), Err(ModeError::NeedsParameter('k')));
     }
 
     #[test]

@@ -97,7 +97,8 @@ impl Message {
                 if i > 0 {
                     line.push(';');
                 }
-                put_clean(&mut line, key);
+                // Not `put_clean`: a space would end the tag section early (keys never hold these).
+                line.extend(key.chars().filter(|c| !LINE_BREAKERS.contains(c)));
                 if let Some(value) = value {
                     line.push('=');
                     escape_tag_value(&mut line, value);
@@ -715,6 +716,15 @@ mod tests {
         m.tags.push(("flag".into(), None));
         assert_eq!(m.to_line(), r"@time=2024-01-02T03:04:05.000Z;k=a\sb\:c\\;flag :alice!a@host PRIVMSG #a hi");
         assert_eq!(parse(&m.to_line()), Ok(m));
+    }
+
+    #[test]
+    fn to_line_keeps_the_tag_section_whole_whatever_the_keys_hold() {
+        let mut m = msg("PING", &["x"]);
+        m.tags = vec![(format!("k\0{}", "v".repeat(600)), None), ("a\r\nb".into(), Some("c".into()))];
+        let line = m.to_line();
+        assert!(line.starts_with("@k") && line.ends_with(";ab=c PING x"), "{line}");
+        assert_eq!(parse(&line).unwrap().command, "PING");
     }
 
     #[test]

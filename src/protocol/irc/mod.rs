@@ -61,7 +61,9 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         Err(MessageError::BadCommand(command)) => return Some(Err(ParseError::UnknownCommand(command))),
         Err(MessageError::MissingCommand) => return None,
     };
-    // RFC 2812 2.3: 512 bytes with CR LF; tags (IRCv3) are counted separately.
+    // RFC 2812 2.3: 512 bytes with CR LF; tags (IRCv3) are counted separately, also after the
+    // leading spaces `message::parse` tolerates.
+    let line = line.trim_start_matches(' ');
     let untagged = if line.starts_with('@') { line.split_once(' ').map_or("", |(_, rest)| rest) } else { line };
     if untagged.trim_start().len() + 2 > MAX_LINE_BYTES {
         return Some(Err(ParseError::LineTooLong { limit: MAX_LINE_BYTES }));
@@ -719,6 +721,7 @@ mod tests {
         assert_eq!(err(&long), ParseError::LineTooLong { limit: 512 });
         let tagged = format!("@a={} PRIVMSG #a :hi", "x".repeat(1000));
         assert!(matches!(parse(&tagged), Some(Ok(Command::Message { .. }))));
+        assert!(matches!(parse(&format!(" {tagged}")), Some(Ok(Command::Message { .. }))));
     }
 
     fn person(nick: &str) -> Arc<Person> {

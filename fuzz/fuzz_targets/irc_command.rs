@@ -1,0 +1,109 @@
+//! The IRC dialect's command parser (`chatd::protocol::irc::parse`): one line, decoded as the
+//! reader decodes it, to a `Command` or an error for the client.
+//!
+//! Input: the bytes of one line.
+//!
+//! Checks: `parse` agrees with the wire grammar about which lines are ignored and which are
+//! errors; lines past 512 bytes (tags aside) are refused; commands carry what they promise
+//! (non-empty nicknames and tokens, comma lists without empty items); and the error a client is
+//! told, before and after registration, renders as valid IRC lines of at most 512 bytes.
+#![no_main]
+
+mod common;
+
+use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
+use chatd::protocol::irc::{self, View};
+use chatd::protocol::{ChatError, Command, MessageKind, ParseError, Reply};
+use libfuzzer_sys::fuzz_target;
+
+fn assert_list(what: &str, items: &[String], line: &str) {
+    for item in items {
+        assert!(!item.is_empty() && !item.contains(','), "{what} item {item:?} from {line:?}");
+    }
+}
+
+fn assert_given(what: &str, value: &str, line: &str) {
+    assert!(!value.is_empty(), "empty {what} from {line:?}");
+}
+
+fn check_command(command: &Command, line: &str) {
+    match command {
+        Command::Nick { nick } => assert_given("nickname", nick, line),
+        Command::Ping { token } => assert_given("PING token", token, line),
+        Command::User { user, .. } => assert_given("username", user, line),
+        Command::Cap { sub, .. } => assert_eq!(sub, &sub.to_ascii_uppercase(), "CAP subcommand not uppercased"),
+        Command::JoinMany { rooms, keys } => {
+            assert_list("JOIN room", rooms, line);
+            assert_list("JOIN key", keys, line);
+        }
+        Command::PartMany { rooms, .. } => assert_list("PART room", rooms, line),
+        Command::Names { rooms } => assert_list("NAMES room", rooms, line),
+        Command::Message { targets, text, kind } => {
+            assert_list("message target", targets, line);
+            if *kind != MessageKind::Action {
+                assert_given("message text", text, line);
+            }
+        }
+        Command::Kick { nick, .. } => assert!(!nick.contains(','), "KICK nick {nick:?} from {line:?}"),
+        Command::Whois { nick } => assert!(!nick.contains(','), "WHOIS nick {nick:?} from {line:?}"),
+        Command::Ison { nicks } | Command::Userhost { nicks } => {
+            for nick in nicks {
+                assert!(!nick.is_empty() && !nick.contains(' '), "ISON/USERHOST nick {nick:?} from {line:?}");
+            }
+        }
+        Command::Mode { target, .. } => assert_given("MODE target", target, line),
+        _ => {}
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let line = String::from_utf8_lossy(data);
+    let parsed = irc::parse(&line);
+    assert_eq!(irc::parse(&line), parsed, "parse is not deterministic");
+    let grammar = message::parse(&line);
+
+    match (&grammar, &parsed) {
+        (Err(MessageError::Empty | MessageError::MissingCommand), None) => return,
+        (Err(MessageError::Empty | MessageError::MissingCommand), Some(_)) => {
+            panic!("a line without a command was answered: {line:?}")
+        }
+        (Err(MessageError::TagsTooLong), Some(Err(ParseError::LineTooLong { .. }))) => {}
+        (Err(MessageError::BadCommand(sent)), Some(Err(ParseError::UnknownCommand(named)))) => {
+            assert_eq!(sent, named, "unknown command named differently")
+        }
+        (Err(error), _) => panic!("{error:?} became {parsed:?} for {line:?}"),
+        // Only a NOTICE is ever dropped without a word (RFC 2812 3.3.2).
+        (Ok(message), None) => assert_eq!(message.command, "NOTICE", "{line:?} was dropped silently"),
+        (Ok(_), Some(_)) => {}
+    }
+
+    let untagged = common::untagged(line.trim_start_matches(' ')).trim_start_matches(' ');
+    let too_long = grammar.is_ok() && untagged.len() + 2 > MAX_LINE_BYTES;
+    let refused = matches!(parsed, Some(Err(ParseError::LineTooLong { .. })));
+    if grammar.is_ok() {
+        assert_eq!(refused, too_long, "{} bytes without tags, refused: {refused}: {line:?}", untagged.len());
+    }
+
+    let error = match parsed {
+        Some(Ok(command)) => return check_command(&command, &line),
+        Some(Err(error)) => error,
+        None => return,
+    };
+    // The client is told with a numeric; before registration its nickname is `*`.
+    for nick in ["*", "a-twenty-byte-nick-x"] {
+        let view = View {
+            server: "chatd.example.org",
+            nick,
+            started: 0,
+            ping_after_secs: 300,
+            server_time: false,
+            multi_prefix: false,
+        };
+        let mut out = Vec::new();
+        irc::render(&Reply::Error(ChatError::Parse(error.clone())), &view, &mut out);
+        let lines = common::check_irc_output(&out);
+        assert_eq!(lines.len(), 1, "one error, one line: {out:?}");
+        assert_eq!(lines[0].prefix.as_deref(), Some(view.server), "error not from the server");
+        assert_eq!(lines[0].param(0), Some(nick), "error not addressed to its recipient");
+    }
+});

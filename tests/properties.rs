@@ -1,0 +1,280 @@
+//! Property tests of the invariants every parser and renderer must keep, on stable Rust (the
+//! cargo-fuzz targets in fuzz/ check the same and more with libFuzzer on nightly).
+//!
+//! - Framing: how reads split the input never changes the lines.
+//! - IRC: a room message or private message chatd renders, from any valid nickname, room,
+//!   user, host and text, is valid UTF-8, CR LF terminated, at most 512 bytes (the IRCv3 tag
+//!   section aside), and parses back to the same command, sender, target and text (the text
+//!   split at word breaks over several lines when it does not fit one).
+//! - Netcat: `clean_input` leaves no control character, `parse` never panics, and a rendered
+//!   message holds no control character whatever its text.
+//!
+//! Case counts are kept small so `cargo test` stays fast; the fuzz targets run for minutes.
+
+use chatd::framing::{Frame, Framer, Terminator};
+use chatd::names::{Nick, RoomName};
+use chatd::protocol::irc::message::{
+    self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
+};
+use chatd::protocol::irc::{self, View};
+use chatd::protocol::{MessageKind, Person, Reply, netcat};
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+use std::sync::Arc;
+
+/// `cases` cases from a fixed seed, so `cargo test` is the same every run; `PROPTEST_CASES` and
+/// `PROPTEST_RNG_SEED` in the environment override both (`PROPTEST_CASES=100000` for a long run).
+fn config(cases: u32) -> ProptestConfig {
+    let from_env = ProptestConfig::default();
+    let set = |name: &str| std::env::var_os(name).is_some();
+    ProptestConfig {
+        cases: if set("PROPTEST_CASES") { from_env.cases } else { cases },
+        rng_seed: if set("PROPTEST_RNG_SEED") { from_env.rng_seed } else { RngSeed::Fixed(0x00c4_a7d0) },
+        failure_persistence: None,
+        ..from_env
+    }
+}
+
+/// Bytes a peer may send, rich in what the framer treats specially: LF, CR, NUL, backspace,
+/// DEL and the telnet IAC bytes.
+fn peer_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => prop::sample::select(b"ab \xc3\xa9".to_vec()),
+        2 => prop::sample::select(b"\n\r\0".to_vec()),
+        1 => prop::sample::select(vec![0x08u8, 0x7f, 0xff, 0xfd, 0xfa, 0xf0, 0x01]),
+        1 => any::<u8>(),
+    ];
+    prop::collection::vec(byte, 0..max)
+}
+
+fn frames(raw: bool, max_line: usize, chunks: &[&[u8]]) -> Vec<Frame> {
+    let mut framer = if raw { Framer::raw(max_line) } else { Framer::new(max_line) };
+    let mut out = Vec::new();
+    for chunk in chunks {
+        framer.push(chunk, &mut out);
+    }
+    out
+}
+
+/// Cuts `input` at the given points (taken modulo its length, in order).
+fn split_at_points<'a>(input: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = points.iter().map(|p| p % (input.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    chunks
+}
+
+fn nick() -> impl Strategy<Value = Nick> {
+    "[A-Za-z_\\[\\]{}\\\\|^`][A-Za-z0-9_\\-\\[\\]{}\\\\|^`]{0,19}".prop_map(|s| Nick::parse(&s).expect("valid nick"))
+}
+
+/// Room names as `RoomName::parse` allows them: any characters but spaces, controls and `,:#`,
+/// at most 50 bytes with the `#`.
+fn room() -> impl Strategy<Value = RoomName> {
+    "[a-zA-Z0-9\\-_.!'+é世😀]{1,20}".prop_filter_map("too long", |body| {
+        (body.len() < 50).then(|| RoomName::parse(&format!("#{body}")).expect("valid room"))
+    })
+}
+
+fn person() -> impl Strategy<Value = Arc<Person>> {
+    let host = prop_oneof![
+        any::<[u8; 4]>().prop_map(|o| std::net::Ipv4Addr::from(o).to_string()),
+        any::<[u16; 8]>().prop_map(|s| std::net::Ipv6Addr::from(s).to_string()),
+    ];
+    (nick(), "[A-Za-z0-9_.\\-]{1,10}", host).prop_map(|(nick, user, host)| {
+        Arc::new(Person { nick, user: format!("~{user}"), host: chatd::chat::display_host(&host) })
+    })
+}
+
+/// Message text without anything a hygiene rule could remove or a line could not carry:
+/// letters, digits, punctuation (`:` included), runs of spaces, accented letters, CJK, emoji
+/// with a zero-width joiner. Never blank: chatd does not relay blank text.
+fn text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        6 => "[a-zA-Z0-9]{1,12}",
+        3 => "[ ]{1,3}",
+        1 => "[:.,!?#@\\-]{1,3}",
+        1 => "[éü世界]{1,6}",
+        1 => Just("\u{1f469}\u{200d}\u{1f4bb}".to_string()),
+    ];
+    prop::collection::vec(piece, 1..160)
+        .prop_map(|pieces| pieces.concat())
+        .prop_filter("blank", |t| !t.trim().is_empty())
+}
+
+fn kind() -> impl Strategy<Value = MessageKind> {
+    prop_oneof![Just(MessageKind::Normal), Just(MessageKind::Action), Just(MessageKind::Notice)]
+}
+
+/// True when `pieces`, in order, make up `text`, except that one space may be missing where a
+/// piece ends (`split_text` drops the space it breaks at). Tries every way to place them.
+fn covers(text: &str, pieces: &[String]) -> bool {
+    fn from(text: &str, pieces: &[String]) -> bool {
+        let Some((first, rest)) = pieces.split_first() else { return text.is_empty() || text == " " };
+        let place = |t: &str| t.strip_prefix(first.as_str()).is_some_and(|after| from(after, rest));
+        !first.is_empty() && (place(text) || text.strip_prefix(' ').is_some_and(place))
+    }
+    from(text, pieces)
+}
+
+fn irc_view(server_time: bool) -> View<'static> {
+    View {
+        server: "chatd.example.org",
+        nick: "reader",
+        started: 0,
+        ping_after_secs: 300,
+        server_time,
+        multi_prefix: false,
+    }
+}
+
+/// Checks every IRC line of `out` and returns them parsed.
+fn irc_lines(out: &[u8], server_time: bool) -> Vec<Message> {
+    let text = std::str::from_utf8(out).expect("IRC output is valid UTF-8");
+    assert!(text.ends_with("\r\n"), "output ends mid-line: {text:?}");
+    text.split_terminator("\r\n")
+        .map(|line| {
+            assert!(!line.contains(['\r', '\n', '\0']), "line break or NUL inside {line:?}");
+            let body = if server_time {
+                let (tags, body) = line.split_once(' ').expect("a tag section");
+                assert!(tags.starts_with("@time="), "no server time on {line:?}");
+                body
+            } else {
+                line
+            };
+            assert!(body.len() + 2 <= MAX_LINE_BYTES, "{} bytes: {line:?}", body.len() + 2);
+            message::parse(line).expect("chatd's own line parses")
+        })
+        .collect()
+}
+
+/// Checks that `out` carries `text` from `from` to `target` as `kind`, and nothing else.
+fn assert_delivers(out: &[u8], server_time: bool, from: &Person, target: &str, text: &str, kind: MessageKind) {
+    let lines = irc_lines(out, server_time);
+    assert!(!lines.is_empty(), "nothing sent");
+    let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
+    let mut pieces = Vec::new();
+    for line in &lines {
+        assert_eq!(line.command, command);
+        assert_eq!(line.prefix.as_deref(), Some(from.prefix().as_str()));
+        assert_eq!(line.params.len(), 2, "{line:?}");
+        assert_eq!(line.param(0), Some(target));
+        let sent = line.param(1).unwrap_or_default();
+        let piece = match kind {
+            MessageKind::Action => ctcp_action(sent).unwrap_or_else(|| panic!("not an ACTION: {sent:?}")),
+            _ => sent,
+        };
+        pieces.push(piece.to_string());
+    }
+    let mut budget = text_budget(&from.prefix(), command, target);
+    if kind == MessageKind::Action {
+        budget -= ACTION_OVERHEAD_BYTES;
+    }
+    if text.len() <= budget {
+        assert_eq!(pieces, [text], "text that fits one line is sent whole");
+    }
+    assert!(covers(text, &pieces), "{pieces:?} do not make up {text:?}");
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn framing_does_not_depend_on_how_reads_split_the_input(
+        input in peer_bytes(300),
+        points in prop::collection::vec(any::<usize>(), 0..8),
+        raw in any::<bool>(),
+        max_line in prop::sample::select(vec![1usize, 3, 16, 64, 4608]),
+    ) {
+        let whole = frames(raw, max_line, &[&input]);
+        let split = frames(raw, max_line, &split_at_points(&input, &points));
+        prop_assert_eq!(&whole, &split);
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        prop_assert_eq!(&whole, &frames(raw, max_line, &bytewise));
+        for frame in &whole {
+            if let Frame::Line { bytes, .. } = frame {
+                prop_assert!(!bytes.is_empty() && bytes.len() <= max_line);
+                prop_assert!(!bytes.iter().any(|&b| matches!(b, b'\n' | b'\r' | 0)));
+            }
+        }
+    }
+
+}
+
+proptest! {
+    // Long texts over several lines: fewer cases, each does more.
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn room_messages_render_as_valid_irc_lines_that_parse_back(
+        from in person(), room in room(), text in text(), kind in kind(), server_time in any::<bool>(),
+    ) {
+        let reply = Reply::Said { room: room.clone(), from: from.clone(), text: text.as_str().into(), kind, at: 0 };
+        let mut out = Vec::new();
+        irc::render(&reply, &irc_view(server_time), &mut out);
+        assert_delivers(&out, server_time, &from, room.as_str(), &text, kind);
+    }
+
+    #[test]
+    fn private_messages_render_as_valid_irc_lines_that_parse_back(
+        from in person(), to in nick(), text in text(), kind in kind(), server_time in any::<bool>(),
+    ) {
+        let reply =
+            Reply::Private { from: from.clone(), to: to.clone(), text: text.as_str().into(), kind, at: 0, echo: false };
+        let mut out = Vec::new();
+        irc::render(&reply, &irc_view(server_time), &mut out);
+        assert_delivers(&out, server_time, &from, to.as_str(), &text, kind);
+    }
+
+    #[test]
+    fn written_lines_never_pass_512_bytes_nor_break_early(
+        prefix in "[^ ]{1,80}", command in "[A-Z]{1,10}", target in "[^ :]{1,60}", last in any::<String>(),
+    ) {
+        let mut out = Vec::new();
+        write_line(&mut out, Some(&prefix), &command, &[&target, &last]);
+        prop_assert!(out.len() <= MAX_LINE_BYTES);
+        let line = std::str::from_utf8(&out).expect("write_line writes UTF-8");
+        let body = line.strip_suffix("\r\n").expect("ends with CR LF");
+        prop_assert!(!body.contains(['\r', '\n', '\0']));
+    }
+
+    #[test]
+    fn netcat_input_is_cleaned_of_controls_and_any_line_parses(bytes in any::<Vec<u8>>(), raw in any::<String>()) {
+        let text = netcat::clean_input(&bytes);
+        prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+        prop_assert_eq!(text.trim_end(), text.as_str());
+        // Never a panic, cleaned or not.
+        let _ = netcat::parse(&text);
+        let _ = netcat::parse(&raw);
+    }
+
+    #[test]
+    fn netcat_messages_hold_no_control_character_whatever_their_text(
+        from in person(), room in room(), text in any::<String>(), kind in kind(), nul in any::<bool>(),
+    ) {
+        let terminator = if nul { Terminator::Nul } else { Terminator::Newline };
+        let reply = Reply::Said { room, from, text: text.as_str().into(), kind, at: 0 };
+        let mut out = Vec::new();
+        netcat::render(&reply, netcat::View { multi_room: true, terminator }, &mut out);
+        let line = std::str::from_utf8(&out).expect("netcat output is valid UTF-8");
+        let line = line.strip_suffix(if nul { "\0" } else { "\r\n" }).expect("one terminated line");
+        prop_assert!(!line.chars().any(char::is_control), "{:?}", line);
+    }
+}
+
+#[test]
+fn covers_allows_one_dropped_space_per_break_and_nothing_else() {
+    let owned = |pieces: &[&str]| pieces.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+    assert!(covers("ab cd", &owned(&["ab", "cd"])));
+    assert!(covers("ab cd", &owned(&["ab ", "cd"])));
+    assert!(covers("\0   ", &owned(&["\0", " "])));
+    assert!(!covers("ab  cd", &owned(&["ab", "cd"])));
+    assert!(!covers("abcd", &owned(&["ab", "d"])));
+    assert!(!covers("ab", &owned(&["ab", "x"])));
+}
