@@ -22,6 +22,7 @@ use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::RoomName;
 use chatd::protocol::irc::message::{MAX_CLIENT_TAG_BYTES, MAX_LINE_BYTES};
 use chatd::protocol::{Dialect, ParseError, QuitReason, Reply, irc, netcat};
+use chatd::room::HistoryLimits;
 use libfuzzer_sys::fuzz_target;
 
 const SERVER: &str = "chatd.example.org";
@@ -52,9 +53,13 @@ impl Session {
         let settings = Settings {
             server_name: SERVER.to_string(),
             default_room: RoomName::parse("#lobby").expect("valid room"),
-            history: 4,
+            // Small bounds, so that the byte accounting and the replay budget are exercised.
+            history: HistoryLimits { lines: 4, room_bytes: 2048, total_bytes: 4096, replay_bytes: 1024 },
             audit_messages: true,
             opers: vec![("admin".to_string(), "secret".to_string())],
+            // Rooms of more than two are crowds, so the summaries are exercised too.
+            crowd_size: 2,
+            crowd_interval: 5_000,
         };
         let mut session =
             Session { state: State::new(settings, 0), clients: Vec::new(), next_id: 1, now: 0, out: Output::default() };
@@ -135,6 +140,7 @@ impl Session {
                 }
                 Err(error) => self.state.parse_error(id, error, &mut self.out),
             }
+            self.state.summarise_crowds(self.now, &mut self.out);
             self.dispatch();
         }
     }
