@@ -21,7 +21,11 @@
 //! (an idle reader thread waits 10 s for a next client before it ends), no client left, and a new
 //! client is served.
 
-use super::{Histogram, Metrics, Net, Server, bench_payload, cpu_seconds, establish, fmt_num, json_num, numeric};
+use super::Metrics;
+use crate::loadgen::{Net, bench_payload, establish, find, numeric, slow::slow_client};
+use crate::measure::{Histogram, cpu_seconds, now_ns};
+use crate::report::{fmt_num, json_num, median};
+use crate::servers::Server;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -405,18 +409,6 @@ fn garbage(rng: &mut Rng, out: &mut Vec<u8>) {
     }
 }
 
-/// A new connection slot of `net`, closed until `reopen`ed.
-fn closed_slot(net: &mut Net) -> usize {
-    net.conns.push(super::Conn {
-        sock: None,
-        rbuf: Vec::new(),
-        wbuf: Vec::new(),
-        closed: true,
-        last_line: String::new(),
-    });
-    net.conns.len() - 1
-}
-
 /// Sends what is due at a fixed `rate` (lines per second, over all senders in turn) since `start`.
 /// `line(sender, seq)` writes one line; `next` counts each sender's lines.
 fn send_due(
@@ -466,8 +458,8 @@ struct RoomStats {
 
 /// `<k> <seq> <send-ns>` from a netcat user's view of a flooder's line (`[12:00] <fld0> 0 17 ...`).
 fn netcat_payload(line: &[u8]) -> Option<(usize, u64, u64)> {
-    let nick = super::find(line, b" <fld")?;
-    let text = nick + super::find(&line[nick..], b"> ")? + 2;
+    let nick = find(line, b" <fld")?;
+    let text = nick + find(&line[nick..], b"> ")? + 2;
     let mut nums = line[text..]
         .split(|&b| b == b' ')
         .map(|f| f.iter().try_fold(0u64, |a, &d| d.is_ascii_digit().then(|| a * 10 + (d - b'0') as u64)));
@@ -503,9 +495,9 @@ fn join_netcat(
                 error.get_or_insert_with(|| format!("netcat user {k} was closed: {}", net.conns[i].last_line));
                 return;
             };
-            if super::find(line, b"Choose a nickname").is_some() {
+            if find(line, b"Choose a nickname").is_some() {
                 net.send(i, format!("{}\n/join {room}\n", nick(k)).as_bytes());
-            } else if super::find(line, format!("You joined {room}").as_bytes()).is_some() {
+            } else if find(line, format!("You joined {room}").as_bytes()).is_some() {
                 joined[k] = true;
             }
         });
@@ -545,9 +537,9 @@ fn room(
     let padding: String = (0..FLOOD_TEXT).map(|i| (b'a' + (i % 26) as u8) as char).collect();
     let mut line = |k: usize, seq: u64, buf: &mut Vec<u8>| {
         if flood {
-            let _ = writeln!(buf, "{k} {seq} {} {padding}", super::now_ns());
+            let _ = writeln!(buf, "{k} {seq} {} {padding}", now_ns());
         } else {
-            let _ = write!(buf, "PRIVMSG {room} :{k} {seq} {}\r\n", super::now_ns());
+            let _ = write!(buf, "PRIVMSG {room} :{k} {seq} {}\r\n", now_ns());
         }
     };
     let payload = if flood { netcat_payload } else { bench_payload };
@@ -555,7 +547,7 @@ fn room(
     // The history joiner: its connection, state (0 greeted soon, 1 joining, 2 joined, 3 quitting)
     // and when it entered that state.
     let mut joiner: Option<(usize, u8, Instant)> = None;
-    let joiner_conn = closed_slot(&mut net);
+    let joiner_conn = net.closed_slot();
     let mut next_joiner = Instant::now() + JOINER_EVERY;
     let start = Instant::now();
     let mut drain_until = None;
@@ -622,10 +614,10 @@ fn room(
                 joiner = None;
                 return;
             };
-            if *state == 0 && super::find(line, b"Choose a nickname").is_some() {
+            if *state == 0 && find(line, b"Choose a nickname").is_some() {
                 net.send(*c, format!("hj{}\n/join {room}\n", stats.joiners).as_bytes());
                 *state = 1;
-            } else if *state == 1 && super::find(line, format!("You joined {room}").as_bytes()).is_some() {
+            } else if *state == 1 && find(line, format!("You joined {room}").as_bytes()).is_some() {
                 *state = 2;
                 *since = Instant::now();
             } else if *state >= 2 && netcat_payload(line).is_some() {
@@ -665,7 +657,7 @@ fn churn(addr: SocketAddr, live: &Live) -> Result<ChurnStats, String> {
     let mut due = [Instant::now(); CHURN_LOOPS];
     let mut session = 0u64;
     for _ in 0..CHURN_LOOPS {
-        closed_slot(&mut net);
+        net.closed_slot();
     }
     let mut stop_at = None;
     loop {
@@ -758,7 +750,7 @@ fn abuse(addr: SocketAddr, live: &Live) -> Result<AbuseStats, String> {
     let mut reopen_at = vec![now; count];
     let mut said = vec![0u64; count];
     for _ in 0..count {
-        closed_slot(&mut net);
+        net.closed_slot();
     }
     while !live.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
@@ -856,7 +848,7 @@ fn slow_readers(addr: SocketAddr, live: &Live, seen: &Mutex<LogSeen>) -> SlowSta
             match slot {
                 None if Instant::now() >= retry_at => {
                     let nick = format!("{SLOW_PREFIX}{}", stats.connected + stats.failed + 1);
-                    match super::slow_client(addr, &nick, "#flood") {
+                    match slow_client(addr, &nick, "#flood") {
                         Ok(sock) => {
                             stats.connected += 1;
                             *slot = Some((nick, sock, Instant::now()));
@@ -930,7 +922,7 @@ fn in_window(samples: &[Sample], from: f64, to: f64, f: Measure) -> Vec<f64> {
 
 /// Median of `f` over the samples of the load whose time is in `from..to`.
 fn window(samples: &[Sample], from: f64, to: f64, f: Measure) -> f64 {
-    super::median(&in_window(samples, from, to, f))
+    median(&in_window(samples, from, to, f))
 }
 
 /// Least-squares slope of `f` per minute over the samples of the load whose time is in `from..to`.
@@ -1248,13 +1240,13 @@ impl Outcome<'_> {
             ("slow_evicted_sendq", seen.slow_sendq as f64),
             ("slow_evicted_other", seen.slow_other as f64),
             ("slow_not_evicted", p.slow.not_evicted as f64),
-            ("slow_evicted_after_s", super::median(&p.slow.evict_after)),
+            ("slow_evicted_after_s", median(&p.slow.evict_after)),
             ("garbage_sessions", p.abuse.garbage_sessions as f64),
             ("garbage_mib", p.abuse.garbage_bytes as f64 / (1 << 20) as f64),
             ("garbage_closed_by_server", p.abuse.garbage_closed_by_server as f64),
             ("dawdler_sessions", p.abuse.dawdler_sessions as f64),
             ("dawdlers_evicted", p.abuse.dawdlers_evicted as f64),
-            ("dawdler_evicted_after_s", super::median(&p.abuse.dawdler_lifetimes)),
+            ("dawdler_evicted_after_s", median(&p.abuse.dawdler_lifetimes)),
             ("dawdler_longest_s", p.abuse.dawdler_longest),
             ("dawdlers_open_mean_last_half", {
                 let open = in_window(samples, last_half.0, last_half.1, |s| s.dawdlers_open);
@@ -1354,7 +1346,7 @@ impl Outcome<'_> {
              another reason, {} never evicted",
             p.slow.connected,
             seen.slow_sendq,
-            fmt_num(super::median(&p.slow.evict_after)),
+            fmt_num(median(&p.slow.evict_after)),
             seen.slow_other,
             p.slow.not_evicted
         );
@@ -1366,7 +1358,7 @@ impl Outcome<'_> {
              connected {} s; {} of {DAWDLERS} connected on average over the last half",
             p.abuse.dawdler_sessions,
             p.abuse.dawdlers_evicted,
-            fmt_num(super::median(&p.abuse.dawdler_lifetimes)),
+            fmt_num(median(&p.abuse.dawdler_lifetimes)),
             fmt_num(p.abuse.dawdler_longest),
             fmt_num(get("dawdlers_open_mean_last_half"))
         );
