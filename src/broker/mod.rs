@@ -274,9 +274,9 @@ impl Broker {
                 nick: nick.map_or("*", |n| n.as_str()),
                 caps,
             };
-            let held = self.cache.render(reply, &recipient, &self.settings);
+            let mut bytes = self.cache.render(reply, &recipient, &self.settings);
             if let Reply::History { room, entries } = reply {
-                let room_left = match client.outbox.history_room(self.cache.bytes(held).len(), max_sendq) {
+                let room_left = match client.outbox.history_room(bytes.len(), max_sendq) {
                     Ok(room_left) => room_left,
                     Err(reason) => {
                         client.doomed = true;
@@ -284,12 +284,11 @@ impl Broker {
                         continue;
                     }
                 };
-                if self.cache.bytes(held).len() > room_left {
-                    self.cache.forget(held);
-                    render::trim_history(room, entries, room_left, &recipient, &self.settings, self.cache.bytes(held));
+                if bytes.len() > room_left {
+                    bytes = self.cache.trim_history(room, entries, room_left, &recipient, &self.settings);
                 }
             }
-            if let Err(reason) = client.outbox.queue(self.cache.bytes(held), max_sendq) {
+            if let Err(reason) = client.outbox.queue(bytes, max_sendq) {
                 client.doomed = true;
                 self.doomed.push((id, reason));
                 continue;

@@ -28,14 +28,10 @@ pub struct Recipient<'a> {
     pub caps: Caps,
 }
 
-/// The part of a `Recipient` that a shared rendering may depend on: all of it but the nickname.
+/// The part of a `Recipient` that a shared rendering may depend on: all of it but the nickname,
+/// one bit per choice, so that comparing keys (once per delivery) is one comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ViewKey {
-    dialect: Dialect,
-    terminator: Terminator,
-    multi_room: bool,
-    caps: Caps,
-}
+pub struct ViewKey(u8);
 
 impl<'a> Recipient<'a> {
     /// For last words: no room context, no capabilities needed.
@@ -44,13 +40,29 @@ impl<'a> Recipient<'a> {
         Recipient { dialect, terminator, multi_room: false, nick, caps: Caps::default() }
     }
 
-    /// Which renderings of a shareable reply this recipient may share. Written as a destructuring
-    /// of every field, so that a field added to `Recipient` does not compile until it is added
-    /// to the key (or, like the nickname, argued away).
+    /// Which renderings of a shareable reply this recipient may share. Written as exhaustive
+    /// destructurings and matches, so that a field, capability, dialect or terminator added
+    /// later does not compile until it is added to the key (or, like the nickname, argued away).
+    #[inline]
     pub fn key(&self) -> ViewKey {
         // The nickname: only replies that are not `shareable` read it.
         let Recipient { dialect, terminator, multi_room, nick: _, caps } = *self;
-        ViewKey { dialect, terminator, multi_room, caps }
+        let Caps { server_time, multi_prefix } = caps;
+        let dialect = match dialect {
+            Dialect::Netcat => 0,
+            Dialect::Irc => 1,
+        };
+        let terminator = match terminator {
+            Terminator::Newline => 0,
+            Terminator::Nul => 1,
+        };
+        ViewKey(
+            dialect
+                | terminator << 1
+                | u8::from(multi_room) << 2
+                | u8::from(server_time) << 3
+                | u8::from(multi_prefix) << 4,
+        )
     }
 }
 
@@ -94,15 +106,6 @@ pub fn shareable(reply: &Reply) -> bool {
     )
 }
 
-/// Where `RenderCache::render` put a rendering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Held {
-    /// Shared by the reply's recipients with the same key.
-    Shared(usize),
-    /// For the one recipient alone.
-    Single,
-}
-
 /// The current reply's renderings, one per kind of recipient, in buffers kept between replies.
 #[derive(Default)]
 pub struct RenderCache {
@@ -114,7 +117,12 @@ pub struct RenderCache {
     sharing: bool,
     /// A rendering for one recipient alone.
     single: Vec<u8>,
+    /// The entry whose rendering of the current reply `render` returned last, which the next
+    /// recipient (most often of the same kind) may share; `NOT_SHARED` when there is none.
+    last: usize,
 }
+
+const NOT_SHARED: usize = usize::MAX;
 
 struct Entry {
     key: ViewKey,
@@ -128,15 +136,29 @@ impl RenderCache {
     pub fn start(&mut self, reply: &Reply, shared: bool) {
         self.reply += 1;
         self.sharing = shared && shareable(reply);
+        self.last = NOT_SHARED;
     }
 
-    /// Renders the current reply for `to`, or finds the rendering made for an earlier recipient
-    /// with the same key. Read it with `bytes`.
-    pub fn render(&mut self, reply: &Reply, to: &Recipient<'_>, settings: &Settings) -> Held {
+    /// The current reply rendered for `to`: rendered now, or the rendering made for an earlier
+    /// recipient with the same key.
+    #[inline]
+    pub fn render(&mut self, reply: &Reply, to: &Recipient<'_>, settings: &Settings) -> &mut Vec<u8> {
+        // The usual case in a room, kept small enough to inline: a recipient of the same kind as
+        // the one before.
+        // (`last` names an entry only while it holds this reply's rendering, shareable.)
+        if self.entries.get(self.last).is_some_and(|e| e.key == to.key()) {
+            return &mut self.entries[self.last].bytes;
+        }
+        self.find_or_render(reply, to, settings)
+    }
+
+    #[inline(never)]
+    fn find_or_render(&mut self, reply: &Reply, to: &Recipient<'_>, settings: &Settings) -> &mut Vec<u8> {
         if !self.sharing {
+            self.last = NOT_SHARED;
             self.single.clear();
             render(reply, to, settings, &mut self.single);
-            return Held::Single;
+            return &mut self.single;
         }
         let key = to.key();
         let index = match self.entries.iter().position(|e| e.key == key) {
@@ -146,27 +168,36 @@ impl RenderCache {
                 self.entries.len() - 1
             }
         };
+        self.last = index;
         let entry = &mut self.entries[index];
         if entry.reply != self.reply {
             entry.bytes.clear();
             render(reply, to, settings, &mut entry.bytes);
             entry.reply = self.reply;
         }
-        Held::Shared(index)
+        &mut entry.bytes
     }
 
-    pub fn bytes(&mut self, held: Held) -> &mut Vec<u8> {
-        match held {
-            Held::Shared(index) => &mut self.entries[index].bytes,
-            Held::Single => &mut self.single,
-        }
-    }
-
-    /// The rendering was changed for one recipient (trimmed): no other may have it.
-    pub fn forget(&mut self, held: Held) {
-        if let Held::Shared(index) = held {
-            self.entries[index].reply = 0;
-        }
+    /// Cuts the history reply that `render` returned last down to its newest entries that fit
+    /// in `room` bytes (see `trim_history`). The trimmed rendering is for `to` alone: no other
+    /// recipient is given it.
+    pub fn trim_history(
+        &mut self,
+        room_name: &RoomName,
+        entries: &[HistoryEntry],
+        room: usize,
+        to: &Recipient<'_>,
+        settings: &Settings,
+    ) -> &mut Vec<u8> {
+        let out = match self.entries.get_mut(std::mem::replace(&mut self.last, NOT_SHARED)) {
+            Some(entry) => {
+                entry.reply = 0;
+                &mut entry.bytes
+            }
+            None => &mut self.single,
+        };
+        trim_history(room_name, entries, room, to, settings, out);
+        out
     }
 }
 
@@ -190,7 +221,7 @@ fn oldest_to_drop(count: usize, room: usize, mut size: impl FnMut(usize) -> usiz
 
 /// Re-renders a history reply into `out` with only its newest entries that fit in `room` bytes
 /// (see `outbox::history_room`); leaves `out` empty when none fits, and nothing is sent.
-pub fn trim_history(
+fn trim_history(
     room_name: &RoomName,
     entries: &[HistoryEntry],
     room: usize,
@@ -332,8 +363,7 @@ mod tests {
                 cache.start(&reply, shared);
                 // Twice round, so that later recipients find renderings made for earlier ones.
                 for to in recipients().iter().chain(recipients().iter()) {
-                    let held = cache.render(&reply, to, &settings);
-                    assert_eq!(*cache.bytes(held), rendered(&reply, to), "{reply:?} for {to:?}");
+                    assert_eq!(*cache.render(&reply, to, &settings), rendered(&reply, to), "{reply:?} for {to:?}");
                 }
             }
         }
@@ -347,45 +377,40 @@ mod tests {
         // `server-time` on a room message: shared, keyed apart.
         let said = &replies()[0];
         cache.start(said, true);
-        let plain = cache.render(said, &all[0], &settings);
-        let timed = cache.render(said, &all[3], &settings);
-        assert_ne!(plain, timed);
-        assert!(cache.bytes(timed).starts_with(b"@time="));
-        assert!(!cache.bytes(plain).starts_with(b"@time="));
-        assert_eq!(cache.render(said, &all[1], &settings), plain, "another nickname shares it");
+        let plain = cache.render(said, &all[0], &settings).clone();
+        let timed = cache.render(said, &all[3], &settings).clone();
+        assert!(timed.starts_with(b"@time=") && !plain.starts_with(b"@time="));
+        let shared = cache.render(said, &all[0], &settings).as_ptr();
+        assert_eq!(cache.render(said, &all[1], &settings).as_ptr(), shared, "another nickname shares it");
         // `multi-prefix` on NAMES, sent to many: each gets its own prefixes.
         let names = &replies()[9];
         cache.start(names, true);
-        let one = cache.render(names, &all[0], &settings);
-        let one = cache.bytes(one).clone();
-        let many = cache.render(names, &all[4], &settings);
-        assert!(String::from_utf8_lossy(&one).contains(" @dave"));
-        assert!(String::from_utf8_lossy(cache.bytes(many)).contains(" @+dave"));
+        let one = String::from_utf8(cache.render(names, &all[0], &settings).clone()).unwrap();
+        let many = String::from_utf8(cache.render(names, &all[4], &settings).clone()).unwrap();
+        assert!(one.contains(" @dave") && many.contains(" @+dave"), "{one} / {many}");
         // The recipient's nickname in a numeric sent to many: each gets its own.
         let error = &replies()[10];
         cache.start(error, true);
-        let bob = cache.render(error, &all[0], &settings);
-        assert!(cache.bytes(bob).starts_with(b":irc.test 401 bob "));
-        let carol = cache.render(error, &all[1], &settings);
-        assert!(cache.bytes(carol).starts_with(b":irc.test 401 carol "));
+        assert!(cache.render(error, &all[0], &settings).starts_with(b":irc.test 401 bob "));
+        assert!(cache.render(error, &all[1], &settings).starts_with(b":irc.test 401 carol "));
     }
 
     #[test]
-    fn a_new_reply_is_rendered_afresh_and_a_forgotten_rendering_is_not_reused() {
+    fn a_new_reply_is_rendered_afresh_and_a_trimmed_rendering_is_not_shared() {
         let settings = settings();
         let mut cache = RenderCache::default();
         let replies = replies();
         let to = &recipients()[0];
         cache.start(&replies[0], true);
-        let first = cache.render(&replies[0], to, &settings);
+        let first = cache.render(&replies[0], to, &settings).as_ptr();
         cache.start(&replies[1], true);
         let second = cache.render(&replies[1], to, &settings);
-        assert_eq!(first, second, "the same buffer, kept");
-        assert_eq!(*cache.bytes(second), rendered(&replies[1], to));
-        cache.bytes(second).clear();
-        cache.forget(second);
-        let again = cache.render(&replies[1], to, &settings);
-        assert_eq!(*cache.bytes(again), rendered(&replies[1], to));
+        assert_eq!(*second, rendered(&replies[1], to));
+        assert_eq!(second.as_ptr(), first, "the same buffer, kept");
+        // Trimmed for one recipient (to nothing: not even the newest entry fits in no room)...
+        assert!(cache.trim_history(&room(), &entries(3), 0, to, &settings).is_empty());
+        // ...the next recipient of the same kind is given the whole rendering.
+        assert_eq!(*cache.render(&replies[1], to, &settings), rendered(&replies[1], to));
     }
 
     #[test]
