@@ -1,0 +1,461 @@
+//! The broker: the one thread that owns chat state and writes to clients.
+//!
+//! This module is the loop: it waits on the event channel with a deadline, handles events in
+//! batches, delivers what chat state answers, writes after each batch, removes clients (`evict`)
+//! and says goodbye at shutdown. It owns the client table and `chat::State`. Its parts:
+//! `outbox` (one client's pending output, the non-blocking send, the send-queue rule),
+//! `render` (renderings and the cache that shares them between recipients) and `liveness` (the
+//! sweep). Only this thread changes chat state and only this thread writes chat output to
+//! sockets.
+//!
+//! It never blocks on a client. Output is appended to the recipient's outbox; after each batch
+//! of events every outbox that grew is written with one non-blocking `send` (so a busy client's
+//! lines leave in one write). Whatever the socket does not take stays pending and is retried
+//! every few milliseconds. A client whose pending output passes `--max-sendq` bytes — one that
+//! stopped reading — is evicted at once. The worst a stuck client costs everyone else is one
+//! failed `send` call per batch. History replies are the exception: they are trimmed to what the
+//! client's queue has room for (`outbox::history_room`), so replaying history never evicts.
+//!
+//! The alternative, a writer thread per client fed by a queue, doubles the threads (and the memory
+//! per idle client) and adds a wake-up per delivery; writing from here batches better.
+//!
+//! Every removal goes through `evict`, which is idempotent: a late `Disconnected` for a client
+//! already gone is ignored.
+
+mod liveness;
+pub mod outbox;
+mod render;
+
+use crate::chat::{self, Audit, Effect, Output, To};
+use crate::event::{ClientId, Event, IdMap};
+use crate::framing::Terminator;
+use crate::listener::Slot;
+use crate::log::Log;
+use crate::notify::Notifier;
+use crate::protocol::{Dialect, Millis, QuitReason, Reply};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use liveness::Liveness;
+use outbox::{Outbox, Sent};
+use render::{Recipient, RenderCache};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Events handled before pending output is written: bounds latency while batching writes.
+const MAX_EVENTS_PER_BATCH: usize = 1024;
+/// How often clients whose socket was full are retried.
+const RETRY_BLOCKED: Duration = Duration::from_millis(5);
+/// How often the sweep runs.
+const SWEEP_EVERY: Duration = Duration::from_millis(250);
+/// How long the shutdown farewell may take to drain.
+const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
+
+/// Broker settings from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The server's name, as IRC prefixes show it.
+    pub server_name: String,
+    /// When the server started, for IRC's `RPL_CREATED`.
+    pub started: Millis,
+    pub max_sendq: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    /// How long after connecting a client must have chosen a nickname, whatever it sends.
+    pub register_timeout: Duration,
+    pub log_messages: bool,
+}
+
+/// What the broker knows about one connection.
+struct Client {
+    /// Output not yet taken by the client's socket, which is shared with its reader; the broker
+    /// only writes to it and shuts it down.
+    outbox: Outbox<Arc<TcpStream>>,
+    /// For the log.
+    peer: SocketAddr,
+    /// Connect time, last line, pings and reminders.
+    liveness: Liveness,
+    /// How this client ends its lines, and so how its output lines end.
+    terminator: Terminator,
+    /// `None` until the reader has identified the dialect; nothing is sent before that.
+    dialect: Option<Dialect>,
+    /// Already listed in `Broker::dirty` for the next flush.
+    queued: bool,
+    /// The last send found the socket full; listed in `Broker::blocked`.
+    blocked: bool,
+    /// Listed in `Broker::doomed`; receives nothing more.
+    doomed: bool,
+    /// Frees the connection's place under the limits when dropped.
+    slot: Option<Slot>,
+}
+
+pub struct Broker {
+    settings: Settings,
+    state: chat::State,
+    log: Arc<Log>,
+    /// systemd: the client count as `STATUS=`, and `STOPPING=1`.
+    notifier: Arc<Notifier>,
+    /// The client count last reported to systemd.
+    reported_clients: Option<usize>,
+    clients: IdMap<Client>,
+    /// Clients with output added since the last flush.
+    dirty: Vec<ClientId>,
+    /// Clients whose socket was full at the last attempt.
+    blocked: Vec<ClientId>,
+    /// Clients to remove after the current batch, with the reason.
+    doomed: Vec<(ClientId, QuitReason)>,
+    out: Output,
+    /// Renderings of the reply being delivered, shared by recipients of the same kind.
+    cache: RenderCache,
+}
+
+fn now_millis() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
+}
+
+impl Broker {
+    pub fn new(settings: Settings, chat: chat::Settings, log: Arc<Log>, notifier: Arc<Notifier>) -> Broker {
+        Broker {
+            state: chat::State::new(chat, settings.started),
+            settings,
+            log,
+            notifier,
+            reported_clients: None,
+            clients: IdMap::default(),
+            dirty: Vec::new(),
+            blocked: Vec::new(),
+            doomed: Vec::new(),
+            out: Output::default(),
+            cache: RenderCache::default(),
+        }
+    }
+
+    /// Runs until `Event::Stop` arrives (or every event sender is gone).
+    ///
+    /// Waits on the one channel with a deadline (the next sweep, or the next retry of full
+    /// sockets) rather than `select!` over several: a sender that wakes a `select!` holds the
+    /// channel's waker lock while it does, and the woken broker's first step, unregistering
+    /// from every channel, blocks on that lock; two more system calls and often one more
+    /// sleep per wake-up, which connection churn pays several times per session.
+    pub fn run(mut self, events: Receiver<Event>) {
+        let mut next_sweep = Instant::now() + SWEEP_EVERY;
+        loop {
+            let wake_by =
+                if self.blocked.is_empty() { next_sweep } else { next_sweep.min(Instant::now() + RETRY_BLOCKED) };
+            match events.recv_deadline(wake_by) {
+                Ok(mut event) => {
+                    for handled in 1.. {
+                        if let Event::Stop { why } = event {
+                            return self.shutdown(why);
+                        }
+                        self.handle(event);
+                        if handled == MAX_EVENTS_PER_BATCH {
+                            break;
+                        }
+                        let Ok(next) = events.try_recv() else { break };
+                        event = next;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return self.shutdown("events-closed"),
+            }
+            let now = Instant::now();
+            if now >= next_sweep {
+                self.sweep(now);
+                // Like a ticker that drops the ticks it could not deliver: no catching up.
+                next_sweep += SWEEP_EVERY;
+                if next_sweep <= now {
+                    next_sweep = now + SWEEP_EVERY;
+                }
+            }
+            self.settle();
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Connected { id, stream, peer, at, slot } => {
+                self.clients.insert(
+                    id,
+                    Client {
+                        outbox: Outbox::new(stream),
+                        peer,
+                        liveness: Liveness::new(at),
+                        terminator: Terminator::Newline,
+                        dialect: None,
+                        queued: false,
+                        blocked: false,
+                        doomed: false,
+                        slot: Some(slot),
+                    },
+                );
+            }
+            Event::Identified { id, dialect } => {
+                let Some(client) = self.clients.get_mut(&id) else { return };
+                // A second `Identified` restarts a netcat newcomer as an IRC client (see `reader`).
+                // The reader sends it only before any line that could have registered the client,
+                // so a registered client is never restarted; should one be, its dialect stays.
+                if client.doomed || self.state.is_registered(id) {
+                    return;
+                }
+                client.dialect = Some(dialect);
+                client.liveness.restart();
+                let host = client.peer.ip().to_canonical().to_string();
+                self.state.connect(id, dialect, &host, now_millis(), &mut self.out);
+            }
+            Event::Input { id, terminator, input } => {
+                let Some(client) = self.clients.get_mut(&id) else { return };
+                if client.doomed {
+                    return;
+                }
+                client.liveness.heard(Instant::now());
+                if let Some(terminator) = terminator {
+                    client.terminator = terminator;
+                }
+                match input {
+                    Ok(command) => {
+                        if let Effect::Close(reason) = self.state.apply(id, command, now_millis(), &mut self.out) {
+                            self.doom(id, reason);
+                        }
+                    }
+                    Err(error) => self.state.parse_error(id, error, &mut self.out),
+                }
+            }
+            Event::Disconnected { id, reason } => self.doom(id, reason),
+            // Handled by `run`, which stops.
+            Event::Stop { .. } => {}
+        }
+        self.dispatch();
+    }
+
+    /// Marks `id` for removal after this batch; the first reason given wins.
+    fn doom(&mut self, id: ClientId, reason: QuitReason) {
+        if let Some(client) = self.clients.get_mut(&id)
+            && !client.doomed
+        {
+            client.doomed = true;
+            self.doomed.push((id, reason));
+        }
+    }
+
+    /// Renders and queues everything in `self.out`, and logs its audit records.
+    fn dispatch(&mut self) {
+        for audit in std::mem::take(&mut self.out.audit) {
+            self.log_audit(audit);
+        }
+        for (id, reason) in std::mem::take(&mut self.out.kills) {
+            self.doom(id, reason);
+        }
+        let mut deliveries = std::mem::take(&mut self.out.deliveries);
+        for outgoing in deliveries.drain(..) {
+            self.deliver(&outgoing.to, &outgoing.reply);
+        }
+        // Keep the allocation for the next round.
+        self.out.deliveries = deliveries;
+    }
+
+    fn deliver(&mut self, to: &To, reply: &Reply) {
+        let (recipients, shared) = match to {
+            To::One(id) => (std::slice::from_ref(id), false),
+            To::Many(ids) => (ids.as_slice(), true),
+        };
+        let max_sendq = self.settings.max_sendq;
+        self.cache.start(reply, shared);
+        for &id in recipients {
+            let Some(client) = self.clients.get_mut(&id) else { continue };
+            if client.doomed {
+                continue;
+            }
+            let Some(dialect) = client.dialect else { continue };
+            let (rooms, nick, caps) = self.state.render_info(id);
+            let recipient = Recipient {
+                dialect,
+                terminator: client.terminator,
+                multi_room: dialect == Dialect::Netcat && rooms > 1,
+                nick: nick.map_or("*", |n| n.as_str()),
+                caps,
+            };
+            let mut bytes = self.cache.render(reply, &recipient, &self.settings);
+            if let Reply::History { room, entries } = reply {
+                let room_left = match client.outbox.history_room(bytes.len(), max_sendq) {
+                    Ok(room_left) => room_left,
+                    Err(reason) => {
+                        client.doomed = true;
+                        self.doomed.push((id, reason));
+                        continue;
+                    }
+                };
+                if bytes.len() > room_left {
+                    bytes = self.cache.trim_history(room, entries, room_left, &recipient, &self.settings);
+                }
+            }
+            if let Err(reason) = client.outbox.queue(bytes, max_sendq) {
+                client.doomed = true;
+                self.doomed.push((id, reason));
+                continue;
+            }
+            if !client.outbox.is_empty() && !client.queued {
+                client.queued = true;
+                self.dirty.push(id);
+            }
+        }
+    }
+
+    /// Writes pending output and removes doomed clients until nothing more changes.
+    fn settle(&mut self) {
+        loop {
+            self.flush();
+            if self.doomed.is_empty() {
+                return;
+            }
+            for (id, reason) in std::mem::take(&mut self.doomed) {
+                self.evict(id, reason);
+            }
+        }
+    }
+
+    /// One non-blocking write attempt for every client with new output or a full socket.
+    fn flush(&mut self) {
+        let mut ids = std::mem::take(&mut self.dirty);
+        // Taken off the blocked list, so no longer marked as on it: one still blocked is listed
+        // again below. (Left marked, it was retried once and then forgotten until new output.)
+        for id in self.blocked.drain(..) {
+            if let Some(client) = self.clients.get_mut(&id) {
+                client.blocked = false;
+            }
+            ids.push(id);
+        }
+        for id in ids.drain(..) {
+            let Some(client) = self.clients.get_mut(&id) else { continue };
+            client.queued = false;
+            if client.doomed || client.outbox.is_empty() {
+                client.blocked = false;
+                continue;
+            }
+            match client.outbox.send() {
+                Ok(Sent::All) => client.blocked = false,
+                Ok(Sent::Blocked) => {
+                    if !client.blocked {
+                        client.blocked = true;
+                        self.blocked.push(id);
+                    }
+                }
+                Err(e) => {
+                    client.doomed = true;
+                    self.doomed.push((id, QuitReason::from_socket_error(&e)));
+                }
+            }
+        }
+        self.dirty = ids;
+    }
+
+    /// Removes a client: tells it why (when it can still hear), frees its nickname and seats,
+    /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
+    fn evict(&mut self, id: ClientId, reason: QuitReason) {
+        let Some(mut client) = self.clients.remove(&id) else { return };
+        if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
+            && let Some(dialect) = client.dialect
+        {
+            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(id));
+            let closing = Reply::Closing { reason: reason.clone() };
+            client.outbox.append_with(|out| render::render(&closing, &recipient, &self.settings, out));
+            let _ = client.outbox.send();
+        }
+        let nick = self.state.remove(id, &reason, &mut self.out);
+        self.dispatch();
+        drop(client.slot.take());
+        let (peer, connected_for) = (client.peer, liveness::seconds(client.liveness.connected().elapsed()));
+        client.outbox.close();
+        let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let fields: [(&str, &dyn std::fmt::Display); 6] = [
+            ("client", &id),
+            ("nick", &nick),
+            ("peer", &peer),
+            ("reason", &reason.log_token()),
+            ("connected_for", &connected_for),
+            ("clients", &self.clients.len()),
+        ];
+        if reason.is_eviction() {
+            self.log.warn("evict", &fields);
+        } else {
+            self.log.info("quit", &fields);
+        }
+    }
+
+    fn log_audit(&self, audit: Audit) {
+        let log = &self.log;
+        match audit {
+            Audit::Registered { id, nick, dialect } => {
+                let dialect = match dialect {
+                    Dialect::Netcat => "netcat",
+                    Dialect::Irc => "irc",
+                };
+                log.info("nick", &[("client", &id), ("nick", &nick), ("dialect", &dialect)])
+            }
+            Audit::NickChanged { id, old, new } => log.info("nick", &[("client", &id), ("old", &old), ("new", &new)]),
+            Audit::Joined { id, nick, room, members, created } => log.info(
+                "join",
+                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("created", &created)],
+            ),
+            Audit::Parted { id, nick, room, members, removed } => log.info(
+                "part",
+                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("removed", &removed)],
+            ),
+            Audit::TopicChanged { id, nick, room } => {
+                log.info("topic", &[("client", &id), ("nick", &nick), ("room", &room)])
+            }
+            Audit::Private { id, from, to } => log.info("private", &[("client", &id), ("from", &from), ("to", &to)]),
+            Audit::Kicked { id, by, nick, room } => {
+                log.info("kick", &[("client", &id), ("by", &by), ("nick", &nick), ("room", &room)])
+            }
+            Audit::Modes { id, nick, room, changes } => {
+                log.info("mode", &[("client", &id), ("nick", &nick), ("room", &room), ("changes", &changes)])
+            }
+            Audit::Oper { id, nick, name, ok: true } => {
+                log.info("oper", &[("client", &id), ("nick", &nick), ("name", &name)])
+            }
+            Audit::Oper { id, nick, name, ok: false } => {
+                log.warn("oper_failed", &[("client", &id), ("nick", &nick), ("name", &name)])
+            }
+            Audit::Message { id, from, target, text } => {
+                if self.settings.log_messages {
+                    log.info("message", &[("client", &id), ("from", &from), ("to", &target), ("text", &text)]);
+                }
+            }
+        }
+    }
+
+    /// Tells every client the server is stopping, gives the lines a moment to leave, closes
+    /// every socket and logs the shutdown.
+    fn shutdown(&mut self, why: &str) {
+        self.notifier.send("STOPPING=1\nSTATUS=shutting down");
+        let count = self.clients.len();
+        self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
+        let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
+        for (id, client) in &mut self.clients {
+            // A connection still being identified is told in the netcat way.
+            let dialect = client.dialect.unwrap_or(Dialect::Netcat);
+            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(*id));
+            client.outbox.append_with(|out| render::render(&closing, &recipient, &self.settings, out));
+        }
+        let deadline = Instant::now() + FAREWELL_DRAIN;
+        loop {
+            let mut waiting = false;
+            for client in self.clients.values_mut() {
+                if !client.outbox.is_empty() {
+                    match client.outbox.send() {
+                        Ok(Sent::All) => {}
+                        Ok(Sent::Blocked) => waiting = true,
+                        Err(_) => client.outbox.clear(),
+                    }
+                }
+            }
+            if !waiting || Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(RETRY_BLOCKED);
+        }
+        for client in self.clients.values() {
+            client.outbox.shutdown();
+        }
+    }
+}
