@@ -3,9 +3,10 @@
 
 mod common;
 
+use common::log::listen_addr;
 use common::{Client, LogLines, TIMEOUT, binary, forward_lines, temp_dir};
 use std::io::Read;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,16 +21,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// The first address in a `start ... listen=A,B` log line.
-fn listen_addr(start_line: &str) -> SocketAddr {
-    start_line
-        .split(' ')
-        .find_map(|f| f.strip_prefix("listen="))
-        .and_then(|list| list.split(',').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no listen= in {start_line:?}"))
 }
 
 /// Waits for a datagram starting with `prefix`, skipping others (such as `STATUS=`).
