@@ -8,75 +8,24 @@
 
 mod common;
 
-use common::{Client, LogLines, TIMEOUT, binary, forward_lines};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::thread;
+use common::log::log_value;
+use common::{Client, Server, binary};
+use std::process::Command;
 
-/// A chatd started by this file's own command line (environment, a prlimit wrapper); killed on drop.
-struct Chatd {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<LogLines>,
-}
-
-impl Chatd {
-    fn start(mut command: Command) -> Chatd {
-        command.args(["--listen", "127.0.0.1:0", "--max-clients", "1000", "--max-per-ip", "1000"]);
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-        let log = Arc::new(LogLines::default());
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        thread::spawn(move || forward_lines(stderr, &sink));
-        let start = log
-            .wait_for(&[" INFO start "], TIMEOUT)
-            .unwrap_or_else(|| panic!("chatd did not start; log:\n{}", log.text()));
-        let addr = field(&start, "listen").parse().unwrap();
-        Chatd { child, addr, log }
-    }
-
-    fn expect_log(&self, needles: &[&str]) -> String {
-        self.log
-            .wait_for(needles, TIMEOUT)
-            .unwrap_or_else(|| panic!("no log line with {needles:?}; log:\n{}", self.log.text()))
-    }
-
-    fn connect(&self) -> Client {
-        Client::connect(self.addr, Arc::clone(&self.log))
-    }
-
-    fn assert_running(&mut self) {
-        let status = self.child.try_wait().unwrap();
-        assert!(status.is_none(), "chatd exited ({status:?}); log:\n{}", self.log.text());
-    }
-}
-
-impl Drop for Chatd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The value of `key=` in a log line.
-fn field<'a>(line: &'a str, key: &str) -> &'a str {
-    let prefix = format!("{key}=");
-    line.split(' ').find_map(|f| f.strip_prefix(prefix.as_str())).unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+/// Starts `command` (chatd, with this file's own environment or a prlimit wrapper) on
+/// 127.0.0.1:0 with client limits far above the capacity under test.
+fn start(mut command: Command) -> Server {
+    command.args(["--listen", "127.0.0.1:0", "--max-clients", "1000", "--max-per-ip", "1000"]);
+    Server::start_command(command)
 }
 
 /// Fills `server` to its capacity (read from its `capacity` log line, which must name `bound`),
 /// shows that the next connections are refused with the server-full line while the server keeps
 /// serving those it has, and that a slot freed is a slot taken again.
-fn fill_to_capacity(server: &mut Chatd, bound: &str) {
+fn fill_to_capacity(server: &mut Server, bound: &str) {
     let capacity_line = server.expect_log(&[" INFO capacity "]);
-    assert_eq!(field(&capacity_line, "bound"), bound, "{capacity_line}");
-    let capacity: usize = field(&capacity_line, "clients").parse().unwrap();
+    assert_eq!(log_value(&capacity_line, "bound"), bound, "{capacity_line}");
+    let capacity: usize = log_value(&capacity_line, "clients").parse().unwrap();
     assert!((4..=200).contains(&capacity), "the lowered limit should allow a few clients: {capacity_line}");
     let warning = server.expect_log(&[" WARN capacity_low "]);
     assert!(warning.contains(&format!("capacity={capacity} bound={bound}")), "{warning}");
@@ -132,9 +81,9 @@ fn a_small_map_count_budget_refuses_instead_of_aborting() {
     let mut command = Command::new(binary());
     // (1200 - the mappings in use at start - 1024 kept free) / 4 per thread: a few dozen.
     command.env("CHATD_MAX_MAP_COUNT", "1200");
-    let mut server = Chatd::start(command);
+    let mut server = start(command);
     let line = server.expect_log(&[" INFO capacity "]);
-    assert_eq!(field(&line, "max_map_count"), "1200(CHATD_MAX_MAP_COUNT)");
+    assert_eq!(log_value(&line, "max_map_count"), "1200(CHATD_MAX_MAP_COUNT)");
     fill_to_capacity(&mut server, "maps");
 }
 
@@ -144,9 +93,9 @@ fn a_low_open_file_limit_refuses_instead_of_running_out_of_descriptors() {
     // 90 descriptors: those chatd holds at start, 64 kept free, and about twenty for clients.
     let mut command = Command::new("prlimit");
     command.args(["--nofile=90:90", "--"]).arg(binary());
-    let mut server = Chatd::start(command);
+    let mut server = start(command);
     let start = server.expect_log(&[" INFO start "]);
-    assert_eq!(field(&start, "fd_limit"), "90");
+    assert_eq!(log_value(&start, "fd_limit"), "90");
     fill_to_capacity(&mut server, "files");
 }
 
@@ -154,7 +103,7 @@ fn a_low_open_file_limit_refuses_instead_of_running_out_of_descriptors() {
 #[cfg_attr(not(target_os = "linux"), ignore = "needs Linux (ss, /proc/sys/net/core/somaxconn)")]
 fn the_listener_has_the_systems_longest_backlog() {
     let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap().trim().parse().unwrap();
-    let server = Chatd::start(Command::new(binary()));
+    let server = start(Command::new(binary()));
 
     // On a listening socket, ss's Send-Q column is the backlog it was given.
     let out = Command::new("ss")
@@ -171,5 +120,5 @@ fn the_listener_has_the_systems_longest_backlog() {
     assert!(somaxconn <= 128 || backlog > 128, "ss said: {text:?}");
     // And the start line says so.
     let start = server.expect_log(&[" INFO start "]);
-    assert_eq!(field(&start, "backlog"), somaxconn.to_string());
+    assert_eq!(log_value(&start, "backlog"), somaxconn.to_string());
 }

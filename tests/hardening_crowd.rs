@@ -7,22 +7,14 @@ mod common;
 // Waiting is always on a line, with a deadline; summaries come from the server's sweep, so the
 // test waits on them (bounded by `TIMEOUT`) rather than sleeping.
 
+use common::Client;
 use common::irc::{expect_exact, num, prefix, send, settle, start};
-use common::{Client, Server};
+use common::netcat;
 
 /// Members up to which every join is told one line at a time, in this test.
 const CROWD_SIZE: usize = 5;
 /// Netcat users who join after the IRC watcher.
 const JOINERS: usize = 10;
-
-/// A netcat user who gives the nickname as the first line: no wait for the greeting, which
-/// comes only after the server has decided the dialect (the first line decides it at once).
-fn netcat_user(server: &Server, nick: &str) -> Client {
-    let mut client = server.connect();
-    client.send(nick);
-    client.expect("-- You joined #lobby.");
-    client
-}
 
 /// Reads `client`'s lines until the summaries seen add up to `joined` joins and `left` leaves;
 /// every line must be a summary of #lobby. Returns the summary lines.
@@ -58,7 +50,7 @@ fn a_crowd_is_summarised_for_netcat_users_and_told_in_full_to_irc_clients() {
     watcher.expect(&num("366", "watcher", "#lobby :End of /NAMES list"));
 
     let nicks: Vec<String> = (1..=JOINERS).map(|i| format!("n{i}")).collect();
-    let mut users: Vec<Client> = nicks.iter().map(|nick| netcat_user(&server, nick)).collect();
+    let mut users: Vec<Client> = nicks.iter().map(|nick| netcat::register_at_once(&server, nick)).collect();
 
     // The IRC client saw every join, crowd or not.
     for nick in &nicks {
@@ -114,13 +106,13 @@ fn a_crowd_is_summarised_for_netcat_users_and_told_in_full_to_irc_clients() {
 #[test]
 fn crowd_size_zero_tells_every_join() {
     let server = start(&["--crowd-size", "0"]);
-    let mut first = netcat_user(&server, "first");
+    let mut first = netcat::register_at_once(&server, "first");
     let mut others = Vec::new();
     for i in 2..=8 {
-        others.push(netcat_user(&server, &format!("u{i}")));
+        others.push(netcat::register_at_once(&server, &format!("u{i}")));
         first.expect_next(&format!("-- u{i} joined #lobby"));
     }
-    let last = netcat_user(&server, "last");
+    let last = netcat::register_at_once(&server, "last");
     let here = last.received.iter().find(|l| l.starts_with("-- You joined #lobby.")).cloned().unwrap();
     assert!(here.starts_with("-- You joined #lobby. 9 here: first, u2, "), "{here}");
 }

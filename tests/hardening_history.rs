@@ -8,12 +8,9 @@ mod common;
 //
 // Every wait is on a line or on process exit, with a deadline.
 
-use common::irc::{expect_exact, next, num, send, settle};
+use common::irc::{self, expect_exact, send, settle};
+use common::process::run_chatd;
 use common::{Client, Server, TIMEOUT, after_clock, expect_said, netcat_settle};
-use std::io::Read;
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
 
 /// Lines the sender puts into the default room, each `LINE_BYTES` long: 6 MB, far more than
 /// `--max-sendq` and than what loopback takes in one write (old chatd evicted the joiner here).
@@ -33,34 +30,10 @@ fn history_line(i: usize) -> String {
 
 /// Registers an IRC client (with `caps` requested, if any) and joins `#lobby`, consuming
 /// everything up to the end of the names.
-fn irc_join_lobby(server: &Server, nick: &str, caps: &str) -> Client {
-    let mut client = server.connect();
-    send(&mut client, "CAP LS 302");
-    send(&mut client, &format!("NICK {nick}"));
-    send(&mut client, "USER u 0 * :Real Name");
-    if !caps.is_empty() {
-        send(&mut client, &format!("CAP REQ :{caps}"));
-    }
-    send(&mut client, "CAP END");
-    client.expect(&num("376", nick, ":End of /MOTD command."));
-    send(&mut client, "JOIN #lobby");
-    client.expect(&format!(":{nick}!~u@127.0.0.1 JOIN #lobby"));
-    client.expect(&num("366", nick, "#lobby :End of /NAMES list"));
+fn lobby_irc_user(server: &Server, nick: &str, caps: &str) -> Client {
+    let mut client = irc::register_with(server, nick, caps);
+    irc::join(&mut client, nick, "#lobby");
     client
-}
-
-/// Reads IRC lines up to the PONG for `token`; returns the lines before it.
-fn irc_lines_until_pong(client: &mut Client, token: &str) -> Vec<String> {
-    send(client, &format!("PING :{token}"));
-    let pong = format!(":irc.test PONG irc.test {token}");
-    let mut lines = Vec::new();
-    loop {
-        let line = next(client);
-        if line == pong {
-            return lines;
-        }
-        lines.push(line);
-    }
 }
 
 /// Registers alice and has her say `LINES` numbered lines in `#lobby`, all in one write.
@@ -100,8 +73,8 @@ fn netcat_joiner(server: &Server, nick: &str) -> (Client, Vec<String>) {
 /// Registers an IRC user with `server-time` and joins `#lobby`; returns it after checking that
 /// the history it was replayed on JOIN ends with the newest line.
 fn irc_server_time_joiner(server: &Server, nick: &str) -> Client {
-    let mut client = irc_join_lobby(server, nick, "server-time");
-    let lines = irc_lines_until_pong(&mut client, "replayed");
+    let mut client = lobby_irc_user(server, nick, "server-time");
+    let lines = irc::lines_until_pong(&mut client, "replayed");
     let messages: Vec<&String> = lines.iter().filter(|l| l.contains(" PRIVMSG #lobby ")).collect();
     assert!(messages.len() >= 5, "only {} history lines:\n{}", messages.len(), lines.join("\n"));
     assert!(messages.iter().all(|l| l.starts_with("@time=") && l.contains(" :alice!~alice@127.0.0.1 PRIVMSG")));
@@ -120,17 +93,17 @@ fn a_history_far_larger_than_max_sendq_does_not_evict_joiners_and_they_get_its_n
     let mut carol = irc_server_time_joiner(&server, "carol");
 
     // An IRC user without it asks with HISTORY and gets the newest lines as notices.
-    let mut dave = irc_join_lobby(&server, "dave", "");
+    let mut dave = lobby_irc_user(&server, "dave", "");
     settle(&mut dave, "joined");
     send(&mut dave, "HISTORY #lobby");
-    let lines = irc_lines_until_pong(&mut dave, "history");
+    let lines = irc::lines_until_pong(&mut dave, "history");
     assert!(lines.len() >= 5, "only {} history lines", lines.len());
     assert!(lines.iter().all(|l| l.starts_with(":irc.test NOTICE dave ")), "{lines:?}");
     assert!(lines[0].contains(" :#lobby [") && lines[0].contains("<alice> "), "{lines:?}");
     assert!(lines.last().unwrap().ends_with(&format!(" end{:05}", LINES - 1)), "{:?}", lines.last());
     // ... and with a count, that many.
     send(&mut dave, "HISTORY #lobby 1");
-    let lines = irc_lines_until_pong(&mut dave, "one");
+    let lines = irc::lines_until_pong(&mut dave, "one");
     assert!(lines[0].contains(&format!("<alice> {:05} ", LINES - 1)), "{lines:?}");
     assert!(lines.last().unwrap().ends_with(&format!(" end{:05}", LINES - 1)), "{lines:?}");
 
@@ -190,50 +163,6 @@ fn the_history_of_a_room_is_bounded_by_history_bytes() {
     bob.expect_next("-- end of recent messages in #lobby");
 }
 
-/// What a chatd run that ended by itself left behind.
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs chatd with exactly `args` and waits (bounded) for it to exit on its own.
-fn run_chatd(args: &[&str]) -> Finished {
-    let mut child = Command::new(common::binary())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out_pipe = child.stdout.take().unwrap();
-    let mut err_pipe = child.stderr.take().unwrap();
-    let out_thread = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = out_pipe.read_to_string(&mut text);
-        text
-    });
-    let err_thread = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = err_pipe.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chatd {args:?} still running after {TIMEOUT:?}");
-        }
-        // A child process has no readable event to wait on: poll its exit status.
-        thread::sleep(Duration::from_millis(10));
-    };
-    Finished { status, stdout: out_thread.join().unwrap(), stderr: err_thread.join().unwrap() }
-}
-
 #[test]
 fn history_byte_options_are_checked_shown_and_documented() {
     let cases: &[(&[&str], &str)] = &[
@@ -245,17 +174,17 @@ fn history_byte_options_are_checked_shown_and_documented() {
         (&["--history-total-bytes"], "history-total-bytes"),
     ];
     for (args, problem) in cases {
-        let run = run_chatd(args);
+        let run = run_chatd(args, TIMEOUT);
         assert_eq!(run.status.code(), Some(2), "{args:?}: {:?}\n{}", run.status, run.stderr);
         assert!(run.stderr.contains(problem), "{args:?}: stderr lacks {problem:?}:\n{}", run.stderr);
         assert!(!run.stderr.contains(" INFO start "), "{args:?} started a server");
     }
-    let run = run_chatd(&["--listen", "127.0.0.1:0", "--check"]);
+    let run = run_chatd(&["--listen", "127.0.0.1:0", "--check"], TIMEOUT);
     assert_eq!(run.status.code(), Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("--history-bytes 1048576\n"), "{}", run.stdout);
     assert!(run.stdout.contains("--history-total-bytes 67108864\n"), "{}", run.stdout);
-    let run = run_chatd(&["--listen", "127.0.0.1:0", "--check", "--history-total-bytes", "1099511627776"]);
+    let run = run_chatd(&["--listen", "127.0.0.1:0", "--check", "--history-total-bytes", "1099511627776"], TIMEOUT);
     assert!(run.stdout.contains("--history-total-bytes 1099511627776\n"), "{}", run.stdout);
-    let run = run_chatd(&["--help"]);
+    let run = run_chatd(&["--help"], TIMEOUT);
     assert!(run.stdout.contains("--history-bytes") && run.stdout.contains("--history-total-bytes"));
 }

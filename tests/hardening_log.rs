@@ -7,6 +7,7 @@ mod common;
 // line (which names the port), then closed, left unread, or forwarded line by line. Every wait is
 // on a line, a log line or process exit, with a deadline.
 
+use common::log::{listen_addr, log_field};
 use common::{Client, LogLines, TIMEOUT};
 use crossbeam_channel::Receiver;
 use std::io::{BufRead, BufReader, Read};
@@ -61,12 +62,7 @@ impl Chatd {
             Ok(Err(last)) => panic!("chatd ended its log before the start line; last: {last:?}"),
             Err(_) => panic!("no start line within {TIMEOUT:?}"),
         };
-        let addr = line
-            .split_whitespace()
-            .find_map(|field| field.strip_prefix("listen="))
-            .and_then(|list| list.split(',').next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no listen= address in {line:?}"));
+        let addr = listen_addr(&line);
         (Chatd { child, addr }, stderr)
     }
 
@@ -191,11 +187,6 @@ fn a_blocked_stderr_does_not_stall_delivery() {
     drop(stderr);
 }
 
-/// One log line's `key=` value.
-fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    line.split_whitespace().find_map(|f| f.strip_prefix(key)?.strip_prefix('='))
-}
-
 #[test]
 fn a_flood_of_refusals_is_summarised_in_a_few_lines() {
     const FLOOD: u64 = 2000;
@@ -223,12 +214,12 @@ fn a_flood_of_refusals_is_summarised_in_a_few_lines() {
             panic!("{counted} of {FLOOD} refusals accounted for in time; refusal lines:\n{}", lines.join(""))
         });
         if line.contains(" WARN refused ") {
-            assert_eq!(field(&line, "reason"), Some("max-per-ip"), "{line}");
+            assert_eq!(log_field(&line, "reason"), Some("max-per-ip"), "{line}");
             counted += 1;
         } else if line.contains(" WARN refused_summary ") {
-            assert_eq!(field(&line, "from"), Some("127.0.0.1"), "{line}");
-            assert_eq!(field(&line, "interval"), Some("1s"), "{line}");
-            counted += field(&line, "repeated").and_then(|n| n.parse::<u64>().ok()).expect("no repeated=N");
+            assert_eq!(log_field(&line, "from"), Some("127.0.0.1"), "{line}");
+            assert_eq!(log_field(&line, "interval"), Some("1s"), "{line}");
+            counted += log_field(&line, "repeated").and_then(|n| n.parse::<u64>().ok()).expect("no repeated=N");
         } else {
             continue;
         }

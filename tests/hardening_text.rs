@@ -8,7 +8,7 @@ mod common;
 // Waiting is always on a line; "nothing else arrived" is checked with a PING (IRC) or a `/help me`
 // round trip (netcat) sent after the fact.
 
-use common::irc::{expect_exact, next, num, prefix, send, settle, start};
+use common::irc::{self, expect_exact, next, num, prefix, send, settle, start};
 use common::{Client, Server, expect_said, netcat_settle};
 
 /// Every kind of character that no recipient may get, each between two letters.
@@ -20,33 +20,12 @@ const HOSTILE_CLEAN: &str = "a[2Jbcd31mefghijklm";
 /// A ZWJ emoji (woman technologist) and Persian with a ZWNJ: joiners that text needs.
 const JOINED: &str = "\u{1f469}\u{200d}\u{1f4bb} \u{645}\u{06cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}";
 
-/// Registers an IRC client the way real clients do, with `realname`, and returns it once the
-/// end of the MOTD has arrived.
-fn irc_register_as(server: &Server, nick: &str, realname: &str) -> Client {
-    let mut client = server.connect();
-    send(&mut client, "CAP LS 302");
-    send(&mut client, &format!("NICK {nick}"));
-    send(&mut client, &format!("USER u 0 * :{realname}"));
-    send(&mut client, "CAP END");
-    client.expect(&num("376", nick, ":End of /MOTD command."));
-    client
-}
-
-/// An IRC client in `#lobby`, its JOIN echo and names consumed.
-fn irc_in_lobby(server: &Server, nick: &str) -> Client {
-    let mut client = irc_register_as(server, nick, "Real Name");
-    send(&mut client, "JOIN #lobby");
-    expect_exact(&mut client, &format!(":{} JOIN #lobby", prefix(nick)));
-    client.expect(&num("366", nick, "#lobby :End of /NAMES list"));
-    client
-}
-
 /// Netcat user alice and IRC users bob and carol, all in `#lobby`, every join announcement read.
 fn lobby_of_three(server: &Server) -> (Client, Client, Client) {
     let mut alice = server.register("alice");
-    let mut bob = irc_in_lobby(server, "bob");
+    let mut bob = irc::in_rooms(server, "bob", &["#lobby"]);
     expect_exact(&mut alice, "-- bob joined #lobby");
-    let carol = irc_in_lobby(server, "carol");
+    let carol = irc::in_rooms(server, "carol", &["#lobby"]);
     expect_exact(&mut alice, "-- carol joined #lobby");
     expect_exact(&mut bob, &format!(":{} JOIN #lobby", prefix("carol")));
     (alice, bob, carol)
@@ -56,7 +35,7 @@ fn lobby_of_three(server: &Server) -> (Client, Client, Client) {
 fn room_names_with_invisible_or_direction_changing_characters_are_refused_from_irc() {
     let server = start(&[]);
     let mut alice = server.register("alice");
-    let mut bob = irc_register_as(&server, "bob", "Bob");
+    let mut bob = irc::register_as(&server, "bob", "Bob", "");
     // Each gets the 403 a bad room name has always got, with the name as every IRC user may see it.
     for (room, shown) in [
         ("#\u{202e}gnp.exe", "#gnp.exe"),
@@ -191,9 +170,9 @@ fn quit_part_and_away_texts_reach_irc_and_netcat_users_without_hostile_character
     netcat_settle(&mut alice);
 
     // An IRC user sharing a room sees the reason with its formatting.
-    let mut dave = irc_in_lobby(&server, "dave");
+    let mut dave = irc::in_rooms(&server, "dave", &["#lobby"]);
     expect_exact(&mut alice, "-- dave joined #lobby");
-    let mut erin = irc_in_lobby(&server, "erin");
+    let mut erin = irc::in_rooms(&server, "erin", &["#lobby"]);
     expect_exact(&mut dave, &format!(":{} JOIN #lobby", prefix("erin")));
     expect_exact(&mut alice, "-- erin joined #lobby");
     send(&mut erin, &format!("QUIT :\u{2}{HOSTILE}\u{2}"));
@@ -205,8 +184,8 @@ fn quit_part_and_away_texts_reach_irc_and_netcat_users_without_hostile_character
 #[test]
 fn real_names_in_whois_and_who_are_clean() {
     let server = start(&[]);
-    let mut bob = irc_register_as(&server, "bob", &format!("\u{2}{HOSTILE}\u{2} {JOINED}"));
-    let mut carol = irc_register_as(&server, "carol", "Carol");
+    let mut bob = irc::register_as(&server, "bob", &format!("\u{2}{HOSTILE}\u{2} {JOINED}"), "");
+    let mut carol = irc::register_as(&server, "carol", "Carol", "");
     let realname = format!("\u{2}{HOSTILE_CLEAN}\u{2} {JOINED}");
     send(&mut carol, "WHOIS bob");
     expect_exact(&mut carol, &num("311", "carol", &format!("bob ~u 127.0.0.1 * :{realname}")));
@@ -221,7 +200,7 @@ fn real_names_in_whois_and_who_are_clean() {
 #[test]
 fn kick_reasons_and_keys_are_clean_for_netcat_users() {
     let server = start(&[]);
-    let mut bob = irc_register_as(&server, "bob", "Bob");
+    let mut bob = irc::register_as(&server, "bob", "Bob", "");
     send(&mut bob, "JOIN #den");
     expect_exact(&mut bob, &format!(":{} JOIN #den", prefix("bob")));
     bob.expect(&num("366", "bob", "#den :End of /NAMES list"));
@@ -325,7 +304,7 @@ fn netcat_names_with_invisible_or_direction_changing_characters_are_refused_not_
     bob.send("/users");
     expect_exact(&mut bob, "-- 1 user online: bob");
 
-    let mut carol = irc_register_as(&server, "carol", "Carol");
+    let mut carol = irc::register_as(&server, "carol", "Carol", "");
     send(&mut carol, "NICK al\u{202e}ice");
     expect_exact(
         &mut carol,
@@ -343,7 +322,7 @@ fn netcat_names_with_invisible_or_direction_changing_characters_are_refused_not_
 fn netcat_free_text_is_cleaned_after_parsing() {
     let server = start(&[]);
     let mut alice = server.register("alice");
-    let mut bob = irc_in_lobby(&server, "bob");
+    let mut bob = irc::in_rooms(&server, "bob", &["#lobby"]);
     expect_exact(&mut alice, "-- bob joined #lobby");
     // DEL is a backspace for people typing (see framing), so it is left out here.
     let hostile_netcat = format!("{} \u{2}bold\u{2} \u{3}4red", HOSTILE.replace('\u{7f}', ""));

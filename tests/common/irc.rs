@@ -1,7 +1,11 @@
-//! Helpers for tests that speak IRC to chatd, shared by tests/irc.rs and tests/ops.rs.
+//! Helpers for tests that speak IRC to chatd: registration, joins, exact lines and the PING
+//! round trip that proves nothing else was sent.
 
-use super::{Client, Server, TIMEOUT};
+use super::{Client, Dialect, Server, TIMEOUT};
 use std::time::Instant;
+
+/// The version string IRC replies carry.
+pub const VERSION: &str = concat!("chatd-", env!("CARGO_PKG_VERSION"));
 
 /// Where an IRC user registered by `irc_register` appears to come from.
 pub fn prefix(nick: &str) -> String {
@@ -46,4 +50,65 @@ pub fn settle(client: &mut Client, token: &str) {
 /// `:irc.test CODE nick rest`
 pub fn num(code: &str, nick: &str, rest: &str) -> String {
     format!(":irc.test {code} {nick} {rest}")
+}
+
+/// Registers an IRC client the way real clients do (capability negotiation, `realname` as the
+/// real name, `caps` requested when not empty) and returns it once the end of the MOTD has
+/// arrived. The server must offer exactly the capabilities chatd has.
+pub fn register_as(server: &Server, nick: &str, realname: &str, caps: &str) -> Client {
+    let mut client = server.connect();
+    client.dialect = Dialect::Irc;
+    send(&mut client, "CAP LS 302");
+    send(&mut client, &format!("NICK {nick}"));
+    send(&mut client, &format!("USER u 0 * :{realname}"));
+    expect_exact(&mut client, ":irc.test CAP * LS :multi-prefix server-time");
+    if !caps.is_empty() {
+        send(&mut client, &format!("CAP REQ :{caps}"));
+        client.expect_next(&format!(":irc.test CAP {nick} ACK "));
+    }
+    send(&mut client, "CAP END");
+    client.expect(&num("376", nick, ":End of /MOTD command."));
+    client
+}
+
+/// `register_as` with the real name `Real Name` and no capabilities.
+pub fn register(server: &Server, nick: &str) -> Client {
+    register_as(server, nick, "Real Name", "")
+}
+
+/// `register_as` with the real name `Real Name`, requesting `caps` (space separated).
+pub fn register_with(server: &Server, nick: &str, caps: &str) -> Client {
+    register_as(server, nick, "Real Name", caps)
+}
+
+/// Sends `JOIN room` and consumes the echo, the topic and the names, returning the 353 line.
+pub fn join(client: &mut Client, nick: &str, room: &str) -> String {
+    send(client, &format!("JOIN {room}"));
+    expect_exact(client, &format!(":{} JOIN {room}", prefix(nick)));
+    let names = client.expect(&format!(":irc.test 353 {nick} = {room} "));
+    expect_exact(client, &num("366", nick, &format!("{room} :End of /NAMES list")));
+    names
+}
+
+/// `register` and then `JOIN` each of `rooms`.
+pub fn in_rooms(server: &Server, nick: &str, rooms: &[&str]) -> Client {
+    let mut client = register(server, nick);
+    for room in rooms {
+        join(&mut client, nick, room);
+    }
+    client
+}
+
+/// Sends `PING :token` and reads up to its PONG; returns the lines before it.
+pub fn lines_until_pong(client: &mut Client, token: &str) -> Vec<String> {
+    send(client, &format!("PING :{token}"));
+    let pong = format!(":irc.test PONG irc.test {token}");
+    let mut lines = Vec::new();
+    loop {
+        let line = next(client);
+        if line == pong {
+            return lines;
+        }
+        lines.push(line);
+    }
 }

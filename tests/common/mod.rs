@@ -2,11 +2,26 @@
 //!
 //! The server logs to stderr (or to a file in a fresh temp directory); its port comes from the
 //! exact `start ... listen=ADDR` log line. Waiting is always on a line or a log event, with a
-//! deadline; failures print what was received and the server's log.
+//! deadline; failures print what was received and the server's log. "Nothing else arrived" is
+//! never a quiet window (which passes falsely on a slow machine) but a round trip whose answer
+//! must be the very next line: `Client::expect_nothing_before_round_trip`.
+//!
+//! Each test binary (a file in tests/, or a directory with main.rs and one module per topic)
+//! includes this module; its helpers live by subject: `irc` and `netcat` (each dialect's
+//! registration and exact lines), `raw` (bytes on the wire), `time` (clocks and timestamps),
+//! `log` (parsing operator log lines) and `process` (runs of chatd that end by themselves).
 
 #![allow(dead_code)]
 
 pub mod irc;
+pub mod log;
+pub mod netcat;
+pub mod process;
+pub mod raw;
+pub mod time;
+
+#[allow(unused_imports)] // each test binary uses its own few helpers
+pub use netcat::{after_clock, expect_said, netcat_settle};
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -86,14 +101,29 @@ impl Server {
     }
 
     fn launch(args: &[&str], to_file: bool) -> Server {
-        let dir = temp_dir("server");
-        let log_file = to_file.then(|| dir.join("chatd.log"));
         let mut command = Command::new(binary());
         command.args(["--listen", "127.0.0.1:0"]).args(args);
+        Self::spawn(command, to_file)
+    }
+
+    /// Starts `command`, which runs chatd (perhaps through a wrapper such as prlimit, or with
+    /// its own environment) and already names where it listens.
+    pub fn start_command(command: Command) -> Server {
+        Self::spawn(command, false)
+    }
+
+    fn spawn(mut command: Command, to_file: bool) -> Server {
+        let dir = temp_dir("server");
+        let log_file = to_file.then(|| dir.join("chatd.log"));
         if let Some(path) = &log_file {
             command.arg("--log-file").arg(path);
         }
-        let mut child = command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
         let log = Arc::new(LogLines::default());
         let stderr = child.stderr.take().unwrap();
         let sink = Arc::clone(&log);
@@ -106,13 +136,14 @@ impl Server {
         let start = log
             .wait_for(&[" INFO start "], TIMEOUT)
             .unwrap_or_else(|| panic!("chatd did not start; log:\n{}", log.text()));
-        let addr = start
-            .split(' ')
-            .find_map(|field| field.strip_prefix("listen="))
-            .and_then(|list| list.split(',').next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no listen= address in {start:?}"));
+        let addr = self::log::listen_addr(&start);
         Server { child, addr, log, dir, log_file }
+    }
+
+    /// Fails the test if chatd has exited.
+    pub fn assert_running(&mut self) {
+        let status = self.child.try_wait().unwrap();
+        assert!(status.is_none(), "chatd exited ({status:?}); log:\n{}", self.log.text());
     }
 
     pub fn pid(&self) -> u32 {
@@ -210,6 +241,15 @@ fn follow_file(path: &Path, sink: &LogLines) {
     }
 }
 
+/// Which dialect a test client speaks: it decides the round trip that proves nothing else
+/// arrived (see `Client::expect_nothing_before_round_trip`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Netcat,
+    /// IRC to a server named `irc.test` (as `irc::start` starts it).
+    Irc,
+}
+
 /// A line-oriented test client.
 pub struct Client {
     pub stream: TcpStream,
@@ -218,12 +258,14 @@ pub struct Client {
     pub received: Vec<String>,
     log: Arc<LogLines>,
     closed: bool,
+    /// Netcat unless an IRC helper registered this client.
+    pub dialect: Dialect,
 }
 
 impl Client {
     pub fn connect(addr: SocketAddr, log: Arc<LogLines>) -> Client {
         let stream = TcpStream::connect(addr).unwrap();
-        Client { stream, buffer: Vec::new(), received: Vec::new(), log, closed: false }
+        Client { stream, buffer: Vec::new(), received: Vec::new(), log, closed: false, dialect: Dialect::Netcat }
     }
 
     /// Sends `line` followed by `\n`.
@@ -299,13 +341,25 @@ impl Client {
         }
     }
 
-    /// Asserts that no line arrives within `wait` (the one place a bounded wait is the point).
-    pub fn expect_silence(&mut self, wait: Duration) {
-        match self.next_line(Instant::now() + wait) {
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
-            Ok(Some(line)) => self.fail(&format!("expected silence, got {line:?}")),
-            Ok(None) => self.fail("expected silence, but the connection closed"),
-            Err(e) => self.fail(&format!("expected silence, got an error: {e}")),
+    /// Asserts that nothing was sent to this client before a round trip made now: a request
+    /// whose one known answer must be the very next line (netcat: `/help me`; IRC: a PING and
+    /// its PONG). The server handles one client's lines in order and queues its output in order,
+    /// so anything queued for this client before the request was handled arrives before the
+    /// answer, however slow the machine. What the check covers is what the server handled before
+    /// this request: a line sent by another client counts once a reply to it (or to a later
+    /// line from that client) has been seen.
+    pub fn expect_nothing_before_round_trip(&mut self) {
+        let (request, answer) = match self.dialect {
+            Dialect::Netcat => ("/help me\n", "-- /me ACTION: describe an action in the current room"),
+            Dialect::Irc => ("PING :nothing-else\r\n", ":irc.test PONG irc.test nothing-else"),
+        };
+        self.send_raw(request.as_bytes());
+        let request = request.trim_end();
+        match self.next_line(Instant::now() + TIMEOUT) {
+            Ok(Some(line)) if line == answer => {}
+            Ok(Some(line)) => self.fail(&format!("expected nothing before the answer to {request:?}, got {line:?}")),
+            Ok(None) => self.fail(&format!("connection closed before the answer to {request:?}")),
+            Err(e) => self.fail(&format!("no answer to {request:?} within {TIMEOUT:?} ({e})")),
         }
     }
 
@@ -321,37 +375,4 @@ impl Client {
             }
         }
     }
-}
-
-// Netcat lines, for every test file that talks to netcat users.
-
-/// Checks that `line` starts with a plausible `[HH:MM] ` clock and returns the rest.
-pub fn after_clock(line: &str) -> &str {
-    let b = line.as_bytes();
-    let well_formed = b.len() >= 8
-        && b[0] == b'['
-        && b[1..3].iter().all(u8::is_ascii_digit)
-        && b[3] == b':'
-        && b[4..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b']'
-        && b[7] == b' ';
-    assert!(well_formed, "no [HH:MM] clock at the start of {line:?}");
-    let hours: u32 = line[1..3].parse().unwrap();
-    let minutes: u32 = line[4..6].parse().unwrap();
-    assert!(hours < 24 && minutes < 60, "impossible clock in {line:?}");
-    &line[8..]
-}
-
-/// The very next line must be `[HH:MM] ` followed by exactly `text`.
-pub fn expect_said(client: &mut Client, text: &str) -> String {
-    let line = client.expect_next(text);
-    assert_eq!(after_clock(&line), text, "whole line: {line:?}");
-    line
-}
-
-/// A netcat round trip: `/help me` is answered with one known line, after everything before it.
-pub fn netcat_settle(client: &mut Client) {
-    client.send("/help me");
-    let line = client.expect_next("-- /me ACTION");
-    assert_eq!(line, "-- /me ACTION: describe an action in the current room");
 }

@@ -1,0 +1,14 @@
+// The IRC dialect end to end: the real binary, raw IRC lines over real TCP, the exact lines an
+// IRC client receives (and, in mixed rooms, the exact lines a netcat user sees). One test
+// binary; one module per topic.
+//
+// Waiting is always on a line. "Nothing else arrived" is checked with a PING sent after the fact:
+// the server handles one client's lines in order, so the very next line must be its PONG.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod channels;
+mod connection;
+mod messages;
+mod registration;
