@@ -6,7 +6,7 @@
 //! answered on its own, a `NOTICE` is never answered with an error, and an empty netcat line is
 //! ignored before any room is looked for. A room's messages go into its history, notices do not.
 
-use super::{Audit, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State};
+use super::{Audit, Broken, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State};
 use crate::event::ClientId;
 use crate::names::Folded;
 use crate::protocol::{ChatError, HistoryEntry, MessageKind, Millis, Reply, netcat};
@@ -105,7 +105,7 @@ impl State {
         if let Some(member) = self.members.get_mut(&id) {
             member.last_spoke = now;
         }
-        let Some(room) = self.rooms.get_mut(key) else { return Ok(()) };
+        let Some(room) = self.rooms.get_mut(key) else { return Err(Broken::ROOM_MISSING) };
         if kind != MessageKind::Notice {
             self.histories.push(key, HistoryEntry { at: now, from: Arc::clone(&from), text: text.clone(), kind });
         }
@@ -184,9 +184,14 @@ mod tests {
         let out = run(&mut s, 1, say("hi"));
         assert!(replies_to(&out, 1).is_empty());
         assert!(matches!(replies_to(&out, 2)[0], Reply::Said { text, .. } if &**text == "hi"));
+        let out = run(&mut s, 2, Command::History { room: None, count: None });
+        assert_eq!(replayed(&out, 2), ["hi"], "the line is in the room's history");
         run(&mut s, 1, say("two"));
         run(&mut s, 1, say("three"));
-        registered(&mut s, 3, "carol");
+        // A newcomer is replayed the room's history (two lines are kept here).
+        s.connect(ClientId(3), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let out = run(&mut s, 3, say("carol"));
+        assert_eq!(replayed(&out, 3), ["two", "three"]);
         let out = run(&mut s, 3, Command::Join { room: "#lobby".into(), key: None });
         assert!(matches!(replies_to(&out, 3)[0], Reply::NowTalkingIn { .. }));
     }

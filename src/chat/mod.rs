@@ -211,6 +211,11 @@ pub struct State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Broken(pub &'static str);
 
+impl Broken {
+    /// A room a member is in, or that was just resolved, is not in `rooms`.
+    const ROOM_MISSING: Broken = Broken("room_missing");
+}
+
 /// What a handler returns: done (whatever it told the client), or stopped by a broken invariant.
 type Handled = Result<(), Broken>;
 
@@ -346,11 +351,11 @@ impl State {
 
     /// A room known to exist (a member's room, or one just resolved).
     fn room(&self, key: &Folded) -> Result<&Room, Broken> {
-        self.rooms.get(key).ok_or(Broken("room_missing"))
+        self.rooms.get(key).ok_or(Broken::ROOM_MISSING)
     }
 
     fn room_mut(&mut self, key: &Folded) -> Result<&mut Room, Broken> {
-        self.rooms.get_mut(key).ok_or(Broken("room_missing"))
+        self.rooms.get_mut(key).ok_or(Broken::ROOM_MISSING)
     }
 
     fn registered_person(&self, nick: &str) -> Option<Arc<Person>> {
@@ -380,5 +385,58 @@ impl State {
 
     fn is_member(&self, id: ClientId, key: &Folded) -> bool {
         self.members.get(&id).is_some_and(|m| m.rooms.contains(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    fn broken(out: &Output) -> Vec<&Audit> {
+        out.audit.iter().filter(|a| matches!(a, Audit::InvariantBroken { .. })).collect()
+    }
+
+    #[test]
+    fn a_missing_room_fails_only_that_command_and_is_reported() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        // Break the invariant: alice's current room is gone, though she is still in it.
+        s.rooms.remove(&Folded::of("#side"));
+        for command in [
+            Command::Mode { target: String::new(), changes: vec![] },
+            Command::History { room: None, count: None },
+            Command::Kick { room: None, nick: "alice".into(), reason: None },
+            Command::Action { text: "waves".into() },
+        ] {
+            let out = run(&mut s, 1, command);
+            assert_eq!(broken(&out), [&Audit::InvariantBroken { id: ClientId(1), what: "room_missing" }]);
+            assert!(out.deliveries.is_empty(), "{:?}", out.deliveries);
+        }
+        // The rest of the state still serves.
+        let out = run(&mut s, 1, Command::Join { room: "#lobby".into(), key: None });
+        assert!(matches!(replies_to(&out, 1)[..], [Reply::NowTalkingIn { .. }]));
+        assert!(broken(&out).is_empty());
+    }
+
+    #[test]
+    fn a_room_member_without_a_person_fails_the_command_that_needs_one() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        run(&mut s, 2, Command::Join { room: "#side".into(), key: None });
+        // Break the invariant: bob is in rooms but has no identity.
+        if let Some(bob) = s.members.get_mut(&ClientId(2)) {
+            bob.person = None;
+        }
+        let out = run(&mut s, 1, Command::Kick { room: None, nick: "bob".into(), reason: None });
+        assert_eq!(
+            broken(&out),
+            [&Audit::InvariantBroken { id: ClientId(1), what: "registered_member_without_person" }]
+        );
+        assert!(out.deliveries.is_empty() && out.kills.is_empty());
+        assert!(s.is_member(ClientId(2), &Folded::of("#side")), "nothing was half done");
     }
 }
