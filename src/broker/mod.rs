@@ -421,6 +421,8 @@ impl Broker {
                     log.info("message", &[("client", &id), ("from", &from), ("to", &target), ("text", &text)]);
                 }
             }
+            // A bug in chat state: that one command stopped short, the server goes on.
+            Audit::InvariantBroken { id, what } => log.error("invariant_broken", &[("client", &id), ("what", &what)]),
         }
     }
 

@@ -1,0 +1,222 @@
+//! Queries: what a client may ask about rooms, people and the server (`LIST`, `WHO`, `NAMES`,
+//! `WHOIS`, `ISON`, `USERHOST`, `HISTORY`, ...). They change nothing; only `WHO #room` and
+//! `HISTORY` need anything of the command table (the room must exist; for history, the client
+//! must be in it). `MOTD`, `LUSERS`, `VERSION` and `TIME` are one reply each, given by `apply`.
+
+use super::{Handled, MAX_TARGETS, Output, State};
+use crate::event::ClientId;
+use crate::names::Folded;
+use crate::protocol::{Millis, Reply, RoomInfo, UserInfo, WhoisInfo};
+
+impl State {
+    pub(super) fn list_rooms(&self, id: ClientId, out: &mut Output) {
+        let mut rooms: Vec<(&Folded, RoomInfo)> = self
+            .rooms
+            .iter()
+            .map(|(key, room)| {
+                let info = RoomInfo {
+                    room: room.name.clone(),
+                    members: room.members.len(),
+                    topic: room.topic.as_ref().map(|t| t.text.clone()),
+                };
+                (key, info)
+            })
+            .collect();
+        rooms.sort_by(|a, b| a.0.cmp(b.0));
+        out.tell(id, Reply::Rooms(rooms.into_iter().map(|(_, info)| info).collect()));
+    }
+
+    fn user_info(&self, id: ClientId) -> Option<UserInfo> {
+        let member = self.members.get(&id)?;
+        Some(UserInfo {
+            person: member.person.clone()?,
+            away: member.away.is_some(),
+            op: false,
+            voice: false,
+            oper: member.oper,
+            realname: member.realname.clone(),
+        })
+    }
+
+    /// Registered users among `ids`, sorted by nickname.
+    fn users_sorted(&self, ids: impl Iterator<Item = ClientId>) -> Vec<UserInfo> {
+        let mut users: Vec<UserInfo> = ids.filter_map(|m| self.user_info(m)).collect();
+        users.sort_by_key(|u| u.person.nick.folded());
+        users
+    }
+
+    /// A room's members in join order, with their status there.
+    pub(super) fn room_users(&self, key: &Folded) -> Vec<UserInfo> {
+        let Some(room) = self.rooms.get(key) else { return Vec::new() };
+        room.members
+            .iter()
+            .filter_map(|&m| {
+                let info = self.user_info(m)?;
+                Some(UserInfo { op: room.ops.contains(&m), voice: room.voiced.contains(&m), ..info })
+            })
+            .collect()
+    }
+
+    /// `WHO` (netcat `/who`) for room `key`, which the command table resolved.
+    pub(super) fn who(&self, id: ClientId, key: &Folded, out: &mut Output) -> Handled {
+        let room = self.room(key)?;
+        let mut members = self.room_users(key);
+        members.sort_by_key(|u| u.person.nick.folded());
+        out.tell(id, Reply::Who { room: room.name.clone(), members });
+        Ok(())
+    }
+
+    pub(super) fn users(&self, id: ClientId, out: &mut Output) {
+        out.tell(id, Reply::Users(self.users_sorted(self.nicks.values().copied())));
+    }
+
+    pub(super) fn names(&self, id: ClientId, rooms: Vec<String>, out: &mut Output) {
+        let rooms = if rooms.is_empty() {
+            let mine = self.members.get(&id).map(|m| m.rooms.clone()).unwrap_or_default();
+            mine.iter().filter_map(|k| self.rooms.get(k)).map(|r| r.name.to_string()).collect()
+        } else {
+            rooms
+        };
+        for name in rooms.into_iter().take(MAX_TARGETS) {
+            let key = Folded::of(&name);
+            let (room, members) = match self.rooms.get(&key) {
+                Some(room) => (room.name.to_string(), self.room_users(&key)),
+                None => (name, Vec::new()),
+            };
+            out.tell(id, Reply::Names { room, members });
+        }
+    }
+
+    pub(super) fn who_mask(&self, id: ClientId, mask: String, out: &mut Output) {
+        let entries = if mask.starts_with('#') {
+            let key = Folded::of(&mask);
+            match self.rooms.get(&key) {
+                Some(room) => self.room_users(&key).into_iter().map(|u| (Some(room.name.clone()), u)).collect(),
+                None => Vec::new(),
+            }
+        } else {
+            match self.nicks.get(&Folded::of(&mask)).and_then(|&m| self.user_info(m)) {
+                Some(user) => vec![(None, user)],
+                None => Vec::new(),
+            }
+        };
+        out.tell(id, Reply::WhoList { mask, entries });
+    }
+
+    pub(super) fn whois(&self, id: ClientId, nick: String, now: Millis, out: &mut Output) {
+        let info = self.nicks.get(&Folded::of(&nick)).and_then(|m| self.members.get(m)).and_then(|member| {
+            Some(WhoisInfo {
+                person: member.person.clone()?,
+                realname: member.realname.clone(),
+                rooms: member.rooms.iter().filter_map(|k| self.rooms.get(k)).map(|r| r.name.clone()).collect(),
+                away: member.away.clone(),
+                idle_secs: now.saturating_sub(member.last_spoke) / 1000,
+                signon: member.signon,
+                oper: member.oper,
+            })
+        });
+        out.tell(id, Reply::Whois { nick, info });
+    }
+
+    /// `ISON`: which of `nicks` are online.
+    pub(super) fn ison(&self, id: ClientId, nicks: &[String], out: &mut Output) {
+        let online = nicks.iter().filter_map(|n| self.registered_person(n)).map(|p| p.nick.clone()).collect();
+        out.tell(id, Reply::Ison { nicks: online });
+    }
+
+    /// `USERHOST`: the first five of `nicks` that are online, with their hosts.
+    pub(super) fn userhost(&self, id: ClientId, nicks: &[String], out: &mut Output) {
+        let entries = nicks
+            .iter()
+            .take(5)
+            .filter_map(|n| self.nicks.get(&Folded::of(n)))
+            .filter_map(|&m| self.user_info(m))
+            .collect();
+        out.tell(id, Reply::Userhost { entries });
+    }
+
+    /// `HISTORY` of room `key`, which the command table found `id` in: its recent messages,
+    /// newest `count` (all kept when `None`), as many as one replay may send.
+    pub(super) fn history(&self, id: ClientId, key: &Folded, count: Option<usize>, out: &mut Output) -> Handled {
+        let entries = self.histories.replay(key, count);
+        out.tell(id, Reply::History { room: self.room(key)?.name.clone(), entries });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn history_is_bounded_and_replayed_on_join() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        for text in ["one", "two", "three"] {
+            run(&mut s, 1, say(text));
+        }
+        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let out = run(&mut s, 2, say("bob"));
+        let history = replies_to(&out, 2)
+            .into_iter()
+            .find_map(|r| match r {
+                Reply::History { entries, .. } => Some(entries.iter().map(|e| e.text.to_string()).collect::<Vec<_>>()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(history, vec!["two", "three"]);
+    }
+
+    #[test]
+    fn join_and_history_replay_only_the_newest_lines_that_fit_the_replay_budget() {
+        let line = |i: usize| format!("{i:03}{}", "x".repeat(97));
+        let cost = room::replay_bytes(&HistoryEntry {
+            at: 0,
+            from: Arc::new(Person { nick: Nick::parse("a").unwrap(), user: String::new(), host: String::new() }),
+            text: line(0).into(),
+            kind: MessageKind::Normal,
+        });
+        let limits =
+            HistoryLimits { lines: 100, room_bytes: 1 << 20, total_bytes: 1 << 20, replay_bytes: 3 * cost + 1 };
+        let mut s = state_with(limits);
+        registered(&mut s, 1, "alice");
+        for i in 0..10 {
+            run(&mut s, 1, say(&line(i)));
+        }
+        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        let out = run(&mut s, 2, say("bob"));
+        assert_eq!(replayed(&out, 2), [line(7), line(8), line(9)]);
+        let out = run(&mut s, 2, Command::History { room: None, count: None });
+        assert_eq!(replayed(&out, 2), [line(7), line(8), line(9)]);
+        let out = run(&mut s, 2, Command::History { room: None, count: Some(2) });
+        assert_eq!(replayed(&out, 2), [line(8), line(9)]);
+    }
+
+    #[test]
+    fn a_removed_room_takes_its_history_bytes_with_it() {
+        let mut s =
+            state_with(HistoryLimits { lines: 10, room_bytes: 1 << 20, total_bytes: 1 << 20, replay_bytes: 1 << 16 });
+        registered(&mut s, 1, "alice");
+        run(&mut s, 1, say("in the lobby"));
+        let lobby = s.histories.total_bytes();
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        run(&mut s, 1, say("one"));
+        run(&mut s, 1, say("two"));
+        let side = RoomName::parse("#side").unwrap().folded();
+        assert_eq!(s.histories.room_usage(&side).0, 2);
+        assert_eq!(s.histories.total_bytes(), lobby + s.histories.room_usage(&side).1);
+        run(&mut s, 1, Command::Part { room: Some("#side".into()), reason: None });
+        assert_eq!(s.histories.room_usage(&side), (0, 0));
+        assert_eq!(s.histories.total_bytes(), lobby);
+        // A room of the same name later starts with nothing to replay.
+        registered(&mut s, 2, "bob");
+        run(&mut s, 2, Command::Join { room: "#side".into(), key: None });
+        let out = run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        assert!(replayed(&out, 1).is_empty());
+        // The default room keeps its history when its last member leaves.
+        s.remove(ClientId(1), &QuitReason::ConnectionLost, &mut Output::default());
+        s.remove(ClientId(2), &QuitReason::ConnectionLost, &mut Output::default());
+        assert_eq!(s.histories.total_bytes(), lobby);
+    }
+}
