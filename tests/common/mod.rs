@@ -203,10 +203,13 @@ impl Drop for Server {
 pub fn forward_lines(mut source: impl Read, sink: &LogLines) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 4096];
-    while let Ok(n) = source.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
+    loop {
+        let n = match source.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
         pending.extend_from_slice(&buf[..n]);
         while let Some(end) = pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
@@ -304,6 +307,8 @@ impl Client {
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                     return Err(io::Error::from(io::ErrorKind::TimedOut));
                 }
+                // A signal (the test harness's threads get some) interrupts the read: read again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => self.closed = true,
                 Err(e) => return Err(e),
             }

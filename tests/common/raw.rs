@@ -71,7 +71,11 @@ impl Raw {
         match self.stream.read(&mut chunk) {
             Ok(0) => self.fail(&format!("closed while waiting for {what}"), lines),
             Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) => {}
             Err(e) => self.fail(&format!("read failed: {e}"), lines),
         }
     }
