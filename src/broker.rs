@@ -19,14 +19,15 @@
 //! already gone is ignored.
 
 use crate::chat::{self, Audit, Caps, Effect, Output, To};
-use crate::event::{ClientId, Event, IdMap};
+use crate::core::ids::{ClientId, IdMap};
+use crate::core::names::RoomName;
 use crate::framing::Terminator;
-use crate::listener::Slot;
 use crate::log::Log;
-use crate::names::RoomName;
+use crate::net::Slot;
+use crate::net::event::Event;
+use crate::net::sys;
 use crate::notify::Notifier;
 use crate::protocol::{Dialect, HistoryEntry, Millis, QuitReason, Reply, irc, netcat};
-use crate::sys;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -700,7 +701,7 @@ fn write_pending(client: &mut Client) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::Nick;
+    use crate::core::names::Nick;
     use crate::protocol::{MessageKind, Person};
 
     #[test]

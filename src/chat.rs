@@ -17,8 +17,8 @@
 //! share only crowds with. IRC clients still get every `JOIN`, `PART`, `QUIT` and `NICK`: they
 //! keep their member lists from them.
 
-use crate::event::{ClientId, IdMap};
-use crate::names::{Folded, Nick, RoomName};
+use crate::core::ids::{ClientId, IdMap};
+use crate::core::names::{Folded, Nick, RoomName};
 use crate::protocol::{
     ChatError, Command, Counts, Dialect, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply,
     RoomInfo, Topic, TopicChange, UserInfo, WhoisInfo, netcat,
@@ -27,16 +27,7 @@ use crate::room::{self, Histories, HistoryLimits, ModeChange, ModeError, Modes, 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The most rooms one client may be in at once.
-pub const MAX_ROOMS_PER_CLIENT: usize = 20;
-/// Longest topic, in bytes.
-pub const MAX_TOPIC_BYTES: usize = 300;
-/// Longest away message or part reason, in bytes.
-pub const MAX_REASON_BYTES: usize = 200;
-/// Longest IRC username kept (the rest is cut).
-pub const MAX_USER_CHARS: usize = 10;
-/// Most targets in one `PRIVMSG`/`NOTICE`, `JOIN` or `PART` (`TARGMAX`).
-pub const MAX_TARGETS: usize = 4;
+pub use crate::core::limits::{MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, MAX_USER_CHARS};
 /// Most joiners a crowd summary names (the rest are counted).
 pub const CROWD_SUMMARY_NAMES: usize = 3;
 
