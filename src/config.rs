@@ -3,7 +3,7 @@
 //! Pure: never opens files or sockets. Every default lives here, in `Config::default`, and the
 //! usage text lists them.
 
-use crate::names::RoomName;
+use crate::core::names::RoomName;
 use getopts::Options;
 use std::fmt;
 use std::net::SocketAddr;

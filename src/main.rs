@@ -5,15 +5,15 @@
 //! (a port taken or not permitted, a log file that cannot be opened), 2 for a bad command line.
 
 use chatd::broker::{self, Broker};
-use chatd::capacity::{self, Capacity};
 use chatd::chat;
 use chatd::config::{self, Config, Parsed};
-use chatd::event::Event;
-use chatd::listener::{Acceptor, accept_loop};
 use chatd::log::Log;
+use chatd::net::capacity::{self, Capacity};
+use chatd::net::event::Event;
+use chatd::net::listener::{Acceptor, accept_loop};
+use chatd::net::reader::InputLimits;
+use chatd::net::sys;
 use chatd::notify::Notifier;
-use chatd::reader::InputLimits;
-use chatd::sys;
 use std::fmt::Display;
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener};

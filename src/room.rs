@@ -6,19 +6,12 @@
 //! topic), `i` (invite only), `m` (moderated: only operators and voiced members speak), `k KEY`,
 //! `l LIMIT`, `o NICK`, `v NICK`, `b MASK`.
 
-use crate::event::{ClientId, IdSet};
-use crate::names::{Folded, RoomName};
+use crate::core::ids::{ClientId, IdSet};
+use crate::core::names::{Folded, RoomName};
 use crate::protocol::{HistoryEntry, Millis, Topic};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// Most bans one room keeps.
-pub const MAX_BANS: usize = 50;
-/// Longest room key, in bytes.
-pub const MAX_KEY_BYTES: usize = 23;
-/// Longest ban mask, in bytes (a 20-character nick, an 11-character user and an IPv6 host fit).
-pub const MAX_MASK_BYTES: usize = 80;
-/// Most changes with a parameter in one `MODE` command (`MODES` in `RPL_ISUPPORT`); more are ignored.
-pub const MAX_PARAM_CHANGES: usize = 6;
+pub use crate::core::limits::{MAX_BANS, MAX_KEY_BYTES, MAX_MASK_BYTES, MAX_PARAM_CHANGES};
 
 /// The settable flags and values of a room.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -456,7 +449,7 @@ impl Histories {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::Nick;
+    use crate::core::names::Nick;
     use crate::protocol::{MessageKind, Person};
     use std::sync::Arc;
 

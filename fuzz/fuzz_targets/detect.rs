@@ -1,4 +1,4 @@
-//! The dialect detector (`chatd::reader::detect`): a connection's first bytes to IRC, netcat, or
+//! The dialect detector (`chatd::net::reader::detect`): a connection's first bytes to IRC, netcat, or
 //! "wait for more".
 //!
 //! Input: the first bytes a peer sends.
@@ -9,8 +9,8 @@
 //! prefix of the input is decided, every longer prefix is decided the same way.
 #![no_main]
 
+use chatd::net::reader::detect;
 use chatd::protocol::Dialect;
-use chatd::reader::detect;
 use libfuzzer_sys::fuzz_target;
 
 /// The words that open an IRC registration, as the reader's documentation lists them.

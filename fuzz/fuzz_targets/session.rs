@@ -17,7 +17,7 @@
 mod common;
 
 use chatd::chat::{Effect, Output, Settings, State, To};
-use chatd::event::ClientId;
+use chatd::core::ids::ClientId;
 use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::RoomName;
 use chatd::protocol::irc::message::{MAX_CLIENT_TAG_BYTES, MAX_LINE_BYTES};

@@ -27,10 +27,11 @@ pub mod outbox;
 mod render;
 
 use crate::chat::{self, Audit, Effect, Output, To};
-use crate::event::{ClientId, Event, IdMap};
+use crate::core::ids::{ClientId, IdMap};
 use crate::framing::Terminator;
-use crate::listener::Slot;
 use crate::log::Log;
+use crate::net::Slot;
+use crate::net::event::Event;
 use crate::notify::Notifier;
 use crate::protocol::{Dialect, Millis, QuitReason, Reply};
 use crossbeam_channel::{Receiver, RecvTimeoutError};

@@ -10,8 +10,8 @@
 //! - A client is judged against `--max-sendq` only after the connection was offered its backlog:
 //!   only what the socket will not take counts.
 
+use crate::net::sys;
 use crate::protocol::QuitReason;
-use crate::sys;
 use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;

@@ -11,8 +11,8 @@
 
 use super::Settings;
 use crate::chat::Caps;
+use crate::core::names::{Nick, RoomName};
 use crate::framing::Terminator;
-use crate::names::{Nick, RoomName};
 use crate::protocol::{Dialect, HistoryEntry, Reply, irc, netcat};
 
 /// Everything a reply's rendering depends on that differs between recipients. (The rest comes

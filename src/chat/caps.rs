@@ -3,7 +3,7 @@
 //! there. Dialect checks stay with the caller: before registration only IRC clients reach `cap`.
 
 use super::{Output, State};
-use crate::event::ClientId;
+use crate::core::ids::ClientId;
 use crate::protocol::{ChatError, Reply};
 
 /// IRCv3 capabilities a client negotiated; they change how its lines are rendered.

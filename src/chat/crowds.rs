@@ -6,8 +6,8 @@
 //! A room has at most one tally, and a tally goes when its room does.
 
 use super::{CROWD_SUMMARY_NAMES, Member, Output, State};
-use crate::event::{ClientId, IdMap};
-use crate::names::{Folded, Nick};
+use crate::core::ids::{ClientId, IdMap};
+use crate::core::names::{Folded, Nick};
 use crate::protocol::{Millis, Reply};
 
 /// The members among `ids` who are told of every join, part and quit, in order.

@@ -7,8 +7,8 @@
 //! ignored before any room is looked for. A room's messages go into its history, notices do not.
 
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State};
-use crate::event::ClientId;
-use crate::names::Folded;
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
 use crate::protocol::{ChatError, HistoryEntry, MessageKind, Millis, Reply, netcat};
 use std::sync::Arc;
 

@@ -30,8 +30,8 @@
 //! handler that finds one stops with `Broken`, `apply` reports it as `Audit::InvariantBroken`
 //! (the broker logs an ERROR line) and the server goes on.
 
-use crate::event::{ClientId, IdMap};
-use crate::names::{Folded, Nick, RoomName};
+use crate::core::ids::{ClientId, IdMap};
+use crate::core::names::{Folded, Nick, RoomName};
 use crate::protocol::{ChatError, Command, Counts, Dialect, MessageKind, Millis, Person, QuitReason, Reply};
 use crate::room::{Histories, HistoryLimits, Modes, Room};
 use std::collections::HashMap;
@@ -56,16 +56,8 @@ pub use table::{Access, Requirements, RoomNeed, Stage, requirements};
 use crowds::CrowdTally;
 use table::Refusal;
 
-/// The most rooms one client may be in at once.
-pub const MAX_ROOMS_PER_CLIENT: usize = 20;
-/// Longest topic, in bytes.
-pub const MAX_TOPIC_BYTES: usize = 300;
-/// Longest away message or part reason, in bytes.
-pub const MAX_REASON_BYTES: usize = 200;
-/// Longest IRC username kept (the rest is cut).
-pub const MAX_USER_CHARS: usize = 10;
-/// Most targets in one `PRIVMSG`/`NOTICE`, `JOIN` or `PART` (`TARGMAX`).
-pub const MAX_TARGETS: usize = 4;
+pub use crate::core::limits::{MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, MAX_USER_CHARS};
+
 /// Most joiners a crowd summary names (the rest are counted).
 pub const CROWD_SUMMARY_NAMES: usize = 3;
 

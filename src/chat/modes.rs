@@ -8,8 +8,8 @@
 //! which the room's mode decides, after the target's checks.
 
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary};
-use crate::event::ClientId;
-use crate::names::Folded;
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
 use crate::protocol::{ChatError, Reply};
 use crate::room::{self, ModeChange, ModeError};
 

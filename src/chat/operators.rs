@@ -3,8 +3,8 @@
 //! table's to check.
 
 use super::{Audit, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary};
-use crate::event::ClientId;
-use crate::names::Folded;
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
 use crate::protocol::{ChatError, QuitReason, Reply};
 
 /// Compares secrets without stopping at the first difference, so timing does not tell how much

@@ -4,8 +4,8 @@
 //! must be in it). `MOTD`, `LUSERS`, `VERSION` and `TIME` are one reply each, given by `apply`.
 
 use super::{Handled, MAX_TARGETS, Output, State};
-use crate::event::ClientId;
-use crate::names::Folded;
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
 use crate::protocol::{Millis, Reply, RoomInfo, UserInfo, WhoisInfo};
 
 impl State {

@@ -9,8 +9,8 @@
 
 use super::Caps;
 use super::{Audit, Broken, Effect, MAX_REASON_BYTES, MAX_USER_CHARS, Member, Output, State, cut_at_char_boundary};
-use crate::event::ClientId;
-use crate::names::Nick;
+use crate::core::ids::ClientId;
+use crate::core::names::Nick;
 use crate::protocol::{ChatError, Command, Dialect, Millis, ParseError, Person, QuitReason, Reply};
 use std::sync::Arc;
 

@@ -12,8 +12,8 @@ use super::crowds::hearing_every_change;
 use super::{
     Audit, Handled, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, Member, Output, State,
 };
-use crate::event::ClientId;
-use crate::names::{Folded, RoomName};
+use crate::core::ids::ClientId;
+use crate::core::names::{Folded, RoomName};
 use crate::protocol::{ChatError, Dialect, Millis, Reply, Topic, TopicChange};
 use crate::room::{Modes, Room};
 use std::sync::Arc;

@@ -24,8 +24,8 @@
 //! - before registration, which commands each dialect registers with (`registration`).
 
 use super::{Broken, State};
-use crate::event::ClientId;
-use crate::names::Folded;
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
 use crate::protocol::{ChatError, Command};
 
 /// When in a connection's life a command may be used.

@@ -3,8 +3,8 @@
 
 // What the tests name most, so each test module needs only `testing::*` and `super::*`.
 pub use super::{Output, Settings, State, To};
-pub use crate::event::ClientId;
-pub use crate::names::{Nick, RoomName};
+pub use crate::core::ids::ClientId;
+pub use crate::core::names::{Nick, RoomName};
 pub use crate::protocol::{Command, Dialect, HistoryEntry, MessageKind, Person, QuitReason, Reply};
 pub use crate::room::{self, HistoryLimits};
 pub use std::sync::Arc;

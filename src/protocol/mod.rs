@@ -8,7 +8,7 @@ pub mod irc;
 pub mod netcat;
 pub mod text;
 
-use crate::names::{Nick, NickError, RoomError, RoomName};
+use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
 use std::sync::Arc;
 

@@ -17,8 +17,8 @@
 
 use super::text::for_netcat;
 use super::{ChatError, Command, HistoryEntry, MessageKind, Millis, ParseError, Person, Reply, TopicChange, UserInfo};
+use crate::core::names::Nick;
 use crate::framing::Terminator;
-use crate::names::Nick;
 use std::fmt::Write as _;
 
 /// One entry of the command table: the name, its usage line and what it does.
@@ -519,7 +519,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::RoomName;
+    use crate::core::names::RoomName;
     use crate::protocol::QuitReason;
 
     fn say(text: &str) -> Command {
@@ -707,7 +707,7 @@ mod tests {
 
     #[test]
     fn invalid_names_are_shown_escaped() {
-        use crate::names::{NickError, RoomError};
+        use crate::core::names::{NickError, RoomError};
         let room = ChatError::RoomInvalid { room: "#\u{202e}gnp\x1b".into(), why: RoomError::Invisible('\u{202e}') };
         let shown = render_str(&Reply::Error(room), false);
         assert!(shown.starts_with("error: \"#\\u{202e}gnp\\u{1b}\" is not a valid room name: "), "{shown:?}");

@@ -11,16 +11,12 @@
 use std::collections::HashSet;
 use std::fmt;
 
-/// Longest line on the wire, CR LF included (RFC 2812 2.3); IRCv3 tags are counted separately.
-pub const MAX_LINE_BYTES: usize = 512;
-
-/// Longest tag section a client may send, the leading `@` and the space after it included
-/// (IRCv3 message-tags, "Size limit": 4094 bytes of tag data). Longer gets `ERR_INPUTTOOLONG`.
-pub const MAX_CLIENT_TAG_BYTES: usize = 4096;
-
-/// Most parameters in one message (RFC 2812 2.3.1: 14 middles and one trailing). A client that
-/// sends more finds everything from the 15th on in the last parameter, spaces included.
-pub const MAX_PARAMS: usize = 15;
+/// The wire's limits (`core::limits`), by the names this grammar uses. A client that sends more
+/// than `MAX_PARAMS` parameters finds everything from the 15th on in the last one, spaces included.
+pub use crate::core::limits::{
+    IRC_MAX_CLIENT_TAG_BYTES as MAX_CLIENT_TAG_BYTES, IRC_MAX_LINE_BYTES as MAX_LINE_BYTES,
+    IRC_MAX_PARAMS as MAX_PARAMS,
+};
 
 /// Bytes `encode_action` adds around the text: `\x01ACTION ` and the closing `\x01`.
 pub const ACTION_OVERHEAD_BYTES: usize = 9;

@@ -15,31 +15,39 @@ use super::{
     ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange,
     UserInfo,
 };
-use crate::log::utc_timestamp;
+use crate::core::limits::{
+    MAX_PARAM_CHANGES, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, NICK_MAX_CHARS,
+    ROOM_MAX_BYTES,
+};
+use crate::core::time::utc_timestamp_millis;
 use message::{
     MAX_LINE_BYTES, MessageError, ctcp_action, encode_action, split_list, split_text, text_budget, write_line,
 };
 use numeric::*;
-use std::time::{Duration, UNIX_EPOCH};
+use std::sync::LazyLock;
 
 /// The name IRC clients show for the network.
 pub const NETWORK: &str = "chatd";
 
-/// Sent in `RPL_ISUPPORT` (005): what this server implements, and its limits.
-const ISUPPORT: &[&str] = &[
-    "CASEMAPPING=ascii",
-    "CHANTYPES=#",
-    "CHANNELLEN=50",
-    "NICKLEN=20",
-    "TOPICLEN=300",
-    "AWAYLEN=200",
-    "CHANLIMIT=#:20",
-    "PREFIX=(ov)@+",
-    "CHANMODES=b,k,l,imnt",
-    "MODES=6",
-    "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4",
-    "NETWORK=chatd",
-];
+/// Sent in `RPL_ISUPPORT` (005): what this server implements, and its limits, each taken from the
+/// constant that enforces it (`core::limits`). Built once: every registration sends it.
+static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let targets = ["PRIVMSG", "NOTICE", "JOIN", "PART", "NAMES"].map(|command| format!("{command}:{MAX_TARGETS}"));
+    vec![
+        "CASEMAPPING=ascii".to_string(),
+        "CHANTYPES=#".to_string(),
+        format!("CHANNELLEN={ROOM_MAX_BYTES}"),
+        format!("NICKLEN={NICK_MAX_CHARS}"),
+        format!("TOPICLEN={MAX_TOPIC_BYTES}"),
+        format!("AWAYLEN={MAX_REASON_BYTES}"),
+        format!("CHANLIMIT=#:{MAX_ROOMS_PER_CLIENT}"),
+        "PREFIX=(ov)@+".to_string(),
+        "CHANMODES=b,k,l,imnt".to_string(),
+        format!("MODES={MAX_PARAM_CHANGES}"),
+        format!("TARGMAX={}", targets.join(",")),
+        format!("NETWORK={NETWORK}"),
+    ]
+});
 
 /// Incoming free text without what no recipient gets (`text::for_irc`): ESC, bidi overrides, ...
 fn clean(text: &str) -> String {
@@ -255,7 +263,7 @@ fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
 }
 
 fn timestamp(at: Millis) -> String {
-    utc_timestamp(UNIX_EPOCH + Duration::from_millis(at))
+    utc_timestamp_millis(at)
 }
 
 /// How a quit looks in `QUIT :...` (RFC 2812 3.1.7; the wording of current servers).
@@ -474,7 +482,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
             o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
             o.numeric(RPL_MYINFO, &[view.server, &version, "io", "biklmnotv", "bklov"]);
-            let mut tokens: Vec<&str> = ISUPPORT.to_vec();
+            let mut tokens: Vec<&str> = ISUPPORT.iter().map(String::as_str).collect();
             tokens.push("are supported by this server");
             o.numeric(RPL_ISUPPORT, &tokens);
             o.lusers(counts);
@@ -640,7 +648,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::{Nick, RoomName};
+    use crate::core::names::{Nick, RoomName};
     use std::sync::Arc;
 
     fn ok(line: &str) -> Command {
@@ -893,7 +901,7 @@ mod tests {
         assert_eq!(rendered(&away), vec![format!(":irc.test 301 bob al :{NASTY_FOR_IRC}")]);
         let bad_room = Reply::Error(ChatError::RoomInvalid {
             room: "#\u{202e}gnp.exe".into(),
-            why: crate::names::RoomError::Invisible('\u{202e}'),
+            why: crate::core::names::RoomError::Invisible('\u{202e}'),
         });
         assert_eq!(rendered(&bad_room), vec![":irc.test 403 bob #gnp.exe :No such channel"]);
     }

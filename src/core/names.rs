@@ -2,19 +2,16 @@
 //!
 //! Pure: no state, no I/O. Both dialects and the chat state use these rules, so a name that is
 //! valid for a netcat user is valid for everyone else too. A name shows who or where someone is,
-//! so it may hold nothing invisible or direction-changing (`protocol::text::is_invisible`): text
+//! so it may hold nothing invisible or direction-changing (`core::chars::is_invisible`): text
 //! may need joiners and the like, names never do.
 //!
 //! Case folding is ASCII-only (`CASEMAPPING=ascii` in IRC terms): `Alice`, `ALICE` and `alice`
 //! are the same person, `#Rust` and `#rust` the same room.
 
-use crate::protocol::text::is_invisible;
+use super::chars::is_invisible;
 use std::fmt;
 
-/// Longest nickname, in characters (all nickname characters are ASCII, so also bytes).
-pub const NICK_MAX_CHARS: usize = 20;
-/// Longest room name in bytes, the leading `#` included.
-pub const ROOM_MAX_BYTES: usize = 50;
+pub use super::limits::{NICK_MAX_CHARS, ROOM_MAX_BYTES};
 
 /// A validated nickname, spelled as its owner chose it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! The few socket and process controls std does not offer, as thin calls into the C library that
-//! std already links. Everything unsafe in chatd lives here.
+//! std already links, through the `libc` crate's declarations (its functions, structs and
+//! constants are right for each target, where hand-written ones differ between architectures).
+//! Everything unsafe in chatd lives here, except setting the allocator's threshold (`capacity`).
 //!
 //! Why these and no crate: the broker must write without ever blocking, but the socket is shared
 //! with the reader, which must block (and `set_nonblocking` on a `try_clone` would change both,
@@ -11,47 +13,15 @@
 //!
 //! On systems other than Linux, writes fall back to a 1 ms send timeout and keepalive is not set.
 //!
-//! Calls added later use the `libc` crate's declarations: listening with the system's largest
-//! accept queue (std asks for 128) and reading the process-count limit, for `capacity`; reading
-//! a newcomer's first bytes without waiting, and waiting for them with `poll(2)`, which std could
-//! only do by setting a read timeout and clearing it again (two more system calls per connection).
+//! Also: listening with the system's largest accept queue (std asks for 128) and reading the
+//! process-count limit, for `capacity`; reading a newcomer's first bytes without waiting, and
+//! waiting for them with `poll(2)`, which std could only do by setting a read timeout and clearing
+//! it again (two more system calls per connection).
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
-
-#[cfg(target_os = "linux")]
-mod linux {
-    use std::ffi::c_void;
-
-    pub const MSG_DONTWAIT: i32 = 0x40;
-    pub const MSG_NOSIGNAL: i32 = 0x4000;
-    pub const SOL_SOCKET: i32 = 1;
-    pub const SO_KEEPALIVE: i32 = 9;
-    pub const IPPROTO_TCP: i32 = 6;
-    pub const TCP_KEEPIDLE: i32 = 4;
-    pub const TCP_KEEPINTVL: i32 = 5;
-    pub const TCP_KEEPCNT: i32 = 6;
-    pub const TCP_USER_TIMEOUT: i32 = 18;
-    pub const RLIMIT_NOFILE: i32 = 7;
-
-    /// `struct rlimit` on 64-bit Linux (`rlim_t` is an unsigned 64-bit integer).
-    #[repr(C)]
-    pub struct RLimit {
-        pub cur: u64,
-        pub max: u64,
-    }
-
-    unsafe extern "C" {
-        pub fn send(fd: i32, buf: *const c_void, len: usize, flags: i32) -> isize;
-        pub fn setsockopt(fd: i32, level: i32, name: i32, value: *const c_void, len: u32) -> i32;
-        pub fn getrlimit(resource: i32, rlim: *mut RLimit) -> i32;
-        pub fn setrlimit(resource: i32, rlim: *const RLimit) -> i32;
-        pub fn pthread_self() -> usize;
-        pub fn pthread_setname_np(thread: usize, name: *const std::ffi::c_char) -> i32;
-    }
-}
 
 /// Writes as much of `buf` as the socket takes right now; `WouldBlock` when it takes nothing.
 #[cfg(target_os = "linux")]
@@ -59,7 +29,7 @@ pub fn send_now(stream: &TcpStream, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: the pointer and length describe `buf`, which outlives the call; the descriptor is
     // owned by `stream`, which is borrowed for the duration of the call.
     let sent = unsafe {
-        linux::send(stream.as_raw_fd(), buf.as_ptr().cast(), buf.len(), linux::MSG_DONTWAIT | linux::MSG_NOSIGNAL)
+        libc::send(stream.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
     };
     if sent < 0 { Err(io::Error::last_os_error()) } else { Ok(sent as usize) }
 }
@@ -72,9 +42,10 @@ pub fn send_now(stream: &TcpStream, buf: &[u8]) -> io::Result<usize> {
 
 #[cfg(target_os = "linux")]
 fn set_int_option(fd: std::os::fd::RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
-    // SAFETY: `value` is a live i32 and the length passed is its size; the caller borrows the
-    // socket that owns `fd` for the duration of the call.
-    let rc = unsafe { linux::setsockopt(fd, level, name, (&value as *const i32).cast(), size_of::<i32>() as u32) };
+    let len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` is a live c_int and `len` is its size; the caller borrows the socket that
+    // owns `fd` for the duration of the call.
+    let rc = unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), len) };
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
@@ -116,12 +87,12 @@ fn client_options(idle: Duration, timeout: Duration) -> [(i32, i32, i32); 6] {
     let interval_s = (timeout.as_secs() / 4).clamp(1, 32_767) as i32;
     let user_timeout_ms = (idle + timeout).as_millis().min(i32::MAX as u128) as i32;
     [
-        (linux::IPPROTO_TCP, libc::TCP_NODELAY, 1),
-        (linux::SOL_SOCKET, linux::SO_KEEPALIVE, 1),
-        (linux::IPPROTO_TCP, linux::TCP_KEEPIDLE, idle_s),
-        (linux::IPPROTO_TCP, linux::TCP_KEEPINTVL, interval_s),
-        (linux::IPPROTO_TCP, linux::TCP_KEEPCNT, 4),
-        (linux::IPPROTO_TCP, linux::TCP_USER_TIMEOUT, user_timeout_ms),
+        (libc::IPPROTO_TCP, libc::TCP_NODELAY, 1),
+        (libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle_s),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, interval_s),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 4),
+        (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT, user_timeout_ms),
     ]
 }
 
@@ -161,21 +132,22 @@ pub fn tune_listener(_listener: &TcpListener, _idle: Duration, _timeout: Duratio
 
 /// Raises the soft open-file limit to the hard limit. Returns (before, after).
 #[cfg(target_os = "linux")]
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on 64-bit Linux, not on every target
 pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
-    let mut limit = linux::RLimit { cur: 0, max: 0 };
-    // SAFETY: `limit` is a valid, writable `struct rlimit`.
-    if unsafe { linux::getrlimit(linux::RLIMIT_NOFILE, &mut limit) } != 0 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a valid, writable `struct rlimit` that outlives the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    let before = limit.cur;
-    if limit.cur < limit.max {
-        limit.cur = limit.max;
-        // SAFETY: `limit` is a valid `struct rlimit`.
-        if unsafe { linux::setrlimit(linux::RLIMIT_NOFILE, &limit) } != 0 {
+    let before = limit.rlim_cur;
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: `limit` is a valid `struct rlimit` that outlives the call; it is only read.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
             return Err(io::Error::last_os_error());
         }
     }
-    Ok((before, limit.cur))
+    Ok((before as u64, limit.rlim_cur as u64))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -210,7 +182,7 @@ pub fn name_this_thread(name: &str) {
     bytes.push(0);
     // SAFETY: `bytes` is a NUL-terminated buffer of at most 16 bytes that outlives the call, and
     // pthread_self() names the calling thread, which is alive.
-    unsafe { linux::pthread_setname_np(linux::pthread_self(), bytes.as_ptr().cast()) };
+    unsafe { libc::pthread_setname_np(libc::pthread_self(), bytes.as_ptr().cast()) };
 }
 
 #[cfg(not(target_os = "linux"))]

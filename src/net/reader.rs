@@ -8,12 +8,14 @@
 //! Whatever ends the loop — end of file, a socket error, a panic — the broker is told once, by
 //! `DisconnectGuard`, so the client's nickname and room seats are always freed.
 
-use crate::event::{ClientId, Event};
+use super::event::Event;
+use super::sys;
+use crate::core::ids::ClientId;
+use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
+use crate::core::names::Nick;
 use crate::framing::{Frame, Framer, Terminator};
 use crate::log::Log;
-use crate::names::Nick;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason, irc, netcat};
-use crate::sys;
 use crossbeam_channel::Sender;
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -91,8 +93,6 @@ pub const DETECT_WAIT: Duration = Duration::from_millis(300);
 /// The commands that open an IRC registration (RFC 2812 3.1, IRCv3 CAP), and `PING`, which some
 /// clients send first to measure the round trip.
 const IRC_OPENERS: [&str; 5] = ["CAP", "PASS", "NICK", "USER", "PING"];
-/// Longest IRC line accepted from a client: 512 bytes plus an IRCv3 tag section.
-const IRC_MAX_LINE: usize = crate::protocol::irc::message::MAX_CLIENT_TAG_BYTES + 512;
 
 /// Decides the dialect from a connection's first bytes: IRC when the first word is an IRC
 /// registration command (any case), netcat otherwise. `None` while the bytes so far could still
@@ -241,10 +241,10 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
     if events.send(Event::Identified { id, dialect }).is_err() {
         return;
     }
-    let irc_limit = crate::protocol::irc::message::MAX_LINE_BYTES;
+    let irc_limit = IRC_MAX_LINE_BYTES;
     let (mut framer, mut limit) = match dialect {
         Dialect::Netcat => (Framer::new(limits.max_line), limits.max_line),
-        Dialect::Irc => (Framer::raw(IRC_MAX_LINE), irc_limit),
+        Dialect::Irc => (Framer::raw(IRC_MAX_INPUT_BYTES), irc_limit),
     };
     let mut undecided = (dialect == Dialect::Netcat).then(Undecided::default);
     let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate, Instant::now());
@@ -277,7 +277,7 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
                         limit = irc_limit;
                         // Lines already framed from this read keep the netcat framing, which is
                         // the same for anything without telnet or backspace bytes.
-                        framer = std::mem::replace(&mut framer, Framer::raw(0)).into_raw(IRC_MAX_LINE);
+                        framer = std::mem::replace(&mut framer, Framer::raw(0)).into_raw(IRC_MAX_INPUT_BYTES);
                         if events.send(Event::Identified { id, dialect }).is_err() {
                             return;
                         }

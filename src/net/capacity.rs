@@ -253,7 +253,7 @@ impl Limits {
             maps_in_use: std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count() as u64),
             system_tasks_max,
             system_tasks_in_use: std::fs::read_to_string("/proc/loadavg").ok().and_then(|t| tasks_in_loadavg(&t)),
-            user_tasks_max: crate::sys::process_limit(),
+            user_tasks_max: super::sys::process_limit(),
             own_tasks: std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count() as u64),
             cgroup_tasks_left: std::fs::read_to_string("/proc/self/cgroup")
                 .ok()

@@ -1,53 +1,16 @@
 //! What the acceptors and readers (and, once, the signal handler) tell the broker: data only.
+//!
+//! Invariant: nothing an event carries holds a sender of the event channel. A `Slot` holds the
+//! shared connection counts and nothing of the acceptor, so when every acceptor and reader is
+//! gone the channel closes and the broker sees it, although it still holds its clients' slots.
 
+use super::slot::Slot;
+use crate::core::ids::ClientId;
 use crate::framing::Terminator;
-use crate::listener::Slot;
 use crate::protocol::{Command, Dialect, ParseError, QuitReason};
-use std::collections::{HashMap, HashSet};
-use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Identifies one connection for the life of the process; never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClientId(pub u64);
-
-impl fmt::Display for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A map keyed by client id, with `IdHasher`.
-pub type IdMap<V> = HashMap<ClientId, V, BuildHasherDefault<IdHasher>>;
-/// A set of client ids, with `IdHasher`.
-pub type IdSet = HashSet<ClientId, BuildHasherDefault<IdHasher>>;
-
-/// Hashes client ids. The server hands ids out in sequence and no client chooses one, so the
-/// std hasher's protection against crafted keys buys nothing here, and its SipHash was half of
-/// the broker's instructions per delivery (callgrind, 100-client fan-out). One multiplication
-/// by an odd constant: the low bits (the bucket) of sequential ids never collide, and the high
-/// bits (hashbrown's tag) are well mixed.
-#[derive(Clone, Copy, Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Something that happened to a connection, in the order it happened.
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! Accepting connections: limits, socket options, ids, and one reader thread per client.
 //!
-//! Owns `accept_loop` and the connection counts behind `--max-clients`, `--max-per-ip` and the
-//! process's capacity (the clients and reader threads the system's limits allow, see `capacity`).
+//! Owns `accept_loop` and admission: whether a newcomer gets a slot under `--max-clients`,
+//! `--max-per-ip` and the process's capacity (the clients and reader threads the system's limits
+//! allow, see `capacity`). The counts themselves, which the slots share, are in `slot`.
 //! Never reads lines and never touches chat state. The one socket write outside the broker is
 //! here: the single refusal line to a connection that never becomes a client.
 //!
@@ -15,12 +16,13 @@
 //! finished; measured with strace) and woke the waiting threads in turn, so none ever ran out its
 //! wait.
 
-use crate::event::{ClientId, Event};
+use super::event::Event;
+use super::reader::{InputLimits, reader_loop};
+use super::slot::{Occupancy, Slot};
+use super::sys;
+use crate::core::ids::ClientId;
 use crate::log::{Level, Log};
-use crate::reader::{InputLimits, reader_loop};
-use crate::sys;
 use crossbeam_channel::Sender;
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -57,13 +59,6 @@ impl Waiter {
     }
 }
 
-/// Connections held right now, in total and per address.
-#[derive(Default)]
-struct Counts {
-    total: usize,
-    per_ip: HashMap<IpAddr, usize>,
-}
-
 /// What all acceptors share.
 pub struct Acceptor {
     pub events: Sender<Event>,
@@ -75,7 +70,8 @@ pub struct Acceptor {
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
     next_id: AtomicU64,
-    counts: Mutex<Counts>,
+    /// Shared with every slot handed out, which counts itself out when dropped.
+    occupancy: Arc<Occupancy>,
     /// Reader threads waiting for a next client, the one that started waiting last at the end:
     /// it is handed the next client, so that a steady load keeps the same few threads (and their
     /// stacks) warm and the ones at the bottom run out their wait and end.
@@ -88,33 +84,6 @@ pub struct Acceptor {
     max_reader_threads: usize,
     /// Reader threads alive: serving a client, waiting for the next one, or ending.
     live_readers: AtomicUsize,
-}
-
-/// A held connection slot. The broker keeps it for as long as it knows the client and drops it
-/// when it evicts the client, before closing the socket, so a client that reconnects right after
-/// seeing its connection close finds its slot free again.
-pub struct Slot {
-    acceptor: Arc<Acceptor>,
-    ip: IpAddr,
-}
-
-impl std::fmt::Debug for Slot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Slot({})", self.ip)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut counts = self.acceptor.counts();
-        counts.total = counts.total.saturating_sub(1);
-        if let Some(n) = counts.per_ip.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                counts.per_ip.remove(&self.ip);
-            }
-        }
-    }
 }
 
 /// Why a connection was turned away.
@@ -150,7 +119,7 @@ impl Acceptor {
             ping_interval,
             ping_timeout,
             next_id: AtomicU64::new(1),
-            counts: Mutex::new(Counts::default()),
+            occupancy: Arc::new(Occupancy::default()),
             idle: Mutex::new(Vec::new()),
             waiting_readers: AtomicUsize::new(0),
             capacity_clients: usize::MAX,
@@ -173,11 +142,6 @@ impl Acceptor {
     fn reader_thread_available(&self) -> bool {
         self.waiting_readers.load(Ordering::Acquire) > 0
             || self.live_readers.load(Ordering::Acquire) < self.max_reader_threads
-    }
-
-    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
-        // The counts stay consistent even if a holder panicked: each update is a single step.
-        self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Waiter>>> {
@@ -231,8 +195,8 @@ impl Acceptor {
     }
 
     /// Takes a slot for `ip`, or says why not. Returns the slot and the new total.
-    fn reserve(self: &Arc<Self>, ip: IpAddr) -> Result<(Slot, usize), Refusal> {
-        let mut counts = self.counts();
+    fn reserve(&self, ip: IpAddr) -> Result<(Slot, usize), Refusal> {
+        let mut counts = self.occupancy.lock();
         if counts.total >= self.max_clients {
             return Err(Refusal::Full { count: counts.total, max: self.max_clients, reason: "max-clients" });
         }
@@ -245,9 +209,8 @@ impl Acceptor {
         if from_ip >= self.max_per_ip {
             return Err(Refusal::PerIp { count: from_ip });
         }
-        counts.total += 1;
-        *counts.per_ip.entry(ip).or_insert(0) += 1;
-        Ok((Slot { acceptor: Arc::clone(self), ip }, counts.total))
+        let slot = Slot::take(&self.occupancy, &mut counts, ip);
+        Ok((slot, counts.total))
     }
 }
 
@@ -534,6 +497,32 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(30));
         assert_eq!(acceptor.waiting_readers.load(Ordering::Acquire), 0, "it left the list");
         assert!(acceptor.hand_over(job(4)).is_err());
+    }
+
+    #[test]
+    fn the_event_channel_closes_while_the_broker_still_holds_slots() {
+        let (tx, events) = crossbeam_channel::unbounded();
+        let input = InputLimits { max_line: 512, flood_burst: 1, flood_rate: 0 };
+        let second = Duration::from_secs(1);
+        let acceptor = Arc::new(Acceptor::new(tx, Arc::new(Log::stderr()), 5, 5, input, second, second));
+        let occupancy = Arc::clone(&acceptor.occupancy);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, peer) = listener.accept().unwrap();
+        let (slot, _) = acceptor.reserve(canonical_ip(&peer)).ok().unwrap();
+        let connected = Event::Connected { id: ClientId(1), stream: Arc::new(stream), peer, at: Instant::now(), slot };
+        acceptor.events.send(connected).unwrap();
+        // The broker holds the event, and with it the slot, for as long as it knows the client.
+        let held = events.recv().unwrap();
+        drop(acceptor);
+        assert_eq!(
+            events.recv_timeout(Duration::from_secs(5)).unwrap_err(),
+            crossbeam_channel::RecvTimeoutError::Disconnected,
+            "no slot keeps the channel open"
+        );
+        assert_eq!(occupancy.lock().total, 1);
+        drop(held);
+        assert_eq!(occupancy.lock().total, 0, "the slot still counts itself out");
     }
 
     #[test]
