@@ -96,7 +96,10 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "PONG" => Command::Pong,
         "JOIN" if param(0) == Some("0") => Command::PartAll,
         "JOIN" if param(0).is_some() => {
-            Command::JoinMany { rooms: list(0), keys: list(1).iter().map(|key| clean(key)).collect() }
+            // Keys are compared, never shown, and a room's key can hold no control character
+            // (`MODE +k` refuses one), so a key is taken as sent: cleaning could empty it, and
+            // an emptied key would shift the keys against their rooms.
+            Command::JoinMany { rooms: list(0), keys: list(1) }
         }
         "KICK" if param(1).is_some() => Command::Kick {
             room: param(0).map(str::to_string),
@@ -710,6 +713,11 @@ mod tests {
             Command::JoinMany { rooms: vec!["#a".into(), "#b".into()], keys: vec!["key".into()] }
         );
         assert_eq!(ok("JOIN 0"), Command::PartAll);
+        // A key of nothing but control characters stays what it is (it matches no key).
+        assert_eq!(
+            ok("JOIN #a,#b \x07,k2"),
+            Command::JoinMany { rooms: vec!["#a".into(), "#b".into()], keys: vec!["\x07".into(), "k2".into()] }
+        );
         assert_eq!(err("JOIN"), ParseError::Usage("JOIN"));
         assert_eq!(
             ok("PART #a :bye now"),
