@@ -160,15 +160,19 @@ fn a_blocked_stderr_does_not_stall_delivery() {
     // behaves the same, it only takes longer to fill.)
     // SAFETY: F_SETPIPE_SZ takes an int; the pipe is empty, so shrinking cannot fail for its contents.
     unsafe { libc::fcntl(stderr.get_ref().as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
-    // Nobody reads the log (`chatd | less`, paused): half fill the pipe, then log far more than
-    // the rest of it can take (each connection logs two lines of about 100 bytes).
+    // Nobody reads the log (`chatd | less`, paused): log until the pipe takes no more. Each
+    // connection logs two lines of about 100 bytes. The pipe is full when what it holds stops
+    // growing while lines keep coming — not necessarily at its nominal size: a pipe page that was
+    // partly read before keeps its read part until it is emptied, so writes may block earlier.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (_, size) = pipe_fill(&stderr);
-    let mut more = (size / 50).max(100);
-    while more > 0 && churn(chatd.addr) {
+    let (mut held, mut still) = (pipe_fill(&stderr).0, 0);
+    while still < 200 && churn(chatd.addr) {
         assert!(Instant::now() < deadline, "the pipe did not fill: {:?}", pipe_fill(&stderr));
-        if pipe_fill(&stderr).0 >= size / 2 {
-            more -= 1;
+        let now = pipe_fill(&stderr).0;
+        if now > held {
+            (held, still) = (now, 0);
+        } else {
+            still += 1;
         }
     }
     // (A chatd that stopped accepting ended the loop early: the old behaviour, shown next.)
