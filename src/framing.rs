@@ -78,10 +78,11 @@ impl Framer {
         Framer { edit: false, ..Framer::new(max_line) }
     }
 
-    /// This framer as a raw one (see `raw`) with a new limit, keeping the line in progress: for a
-    /// connection that turned out to be an IRC client after it was greeted as a person.
-    pub fn into_raw(self, max_line: usize) -> Framer {
-        Framer { max_line, edit: false, telnet: Telnet::Data, ..self }
+    /// Takes the line in progress, as received so far (nothing while a too-long line is being
+    /// discarded): for a connection that turns out to speak another dialect, whose own framer
+    /// reads these bytes again.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        if self.overflow { Vec::new() } else { std::mem::take(&mut self.line) }
     }
 
     /// Consumes `bytes`, appending every completed frame to `out`.
@@ -283,19 +284,17 @@ mod tests {
     }
 
     #[test]
-    fn into_raw_keeps_the_line_in_progress_and_stops_editing() {
+    fn take_pending_hands_over_the_line_in_progress() {
         let mut framer = Framer::new(100);
         let mut out = Vec::new();
         framer.push(b"CAP LS 302\nNICK al", &mut out);
-        let mut framer = framer.into_raw(100);
-        framer.push(&[b'i', 8, 255, b'\r', b'\n'], &mut out);
-        assert_eq!(
-            out,
-            vec![
-                line(b"CAP LS 302", Terminator::Newline),
-                line(&[b'N', b'I', b'C', b'K', b' ', b'a', b'l', b'i', 8, 255], Terminator::Newline)
-            ]
-        );
+        assert_eq!(out, vec![line(b"CAP LS 302", Terminator::Newline)]);
+        assert_eq!(framer.take_pending(), b"NICK al");
+        assert_eq!(framer.take_pending(), b"");
+        // Nothing of a line being discarded.
+        let mut framer = Framer::new(4);
+        framer.push(b"0123456", &mut out);
+        assert_eq!(framer.take_pending(), b"");
     }
 
     #[test]

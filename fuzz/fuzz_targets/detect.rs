@@ -1,4 +1,4 @@
-//! The dialect detector (`chatd::net::reader::detect`): a connection's first bytes to IRC, netcat, or
+//! The dialect detector (`chatd::protocol::dialect::detect`): a connection's first bytes to IRC, netcat, or
 //! "wait for more".
 //!
 //! Input: the first bytes a peer sends.
@@ -9,35 +9,34 @@
 //! prefix of the input is decided, every longer prefix is decided the same way.
 #![no_main]
 
-use chatd::net::reader::detect;
-use chatd::protocol::Dialect;
+use chatd::protocol::dialect::detect;
 use libfuzzer_sys::fuzz_target;
 
-/// The words that open an IRC registration, as the reader's documentation lists them.
+/// The words that open an IRC registration, as the IRC dialect's documentation lists them.
 const OPENERS: [&str; 5] = ["CAP", "PASS", "NICK", "USER", "PING"];
 
 /// The documented rule, written out independently of the implementation.
-fn expected(first: &[u8]) -> Option<Dialect> {
+fn expected(first: &[u8]) -> Option<&'static str> {
     let end = first.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n' | 0));
     let word = &first[..end.unwrap_or(first.len())];
     let is_opener = OPENERS.iter().any(|o| o.as_bytes().eq_ignore_ascii_case(word));
     let may_become_opener =
         OPENERS.iter().any(|o| o.len() >= word.len() && o.as_bytes()[..word.len()].eq_ignore_ascii_case(word));
     match end {
-        Some(_) if is_opener => Some(Dialect::Irc),
-        Some(_) => Some(Dialect::Netcat),
+        Some(_) if is_opener => Some("irc"),
+        Some(_) => Some("netcat"),
         None if may_become_opener => None,
-        None => Some(Dialect::Netcat),
+        None => Some("netcat"),
     }
 }
 
 fuzz_target!(|data: &[u8]| {
     // The reader peeks at most 16 bytes; look a little further to be sure nothing changes.
     let data = &data[..data.len().min(64)];
-    let mut decided: Option<(usize, Dialect)> = None;
+    let mut decided: Option<(usize, &str)> = None;
     for len in 0..=data.len() {
         let prefix = &data[..len];
-        let got = detect(prefix);
+        let got = detect(prefix).map(|d| d.name());
         assert_eq!(got, expected(prefix), "detect({prefix:?})");
         match (decided, got) {
             (None, Some(dialect)) => decided = Some((len, dialect)),

@@ -1,46 +1,47 @@
-//! A whole chat session: what several clients send, framed and parsed as the reader does, applied
-//! to the chat state (`chatd::chat::State`) as the broker does, and every reply rendered for each
-//! recipient in its own dialect.
+//! A whole chat session: what several clients send, decoded by each dialect's decoder as the
+//! reader does, offered to each client's dialect session and applied to the chat state
+//! (`chatd::chat::State`) as the broker does, and every reply rendered by the recipient's session.
 //!
 //! Input: lines separated by LF. The first byte of a line picks what happens: `0`-`3` (or any
 //! byte whose value is 0-3 modulo 8) sends the rest of the line from client 0-3; `4`-`7`
 //! reconnects client 0-3 (its connection is lost, a new one takes its place). Clients 0 and 1
-//! speak netcat (client 1 ends its lines with NUL), clients 2 and 3 IRC. A line like
+//! start as people on netcat (client 1 ends its lines with NUL) and may turn out to be IRC
+//! clients (`CAP LS` before a nickname), clients 2 and 3 are IRC. A line like
 //! `2CAP REQ :server-time` therefore comes from the first IRC client.
 //!
-//! Checks: nothing panics anywhere in parsing, the chat state or rendering; every IRC line any
-//! client is sent is valid UTF-8, CR LF terminated, at most 512 bytes (tags aside) and parses;
-//! room messages reach IRC clients as PRIVMSG or NOTICE to that room from the sender; every
-//! netcat line is valid UTF-8 without any control character inside.
+//! Checks: nothing panics anywhere in decoding, sessions, the chat state or rendering; every IRC
+//! line any client is sent is valid UTF-8, CR LF terminated, at most 512 bytes (tags aside) and
+//! parses; room messages reach IRC clients as PRIVMSG or NOTICE to that room from the sender;
+//! every netcat line is valid UTF-8 without any control character inside.
 #![no_main]
 
 mod common;
 
-use chatd::chat::{Effect, Output, Settings, State, To};
+use chatd::chat::{Effect, Outgoing, Output, Settings, State, To};
 use chatd::core::ids::ClientId;
-use chatd::framing::{Frame, Framer, Terminator};
+use chatd::framing::Terminator;
 use chatd::names::RoomName;
-use chatd::protocol::irc::message::{MAX_CLIENT_TAG_BYTES, MAX_LINE_BYTES};
-use chatd::protocol::{Dialect, ParseError, QuitReason, Reply, irc, netcat};
+use chatd::protocol::dialect::{self, Decoded, Decoder, Dialect, Session, View};
+use chatd::protocol::irc::face::IRC;
+use chatd::protocol::{QuitReason, Reply};
 use chatd::room::HistoryLimits;
 use libfuzzer_sys::fuzz_target;
 
 const SERVER: &str = "chatd.example.org";
 /// The default `--max-line`.
 const NETCAT_MAX_LINE: usize = 1024;
-const IRC_MAX_LINE: usize = MAX_CLIENT_TAG_BYTES + MAX_LINE_BYTES;
 /// Hosts as the broker passes them; the IPv6 ones exercise `display_host`.
 const HOSTS: [&str; 4] = ["127.0.0.1", "::1", "203.0.113.9", "2001:db8::1"];
 
 struct Client {
     id: ClientId,
-    dialect: Dialect,
-    framer: Framer,
+    decoder: Box<dyn Decoder>,
+    session: Box<dyn Session>,
     terminator: Terminator,
     open: bool,
 }
 
-struct Session {
+struct Chat {
     state: State,
     clients: Vec<Client>,
     next_id: u64,
@@ -48,8 +49,8 @@ struct Session {
     out: Output,
 }
 
-impl Session {
-    fn new() -> Session {
+impl Chat {
+    fn new() -> Chat {
         let settings = Settings {
             server_name: SERVER.to_string(),
             default_room: RoomName::parse("#lobby").expect("valid room"),
@@ -61,26 +62,23 @@ impl Session {
             crowd_size: 2,
             crowd_interval: 5_000,
         };
-        let mut session =
-            Session { state: State::new(settings, 0), clients: Vec::new(), next_id: 1, now: 0, out: Output::default() };
+        let mut chat =
+            Chat { state: State::new(settings, 0), clients: Vec::new(), next_id: 1, now: 0, out: Output::default() };
         for slot in 0..4 {
-            let client = session.connect(slot);
-            session.clients.push(client);
+            let client = chat.connect(slot);
+            chat.clients.push(client);
         }
-        session.dispatch();
-        session
+        chat.dispatch();
+        chat
     }
 
     fn connect(&mut self, slot: usize) -> Client {
         let id = ClientId(self.next_id);
         self.next_id += 1;
-        let (dialect, framer) = if slot < 2 {
-            (Dialect::Netcat, Framer::new(NETCAT_MAX_LINE))
-        } else {
-            (Dialect::Irc, Framer::raw(IRC_MAX_LINE))
-        };
-        self.state.connect(id, dialect, HOSTS[slot], self.now, &mut self.out);
-        Client { id, dialect, framer, terminator: Terminator::Newline, open: true }
+        let dialect: &'static dyn Dialect = if slot < 2 { dialect::FALLBACK } else { &IRC };
+        let session = dialect.session();
+        self.state.connect(id, session.profile(), HOSTS[slot], self.now, &mut self.out);
+        Client { id, decoder: dialect.decoder(NETCAT_MAX_LINE), session, terminator: Terminator::Newline, open: true }
     }
 
     fn reconnect(&mut self, slot: usize) {
@@ -97,51 +95,66 @@ impl Session {
         if !self.clients[slot].open {
             self.reconnect(slot);
         }
-        let client = &mut self.clients[slot];
         let end: &[u8] = if slot == 1 { b"\0" } else { b"\n" };
-        let mut frames = Vec::new();
-        client.framer.push(line, &mut frames);
-        client.framer.push(end, &mut frames);
-        let (id, dialect) = (client.id, client.dialect);
-        for frame in frames {
-            self.now += 1_000;
-            let input = match frame {
-                Frame::TooLong => {
-                    let limit = if dialect == Dialect::Netcat { NETCAT_MAX_LINE } else { MAX_LINE_BYTES };
-                    Err(ParseError::LineTooLong { limit })
-                }
-                Frame::Line { bytes, terminator } => {
-                    self.clients[slot].terminator = terminator;
-                    match dialect {
-                        Dialect::Netcat => {
-                            let text = netcat::clean_input(&bytes);
-                            if text.trim().is_empty() {
-                                continue;
-                            }
-                            netcat::parse(&text)
-                        }
-                        Dialect::Irc => match irc::parse(&String::from_utf8_lossy(&bytes)) {
-                            Some(input) => input,
-                            None => continue,
-                        },
-                    }
-                }
-            };
+        let mut bytes = line.to_vec();
+        bytes.extend_from_slice(end);
+        self.feed(slot, &bytes);
+    }
+
+    fn feed(&mut self, slot: usize, bytes: &[u8]) {
+        let mut decoded = Vec::new();
+        self.clients[slot].decoder.decode(bytes, &mut decoded);
+        let id = self.clients[slot].id;
+        for item in decoded {
             if !self.clients[slot].open {
                 // Closed by an earlier line of this read (QUIT): the rest is never read.
                 return;
             }
-            match input {
-                Ok(command) => {
-                    if let Effect::Close(reason) = self.state.apply(id, command, self.now, &mut self.out) {
-                        self.dispatch();
-                        self.evict(id, reason);
+            self.now += 1_000;
+            match item {
+                Decoded::Input { terminator, input } => {
+                    if let Some(terminator) = terminator {
+                        self.clients[slot].terminator = terminator;
+                    }
+                    match input {
+                        Ok(command) => self.apply(slot, command),
+                        Err(error) => self.state.parse_error(id, error, &mut self.out),
                     }
                 }
-                Err(error) => self.state.parse_error(id, error, &mut self.out),
+                Decoded::Switch { to, replay } => {
+                    let client = &mut self.clients[slot];
+                    assert!(!self.state.is_registered(id), "a registered client switched dialects");
+                    client.decoder = to.decoder(NETCAT_MAX_LINE);
+                    client.session = to.session();
+                    self.state.connect(id, client.session.profile(), HOSTS[slot], self.now, &mut self.out);
+                    self.dispatch();
+                    return self.feed(slot, &replay);
+                }
+                Decoded::Answer { .. } => panic!("netcat and IRC never answer without the chat"),
             }
             self.state.summarise_crowds(self.now, &mut self.out);
             self.dispatch();
+        }
+    }
+
+    /// The broker with one command: the session first, chat state with what it leaves.
+    fn apply(&mut self, slot: usize, command: chatd::protocol::Command) {
+        let id = self.clients[slot].id;
+        let registered = self.state.is_registered(id);
+        let mut replies = Vec::new();
+        let session = &mut self.clients[slot].session;
+        match session.intercept(command, registered, &mut replies) {
+            Some(command) => {
+                if let Effect::Close(reason) = self.state.apply(id, command, self.now, &mut self.out) {
+                    self.dispatch();
+                    self.evict(id, reason);
+                }
+            }
+            None => {
+                let profile = session.profile();
+                self.out.deliveries.extend(replies.into_iter().map(|reply| Outgoing { to: To::One(id), reply }));
+                self.state.set_profile(id, profile, self.now, &mut self.out);
+            }
         }
     }
 
@@ -179,41 +192,34 @@ impl Session {
     /// Renders `reply` as the broker would for the client in `slot`, and checks the bytes.
     fn render_to(&self, slot: usize, reply: &Reply, in_context: bool) {
         let client = &self.clients[slot];
-        let (rooms, nick, caps) = self.state.render_info(client.id);
-        let nick = nick.map_or("*", |n| n.as_str());
+        let (rooms, nick) = self.state.render_info(client.id);
+        let view = View {
+            server: SERVER,
+            started: 0,
+            ping_after_secs: 300,
+            nick: nick.map_or("*", |n| n.as_str()),
+            rooms: if in_context { rooms } else { 0 },
+            terminator: client.terminator,
+        };
         let mut out = Vec::new();
-        match client.dialect {
-            Dialect::Netcat => {
-                let view = netcat::View { multi_room: in_context && rooms > 1, terminator: client.terminator };
-                netcat::render(reply, view, &mut out);
-                common::check_netcat_output(&out, client.terminator);
-            }
-            Dialect::Irc => {
-                let caps = if in_context { caps } else { Default::default() };
-                let view = irc::View {
-                    server: SERVER,
-                    nick,
-                    started: 0,
-                    ping_after_secs: 300,
-                    server_time: caps.server_time,
-                    multi_prefix: caps.multi_prefix,
-                };
-                irc::render(reply, &view, &mut out);
-                let lines = common::check_irc_output(&out);
-                if let Reply::Said { room, from, .. } = reply {
-                    for line in &lines {
-                        assert!(matches!(line.command.as_str(), "PRIVMSG" | "NOTICE"), "{line:?} for {reply:?}");
-                        assert_eq!(line.param(0), Some(room.as_str()), "room message sent elsewhere: {line:?}");
-                        assert_eq!(line.prefix.as_deref(), Some(from.prefix().as_str()), "wrong sender: {line:?}");
-                    }
+        client.session.render(reply, &view, &mut out);
+        if client.session.profile().dialect == "irc" {
+            let lines = common::check_irc_output(&out);
+            if let Reply::Said { room, from, .. } = reply {
+                for line in &lines {
+                    assert!(matches!(line.command.as_str(), "PRIVMSG" | "NOTICE"), "{line:?} for {reply:?}");
+                    assert_eq!(line.param(0), Some(room.as_str()), "room message sent elsewhere: {line:?}");
+                    assert_eq!(line.prefix.as_deref(), Some(from.prefix().as_str()), "wrong sender: {line:?}");
                 }
             }
+        } else {
+            common::check_netcat_output(&out, client.terminator);
         }
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut session = Session::new();
+    let mut session = Chat::new();
     for line in data.split(|&b| b == b'\n') {
         let Some((&first, rest)) = line.split_first() else { continue };
         let slot = usize::from(first % 4);

@@ -11,7 +11,8 @@
 use super::Broker;
 use super::Settings;
 use crate::chat::{self, To};
-use crate::protocol::{Dialect, QuitReason, Reply};
+use crate::protocol::dialect::Profile;
+use crate::protocol::{QuitReason, Reply};
 use std::time::{Duration, Instant};
 
 /// When one connection was last heard from, and what it has been asked to do about silence.
@@ -59,20 +60,23 @@ impl Liveness {
     }
 
     /// Judges one connection at `now`. A `Remind` or `Ping` verdict is recorded as given.
-    pub fn check(&mut self, now: Instant, registered: bool, dialect: Option<Dialect>, settings: &Settings) -> Verdict {
+    /// `profile`: the client's, once its dialect is known. People (`prompted`) are reminded to
+    /// choose a nickname; registered clients that are `pinged` are probed when silent.
+    pub fn check(&mut self, now: Instant, registered: bool, profile: Option<Profile>, settings: &Settings) -> Verdict {
         let interval = settings.ping_interval;
         let deadline = settings.register_timeout;
         // The reminder must come before the deadline, even when the deadline is short.
         let remind_after = interval.min(deadline / 2);
         let silent = now.saturating_duration_since(self.last_seen);
         let age = now.saturating_duration_since(self.connected);
-        match (registered, dialect) {
-            (false, _) if age >= deadline => Verdict::Drop(QuitReason::RegistrationTimeout),
-            (false, Some(Dialect::Netcat)) if silent >= remind_after && !self.reminded => {
+        let (prompted, pinged) = profile.map_or((false, false), |p| (p.prompted, p.pinged));
+        match (registered, prompted, pinged) {
+            (false, ..) if age >= deadline => Verdict::Drop(QuitReason::RegistrationTimeout),
+            (false, true, _) if silent >= remind_after && !self.reminded => {
                 self.reminded = true;
                 Verdict::Remind
             }
-            (true, Some(Dialect::Irc)) => match self.pinged {
+            (true, _, true) => match self.pinged {
                 Some(at) if now.saturating_duration_since(at) >= settings.ping_timeout => {
                     Verdict::Drop(QuitReason::PingTimeout)
                 }
@@ -102,7 +106,8 @@ impl Broker {
             }
             client.outbox.free_if_idle();
             let registered = self.state.is_registered(id);
-            match client.liveness.check(now, registered, client.dialect, &self.settings) {
+            let profile = client.session.as_ref().map(|s| s.profile());
+            match client.liveness.check(now, registered, profile, &self.settings) {
                 Verdict::Keep => {}
                 Verdict::Remind => remind.push(id),
                 Verdict::Ping => ping.push(id),
@@ -142,6 +147,9 @@ pub fn seconds(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::dialect::Dialect as _;
+    use crate::protocol::irc::face::IRC;
+    use crate::protocol::netcat::face::NETCAT;
 
     fn settings() -> Settings {
         Settings {
@@ -162,7 +170,7 @@ mod tests {
         let settings = settings();
         let t0 = Instant::now();
         let mut live = Liveness::new(t0);
-        let netcat = Some(Dialect::Netcat);
+        let netcat = Some(NETCAT.session().profile());
         // The reminder comes at half the deadline (before the ping interval, which is longer).
         assert_eq!(live.check(t0 + 19 * S, false, netcat, &settings), Verdict::Keep);
         assert_eq!(live.check(t0 + 20 * S, false, netcat, &settings), Verdict::Remind);
@@ -185,7 +193,7 @@ mod tests {
     fn a_silent_irc_client_is_pinged_and_dropped_if_it_does_not_answer() {
         let settings = settings();
         let t0 = Instant::now();
-        let irc = Some(Dialect::Irc);
+        let irc = Some(IRC.session().profile());
         let mut live = Liveness::new(t0);
         live.heard(t0 + 10 * S);
         assert_eq!(live.check(t0 + 69 * S, true, irc, &settings), Verdict::Keep);
@@ -205,6 +213,6 @@ mod tests {
         let settings = settings();
         let t0 = Instant::now();
         let mut live = Liveness::new(t0);
-        assert_eq!(live.check(t0 + 100_000 * S, true, Some(Dialect::Netcat), &settings), Verdict::Keep);
+        assert_eq!(live.check(t0 + 100_000 * S, true, Some(NETCAT.session().profile()), &settings), Verdict::Keep);
     }
 }

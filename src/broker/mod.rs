@@ -26,14 +26,16 @@ mod liveness;
 pub mod outbox;
 mod render;
 
-use crate::chat::{self, Audit, Effect, Output, To};
+use crate::chat::{self, Audit, Effect, Outgoing, Output, To};
 use crate::core::ids::{ClientId, IdMap};
+use crate::core::names::Nick;
 use crate::framing::Terminator;
 use crate::log::Log;
 use crate::net::Slot;
 use crate::net::event::Event;
 use crate::notify::Notifier;
-use crate::protocol::{Dialect, Millis, QuitReason, Reply};
+use crate::protocol::dialect::{self, Session, View};
+use crate::protocol::{Millis, QuitReason, Reply};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use liveness::Liveness;
 use outbox::{Outbox, Sent};
@@ -77,8 +79,9 @@ struct Client {
     liveness: Liveness,
     /// How this client ends its lines, and so how its output lines end.
     terminator: Terminator,
-    /// `None` until the reader has identified the dialect; nothing is sent before that.
-    dialect: Option<Dialect>,
+    /// The client's dialect session (negotiated choices, rendering); `None` until the reader has
+    /// identified the dialect, and nothing is sent before that.
+    session: Option<Box<dyn Session>>,
     /// Already listed in `Broker::dirty` for the next flush.
     queued: bool,
     /// The last send found the socket full; listed in `Broker::blocked`.
@@ -107,6 +110,18 @@ pub struct Broker {
     out: Output,
     /// Renderings of the reply being delivered, shared by recipients of the same kind.
     cache: RenderCache,
+}
+
+/// What a rendering may read of one recipient (`dialect::View`).
+fn view<'a>(settings: &'a Settings, nick: Option<&'a Nick>, rooms: usize, terminator: Terminator) -> View<'a> {
+    View {
+        server: &settings.server_name,
+        started: settings.started,
+        ping_after_secs: (settings.ping_interval + settings.ping_timeout).as_secs(),
+        nick: nick.map_or("*", |n| n.as_str()),
+        rooms,
+        terminator,
+    }
 }
 
 fn now_millis() -> Millis {
@@ -182,7 +197,7 @@ impl Broker {
                         peer,
                         liveness: Liveness::new(at),
                         terminator: Terminator::Newline,
-                        dialect: None,
+                        session: None,
                         queued: false,
                         blocked: false,
                         doomed: false,
@@ -190,18 +205,20 @@ impl Broker {
                     },
                 );
             }
-            Event::Identified { id, dialect } => {
+            Event::Identified { id, session } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
-                // A second `Identified` restarts a netcat newcomer as an IRC client (see `reader`).
-                // The reader sends it only before any line that could have registered the client,
-                // so a registered client is never restarted; should one be, its dialect stays.
+                // A second `Identified` restarts a client taken for a person in another dialect
+                // (see `reader`). The reader sends it only before any line that could have
+                // registered the client, so a registered client is never restarted; should one
+                // be, its session stays.
                 if client.doomed || self.state.is_registered(id) {
                     return;
                 }
-                client.dialect = Some(dialect);
+                let profile = session.profile();
+                client.session = Some(session);
                 client.liveness.restart();
                 let host = client.peer.ip().to_canonical().to_string();
-                self.state.connect(id, dialect, &host, now_millis(), &mut self.out);
+                self.state.connect(id, profile, &host, now_millis(), &mut self.out);
             }
             Event::Input { id, terminator, input } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
@@ -214,11 +231,49 @@ impl Broker {
                 }
                 match input {
                     Ok(command) => {
-                        if let Effect::Close(reason) = self.state.apply(id, command, now_millis(), &mut self.out) {
-                            self.doom(id, reason);
+                        // The session answers what is its own (IRC `CAP`); chat state the rest.
+                        let registered = self.state.is_registered(id);
+                        let mut replies = Vec::new();
+                        let command = match client.session.as_mut() {
+                            Some(session) => match session.intercept(command, registered, &mut replies) {
+                                Some(command) => Ok(command),
+                                None => Err(session.profile()),
+                            },
+                            None => Ok(command),
+                        };
+                        match command {
+                            Ok(command) => {
+                                if let Effect::Close(reason) =
+                                    self.state.apply(id, command, now_millis(), &mut self.out)
+                                {
+                                    self.doom(id, reason);
+                                }
+                            }
+                            Err(profile) => {
+                                let answers = replies.into_iter().map(|reply| Outgoing { to: To::One(id), reply });
+                                self.out.deliveries.extend(answers);
+                                self.state.set_profile(id, profile, now_millis(), &mut self.out);
+                            }
                         }
                     }
                     Err(error) => self.state.parse_error(id, error, &mut self.out),
+                }
+            }
+            Event::Answer { id, bytes, close } => {
+                let Some(client) = self.clients.get_mut(&id) else { return };
+                if client.doomed {
+                    return;
+                }
+                if let Err(reason) = client.outbox.queue(&bytes, self.settings.max_sendq) {
+                    self.doom(id, reason);
+                    return;
+                }
+                if !client.queued {
+                    client.queued = true;
+                    self.dirty.push(id);
+                }
+                if close {
+                    self.doom(id, QuitReason::Answered);
                 }
             }
             Event::Disconnected { id, reason } => self.doom(id, reason),
@@ -263,39 +318,37 @@ impl Broker {
         self.cache.start(reply, shared);
         for &id in recipients {
             let Some(client) = self.clients.get_mut(&id) else { continue };
-            if client.doomed {
+            let Client { session, outbox, terminator, doomed, queued, .. } = client;
+            if *doomed {
                 continue;
             }
-            let Some(dialect) = client.dialect else { continue };
-            let (rooms, nick, caps) = self.state.render_info(id);
-            let recipient = Recipient {
-                dialect,
-                terminator: client.terminator,
-                multi_room: dialect == Dialect::Netcat && rooms > 1,
-                nick: nick.map_or("*", |n| n.as_str()),
-                caps,
-            };
-            let mut bytes = self.cache.render(reply, &recipient, &self.settings);
+            let Some(session) = session.as_deref() else { continue };
+            if !session.accepts(reply) {
+                continue;
+            }
+            let (rooms, nick) = self.state.render_info(id);
+            let recipient = Recipient { session, view: view(&self.settings, nick, rooms, *terminator) };
+            let mut bytes = self.cache.render(reply, &recipient);
             if let Reply::History { room, entries } = reply {
-                let room_left = match client.outbox.history_room(bytes.len(), max_sendq) {
+                let room_left = match outbox.history_room(bytes.len(), max_sendq) {
                     Ok(room_left) => room_left,
                     Err(reason) => {
-                        client.doomed = true;
+                        *doomed = true;
                         self.doomed.push((id, reason));
                         continue;
                     }
                 };
                 if bytes.len() > room_left {
-                    bytes = self.cache.trim_history(room, entries, room_left, &recipient, &self.settings);
+                    bytes = self.cache.trim_history(room, entries, room_left, &recipient);
                 }
             }
-            if let Err(reason) = client.outbox.queue(bytes, max_sendq) {
-                client.doomed = true;
+            if let Err(reason) = outbox.queue(bytes, max_sendq) {
+                *doomed = true;
                 self.doomed.push((id, reason));
                 continue;
             }
-            if !client.outbox.is_empty() && !client.queued {
-                client.queued = true;
+            if !outbox.is_empty() && !*queued {
+                *queued = true;
                 self.dirty.push(id);
             }
         }
@@ -354,11 +407,12 @@ impl Broker {
     fn evict(&mut self, id: ClientId, reason: QuitReason) {
         let Some(mut client) = self.clients.remove(&id) else { return };
         if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
-            && let Some(dialect) = client.dialect
+            && let Some(session) = client.session.as_deref()
         {
-            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(id));
+            let recipient =
+                Recipient { session, view: view(&self.settings, self.state.nick(id), 0, client.terminator) };
             let closing = Reply::Closing { reason: reason.clone() };
-            client.outbox.append_with(|out| render::render(&closing, &recipient, &self.settings, out));
+            client.outbox.append_with(|out| render::render(&closing, &recipient, out));
             let _ = client.outbox.send();
         }
         let nick = self.state.remove(id, &reason, &mut self.out);
@@ -386,10 +440,6 @@ impl Broker {
         let log = &self.log;
         match audit {
             Audit::Registered { id, nick, dialect } => {
-                let dialect = match dialect {
-                    Dialect::Netcat => "netcat",
-                    Dialect::Irc => "irc",
-                };
                 log.info("nick", &[("client", &id), ("nick", &nick), ("dialect", &dialect)])
             }
             Audit::NickChanged { id, old, new } => log.info("nick", &[("client", &id), ("old", &old), ("new", &new)]),
@@ -434,11 +484,13 @@ impl Broker {
         let count = self.clients.len();
         self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
         let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
+        // A connection still being identified is told as a person would be.
+        let fallback = dialect::FALLBACK.session();
         for (id, client) in &mut self.clients {
-            // A connection still being identified is told in the netcat way.
-            let dialect = client.dialect.unwrap_or(Dialect::Netcat);
-            let recipient = Recipient::plain(dialect, client.terminator, self.state.nick(*id));
-            client.outbox.append_with(|out| render::render(&closing, &recipient, &self.settings, out));
+            let session = client.session.as_deref().unwrap_or(&*fallback);
+            let recipient =
+                Recipient { session, view: view(&self.settings, self.state.nick(*id), 0, client.terminator) };
+            client.outbox.append_with(|out| render::render(&closing, &recipient, out));
         }
         let deadline = Instant::now() + FAREWELL_DRAIN;
         loop {

@@ -123,7 +123,7 @@ mod tests {
 
     /// Registers netcat user `id` as `u<id>` and returns what that produced.
     fn arrive(state: &mut State, id: u64) -> Output {
-        state.connect(ClientId(id), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        state.connect(ClientId(id), person(), "127.0.0.1", 0, &mut Output::default());
         run(state, id, say(&format!("u{id}")))
     }
 

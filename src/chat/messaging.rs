@@ -189,7 +189,7 @@ mod tests {
         run(&mut s, 1, say("two"));
         run(&mut s, 1, say("three"));
         // A newcomer is replayed the room's history (two lines are kept here).
-        s.connect(ClientId(3), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(3), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 3, say("carol"));
         assert_eq!(replayed(&out, 3), ["two", "three"]);
         let out = run(&mut s, 3, Command::Join { room: "#lobby".into(), key: None });

@@ -3,9 +3,11 @@
 //! Pure: no sockets, no threads, no clock (time comes in as an argument) and no logging. Only the
 //! broker thread owns a `State`; every change goes through `connect`, `apply` and `remove`, which
 //! say who must be told what (`Outgoing`) and what the operator log should record (`Audit`).
-//! Dialect-free: a netcat user and an IRC user are both `Member`s; only registration differs
-//! (netcat: the first line is the nickname; IRC: `NICK` and `USER`, after `CAP END` if the
-//! client negotiates capabilities).
+//! Dialect-free: a netcat user and an IRC user are both `Member`s. What differs is told by each
+//! member's `Profile` (from its dialect's session): how it registers (a prompted person's first
+//! line is the nickname; an IRC client needs `NICK` and `USER`, and its session may hold
+//! registration while it negotiates capabilities), whether it hears every membership change in
+//! a crowd, whether it gets history on joining.
 //!
 //! Rooms other than the default room disappear, with their topic and history, when their last
 //! member leaves; the default room always exists.
@@ -21,8 +23,7 @@
 //! `State::apply`, which checks a command against the command table (`table`: what each command
 //! requires — registration, a room, membership, room or server operator) and then hands it to its
 //! handler. The handlers live by topic: `registration`, `messaging`, `rooms`, `crowds`, `modes`,
-//! `queries`, `operators`; `caps` is IRC capability negotiation, kept apart to move into the IRC
-//! dialect.
+//! `queries`, `operators`.
 //!
 //! Invariants: a registered member has a `person`; every room in a member's `rooms` (and so its
 //! `current`) exists and lists it; `nicks` maps each claimed nickname to the member holding it.
@@ -32,12 +33,12 @@
 
 use crate::core::ids::{ClientId, IdMap};
 use crate::core::names::{Folded, Nick, RoomName};
-use crate::protocol::{ChatError, Command, Counts, Dialect, MessageKind, Millis, Person, QuitReason, Reply};
+use crate::protocol::dialect::Profile;
+use crate::protocol::{ChatError, Command, Counts, MessageKind, Millis, Person, QuitReason, Reply};
 use crate::room::{Histories, HistoryLimits, Modes, Room};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-mod caps;
 mod crowds;
 mod messaging;
 mod modes;
@@ -49,7 +50,6 @@ mod table;
 #[cfg(test)]
 mod testing;
 
-pub use caps::{Caps, OFFERED_CAPS};
 pub use registration::display_host;
 pub use table::{Access, Requirements, RoomNeed, Stage, requirements};
 
@@ -104,7 +104,7 @@ pub struct Outgoing {
 /// stopped there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Audit {
-    Registered { id: ClientId, nick: Nick, dialect: Dialect },
+    Registered { id: ClientId, nick: Nick, dialect: &'static str },
     NickChanged { id: ClientId, old: Nick, new: Nick },
     Joined { id: ClientId, nick: Nick, room: RoomName, members: usize, created: bool },
     Parted { id: ClientId, nick: Nick, room: RoomName, members: usize, removed: bool },
@@ -152,7 +152,8 @@ impl Output {
 
 #[derive(Debug)]
 struct Member {
-    dialect: Dialect,
+    /// What its dialect's session says of it; replaced whenever the session's choices change.
+    profile: Profile,
     /// The peer's address as IRC prefixes show it.
     host: String,
     /// The claimed nickname. IRC clients claim one with `NICK` before registration completes.
@@ -160,8 +161,6 @@ struct Member {
     /// IRC `USER` name; `None` until given (netcat users never give one).
     user: Option<String>,
     realname: String,
-    /// The client sent `CAP LS`/`REQ`: registration waits for `CAP END`.
-    cap_negotiating: bool,
     /// Who this member is once registered; replaced (not mutated) on a nick change.
     person: Option<Arc<Person>>,
     /// Rooms in the order they were joined.
@@ -171,7 +170,6 @@ struct Member {
     away: Option<String>,
     /// Logged in with `OPER`.
     oper: bool,
-    caps: Caps,
     signon: Millis,
     /// Last time the member said something (for `WHOIS` idle time).
     last_spoke: Millis,
@@ -181,7 +179,7 @@ impl Member {
     /// Told of every join, part and quit even in a crowd: IRC clients keep their member lists
     /// from these lines. People are told of a crowd's comings and goings in summaries.
     fn hears_every_membership_change(&self) -> bool {
-        self.dialect == Dialect::Irc
+        self.profile.hears_every_membership_change
     }
 }
 
@@ -249,9 +247,9 @@ impl State {
     }
 
     /// What rendering for `id` depends on, in one lookup (the broker asks for every delivery):
-    /// how many rooms it is in, its nickname, its capabilities.
-    pub fn render_info(&self, id: ClientId) -> (usize, Option<&Nick>, Caps) {
-        self.members.get(&id).map_or((0, None, Caps::default()), |m| (m.rooms.len(), m.nick.as_ref(), m.caps))
+    /// how many rooms it is in and its nickname.
+    pub fn render_info(&self, id: ClientId) -> (usize, Option<&Nick>) {
+        self.members.get(&id).map_or((0, None), |m| (m.rooms.len(), m.nick.as_ref()))
     }
 
     /// Registered users, server operators, unregistered connections and rooms.
@@ -302,7 +300,8 @@ impl State {
             Command::Away { text } => self.away(id, text, out),
             Command::Nick { nick } => self.change_nick(id, &nick, out)?,
             Command::Quit { reason } => return Ok(Effect::Close(registration::quit_reason(reason))),
-            Command::Cap { sub, arg } => self.cap(id, &sub, &arg, out),
+            // Answered by the sessions that negotiate capabilities; no other dialect parses it.
+            Command::Cap { .. } => {}
             // The table refuses these once registered; nothing is left to do.
             Command::Pass | Command::User { .. } => {}
             Command::Ping { token } => out.tell(id, Reply::Pong { token }),

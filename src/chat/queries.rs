@@ -156,7 +156,7 @@ mod tests {
         for text in ["one", "two", "three"] {
             run(&mut s, 1, say(text));
         }
-        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(2), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 2, say("bob"));
         let history = replies_to(&out, 2)
             .into_iter()
@@ -184,7 +184,7 @@ mod tests {
         for i in 0..10 {
             run(&mut s, 1, say(&line(i)));
         }
-        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(2), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 2, say("bob"));
         assert_eq!(replayed(&out, 2), [line(7), line(8), line(9)]);
         let out = run(&mut s, 2, Command::History { room: None, count: None });

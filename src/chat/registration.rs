@@ -1,17 +1,18 @@
 //! Registration and a connection's life in chat state: a new connection (`connect`), choosing
-//! and changing a nickname, IRC `USER` (and `CAP END`) completing registration, and leaving
-//! (`remove`). Before registration, which commands count depends on the dialect (netcat: a plain
-//! line is the nickname; IRC: `NICK`, `USER`, `CAP`, `PASS`, `PING`, `PONG`): that choice is made
-//! here, not in the command table, which only lets the registration commands through.
+//! and changing a nickname, `USER` completing registration (and the session letting it go on:
+//! `set_profile`), and leaving (`remove`). Before registration, what counts depends on the
+//! client's `Profile` (a prompted person's plain line is the nickname; otherwise `NICK`, `USER`,
+//! `PASS`, `PING`, `PONG`): that choice is made here, not in the command table, which only lets
+//! the registration commands through.
 //!
 //! A nickname is claimed in `nicks` as soon as it is chosen, registered or not, so no two clients
 //! can hold one; it is freed when its holder changes it or leaves.
 
-use super::Caps;
 use super::{Audit, Broken, Effect, MAX_REASON_BYTES, MAX_USER_CHARS, Member, Output, State, cut_at_char_boundary};
 use crate::core::ids::ClientId;
 use crate::core::names::Nick;
-use crate::protocol::{ChatError, Command, Dialect, Millis, ParseError, Person, QuitReason, Reply};
+use crate::protocol::dialect::Profile;
+use crate::protocol::{ChatError, Command, Millis, ParseError, Person, QuitReason, Reply};
 use std::sync::Arc;
 
 /// Whether an IRC parse error before registration is answered as it is (true) or with 451.
@@ -52,11 +53,11 @@ pub fn display_host(ip: &str) -> String {
 }
 
 impl State {
-    /// A new connection whose dialect is known: netcat users are greeted and asked for a
-    /// nickname; IRC clients speak first. Called again for a connection greeted as netcat that
-    /// turned out to be an IRC client: it starts over, unregistered, with nothing kept from
-    /// before. A registered member keeps its dialect: the call does nothing.
-    pub fn connect(&mut self, id: ClientId, dialect: Dialect, host: &str, now: Millis, out: &mut Output) {
+    /// A new connection whose dialect is known: people (`Profile::prompted`) are greeted and
+    /// asked for a nickname; IRC clients speak first. Called again for a connection taken for a
+    /// person that turned out to speak another dialect: it starts over, unregistered, with
+    /// nothing kept from before. A registered member keeps its profile: the call does nothing.
+    pub fn connect(&mut self, id: ClientId, profile: Profile, host: &str, now: Millis, out: &mut Output) {
         if let Some(earlier) = self.members.get(&id) {
             if earlier.person.is_some() {
                 return;
@@ -68,23 +69,21 @@ impl State {
             }
         }
         let member = Member {
-            dialect,
+            profile,
             host: display_host(host),
             nick: None,
             user: None,
             realname: String::new(),
-            cap_negotiating: false,
             person: None,
             rooms: Vec::new(),
             current: None,
             away: None,
             oper: false,
-            caps: Caps::default(),
             signon: now,
             last_spoke: now,
         };
         self.members.insert(id, member);
-        if dialect == Dialect::Netcat {
+        if profile.prompted {
             out.tell(
                 id,
                 Reply::Greeting { server: self.settings.server_name.clone(), version: env!("CARGO_PKG_VERSION") },
@@ -93,26 +92,38 @@ impl State {
         }
     }
 
+    /// The client's session changed its choices (IRC: capabilities negotiated, `CAP END`):
+    /// chat state follows, and registration completes if it was only waiting for the session.
+    pub fn set_profile(&mut self, id: ClientId, profile: Profile, now: Millis, out: &mut Output) {
+        let Some(member) = self.members.get_mut(&id) else { return };
+        member.profile = profile;
+        if let Err(broken) = self.complete_registration(id, now, out) {
+            out.audit.push(Audit::InvariantBroken { id, what: broken.0 });
+        }
+    }
+
     /// Reminds a silent, unregistered client to choose a nickname.
     pub fn remind(&self, id: ClientId, out: &mut Output) {
         out.tell(id, Reply::NickPrompt { reminder: true });
     }
 
-    /// Tells `id` that its line could not be parsed. Before registration an IRC client hears
-    /// 451 (not registered) for any known command other than the registration ones, well formed
-    /// or not: irssi sends `JOIN :` then, and 451 is what it gets for a well-formed `JOIN`.
+    /// Tells `id` that its line could not be parsed. Before registration a client whose profile
+    /// is strict (IRC) hears 451 (not registered) for any known command other than the
+    /// registration ones, well formed or not: irssi sends `JOIN :` then, and 451 is what it gets
+    /// for a well-formed `JOIN`.
     pub fn parse_error(&self, id: ClientId, error: ParseError, out: &mut Output) {
-        let unregistered_irc = self.members.get(&id).is_some_and(|m| m.person.is_none() && m.dialect == Dialect::Irc);
-        if unregistered_irc && !allowed_before_registration(&error) {
+        let strict = self.members.get(&id).is_some_and(|m| m.person.is_none() && m.profile.strict_before_registration);
+        if strict && !allowed_before_registration(&error) {
             out.error(id, ChatError::NickRequired);
         } else {
             out.error(id, ChatError::Parse(error));
         }
     }
 
-    /// Before registration. Netcat: a plain line is the nickname choice. IRC: `NICK` and `USER`
-    /// (and `CAP END` when negotiating) complete registration. The command table let through
-    /// only the commands usable before registration; a dialect's other ones still get 451 here.
+    /// Before registration. A prompted person's plain line (or `/nick`) is the nickname choice,
+    /// asked again when refused. Otherwise `NICK` and `USER` complete registration, once the
+    /// session no longer holds it (IRC: `CAP END`). The command table let through only the
+    /// commands usable before registration; any other still gets 451 here.
     pub(super) fn apply_unregistered(
         &mut self,
         id: ClientId,
@@ -120,11 +131,11 @@ impl State {
         now: Millis,
         out: &mut Output,
     ) -> Result<Effect, Broken> {
-        let dialect = self.members.get(&id).map_or(Dialect::Netcat, |m| m.dialect);
-        match (dialect, command) {
-            (_, Command::Quit { reason }) => return Ok(Effect::Close(quit_reason(reason))),
-            (_, Command::Help { command }) => out.tell(id, Reply::Help { command }),
-            (Dialect::Netcat, Command::Say { text } | Command::Nick { nick: text }) => {
+        let prompted = self.members.get(&id).is_some_and(|m| m.profile.prompted);
+        match command {
+            Command::Quit { reason } => return Ok(Effect::Close(quit_reason(reason))),
+            Command::Help { command } => out.tell(id, Reply::Help { command }),
+            Command::Say { text } | Command::Nick { nick: text } if prompted => {
                 // Only spaces are trimmed: any other blank is part of the name, and refused.
                 match self.claim_nick(id, text.trim_matches(' ')) {
                     Ok(()) => self.complete_registration(id, now, out)?,
@@ -134,23 +145,19 @@ impl State {
                     }
                 }
             }
-            (Dialect::Irc, Command::Nick { nick }) => match self.claim_nick(id, &nick) {
+            Command::Nick { nick } => match self.claim_nick(id, &nick) {
                 Ok(()) => self.complete_registration(id, now, out)?,
                 Err(error) => out.error(id, error),
             },
-            (Dialect::Irc, Command::User { user, realname }) => {
+            Command::User { user, realname } => {
                 if let Some(member) = self.members.get_mut(&id) {
                     member.user = Some(username(&user));
                     member.realname = realname;
                 }
                 self.complete_registration(id, now, out)?;
             }
-            (Dialect::Irc, Command::Cap { sub, arg }) => {
-                self.cap(id, &sub, &arg, out);
-                self.complete_registration(id, now, out)?;
-            }
-            (Dialect::Irc, Command::Pass | Command::Pong) => {}
-            (Dialect::Irc, Command::Ping { token }) => out.tell(id, Reply::Pong { token }),
+            Command::Pass | Command::Pong => {}
+            Command::Ping { token } => out.tell(id, Reply::Pong { token }),
             _ => out.error(id, ChatError::NickRequired),
         }
         Ok(Effect::Continue)
@@ -175,15 +182,13 @@ impl State {
         }
     }
 
-    /// Registers `id` once everything its dialect needs is there.
+    /// Registers `id` once everything its profile asks for is there.
     fn complete_registration(&mut self, id: ClientId, now: Millis, out: &mut Output) -> Result<(), Broken> {
         let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
         let ready = member.person.is_none()
             && member.nick.is_some()
-            && match member.dialect {
-                Dialect::Netcat => true,
-                Dialect::Irc => member.user.is_some() && !member.cap_negotiating,
-            };
+            && (member.user.is_some() || !member.profile.needs_user)
+            && !member.profile.registration_held;
         if !ready {
             return Ok(());
         }
@@ -196,12 +201,11 @@ impl State {
         member.person = Some(Arc::clone(&person));
         member.signon = now;
         member.last_spoke = now;
-        let dialect = member.dialect;
+        let profile = member.profile;
         self.registered += 1;
-        out.audit.push(Audit::Registered { id, nick, dialect });
+        out.audit.push(Audit::Registered { id, nick, dialect: profile.dialect });
         out.tell(id, Reply::Welcome { person, counts: self.counts() });
-        // Netcat users start in the default room; IRC clients join what they choose.
-        if dialect == Dialect::Netcat {
+        if profile.starts_in_default_room {
             let default_room = self.settings.default_room.to_string();
             self.join(id, &default_room, None, now, out)?;
         }
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn first_line_is_the_nickname_and_joins_the_default_room() {
         let mut s = state();
-        s.connect(ClientId(1), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(1), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 1, say("alice"));
         let replies = replies_to(&out, 1);
         assert!(matches!(replies[0], Reply::Welcome { .. }));
@@ -285,7 +289,7 @@ mod tests {
     fn taken_nickname_is_refused_case_insensitively_and_prompted_again() {
         let mut s = state();
         registered(&mut s, 1, "alice");
-        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(2), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 2, say("ALICE"));
         let replies = replies_to(&out, 2);
         assert_eq!(replies[0], &Reply::Error(ChatError::NickTaken("ALICE".into())));
@@ -296,7 +300,7 @@ mod tests {
     #[test]
     fn commands_before_registration_ask_for_a_nick() {
         let mut s = state();
-        s.connect(ClientId(1), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(1), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 1, Command::Users);
         assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::NickRequired)]);
     }
@@ -304,11 +308,11 @@ mod tests {
     #[test]
     fn a_netcat_newcomer_restarts_as_an_irc_client_but_a_registered_user_stays() {
         let mut s = state();
-        s.connect(ClientId(1), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(1), person(), "127.0.0.1", 0, &mut Output::default());
         let out = run(&mut s, 1, say("nick alice"));
         assert!(matches!(replies_to(&out, 1)[0], Reply::Error(ChatError::NickInvalid { .. })));
         let mut out = Output::default();
-        s.connect(ClientId(1), Dialect::Irc, "127.0.0.1", 0, &mut out);
+        s.connect(ClientId(1), irc_client(), "127.0.0.1", 0, &mut out);
         assert!(out.deliveries.is_empty(), "an IRC client is not greeted: {:?}", out.deliveries);
         assert_eq!(s.counts().unregistered, 1);
         // IRC registration now: NICK alone does not register, USER completes it, no room joined.
@@ -320,7 +324,7 @@ mod tests {
         assert_eq!(s.nick(ClientId(1)).unwrap().as_str(), "alice");
 
         registered(&mut s, 2, "bob");
-        s.connect(ClientId(2), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(2), irc_client(), "127.0.0.1", 0, &mut Output::default());
         assert!(s.is_registered(ClientId(2)));
         assert_eq!(s.render_info(ClientId(2)).0, 1, "bob is still in the default room");
     }
@@ -328,7 +332,7 @@ mod tests {
     #[test]
     fn an_unregistered_irc_client_hears_451_for_malformed_commands_other_than_registration() {
         let mut s = state();
-        s.connect(ClientId(1), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(1), irc_client(), "127.0.0.1", 0, &mut Output::default());
         let answer = |s: &State, error: ParseError| {
             let mut out = Output::default();
             s.parse_error(ClientId(1), error, &mut out);
@@ -352,7 +356,7 @@ mod tests {
         let error = ParseError::Usage("JOIN");
         assert_eq!(answer(&s, error.clone()), vec![Reply::Error(ChatError::Parse(error))]);
         // Netcat users keep their usage lines.
-        s.connect(ClientId(2), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+        s.connect(ClientId(2), person(), "127.0.0.1", 0, &mut Output::default());
         let mut out = Output::default();
         s.parse_error(ClientId(2), ParseError::Usage("join"), &mut out);
         assert_eq!(replies_to(&out, 2), vec![&Reply::Error(ChatError::Parse(ParseError::Usage("join")))]);

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::core::ids::ClientId;
 use crate::core::names::{Folded, RoomName};
-use crate::protocol::{ChatError, Dialect, Millis, Reply, Topic, TopicChange};
+use crate::protocol::{ChatError, Millis, Reply, Topic, TopicChange};
 use crate::room::{Modes, Room};
 use std::sync::Arc;
 
@@ -47,8 +47,7 @@ impl State {
             out.error(id, ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT });
             return Ok(());
         }
-        let caps = member.caps;
-        let dialect = member.dialect;
+        let replay = member.profile.replay_on_join;
         if let Some(room) = self.rooms.get(&key)
             && !room.invited.contains(&id)
         {
@@ -86,8 +85,6 @@ impl State {
         room.members.push(id);
         let name = room.name.clone();
         let topic = room.topic.clone();
-        // Old lines go to people and to IRC clients that can show their original time.
-        let replay = dialect == Dialect::Netcat || caps.server_time;
         let history = if replay { self.histories.replay(&key, None) } else { Vec::new() };
         let count = room.members.len();
         out.audit.push(Audit::Joined { id, nick: me.nick.clone(), room: name.clone(), members: count, created });

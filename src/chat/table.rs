@@ -175,12 +175,12 @@ impl State {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::protocol::{Dialect, Reply, TopicChange};
+    use crate::protocol::{Reply, TopicChange};
 
     #[test]
     fn before_registration_only_registration_commands_pass() {
         let mut s = state();
-        s.connect(ClientId(1), Dialect::Irc, "127.0.0.1", 0, &mut Default::default());
+        s.connect(ClientId(1), irc_client(), "127.0.0.1", 0, &mut Default::default());
         for command in [
             Command::Kill { nick: "x".into(), reason: "r".into() },
             Command::Kick { room: Some("#nope".into()), nick: "x".into(), reason: None },

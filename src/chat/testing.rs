@@ -5,9 +5,20 @@
 pub use super::{Output, Settings, State, To};
 pub use crate::core::ids::ClientId;
 pub use crate::core::names::{Nick, RoomName};
-pub use crate::protocol::{Command, Dialect, HistoryEntry, MessageKind, Person, QuitReason, Reply};
+pub use crate::protocol::dialect::{Dialect as _, Profile};
+pub use crate::protocol::{Command, HistoryEntry, MessageKind, Person, QuitReason, Reply};
 pub use crate::room::{self, HistoryLimits};
 pub use std::sync::Arc;
+
+/// A person's profile, as the netcat session reports it.
+pub fn person() -> Profile {
+    crate::protocol::netcat::face::NETCAT.session().profile()
+}
+
+/// A fresh IRC client's profile, as the IRC session reports it (no capabilities negotiated).
+pub fn irc_client() -> Profile {
+    crate::protocol::irc::face::IRC.session().profile()
+}
 
 /// A state keeping two history lines per room, with one server operator (`admin`, `pw`).
 pub fn state() -> State {
@@ -51,14 +62,14 @@ pub fn say(text: &str) -> Command {
 
 /// Registers netcat user `id` as `nick` (which joins the default room).
 pub fn registered(state: &mut State, id: u64, nick: &str) {
-    state.connect(ClientId(id), Dialect::Netcat, "127.0.0.1", 0, &mut Output::default());
+    state.connect(ClientId(id), person(), "127.0.0.1", 0, &mut Output::default());
     run(state, id, say(nick));
     assert!(state.is_registered(ClientId(id)));
 }
 
 /// Registers IRC client `id` as `nick` (in no room).
 pub fn irc_registered(state: &mut State, id: u64, nick: &str) {
-    state.connect(ClientId(id), Dialect::Irc, "127.0.0.1", 0, &mut Output::default());
+    state.connect(ClientId(id), irc_client(), "127.0.0.1", 0, &mut Output::default());
     run(state, id, Command::Nick { nick: nick.into() });
     run(state, id, Command::User { user: "u".into(), realname: "R".into() });
     assert!(state.is_registered(ClientId(id)));

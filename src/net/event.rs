@@ -7,7 +7,8 @@
 use super::slot::Slot;
 use crate::core::ids::ClientId;
 use crate::framing::Terminator;
-use crate::protocol::{Command, Dialect, ParseError, QuitReason};
+use crate::protocol::dialect::Session;
+use crate::protocol::{Command, ParseError, QuitReason};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,10 +27,11 @@ pub enum Event {
         /// The connection's place under `--max-clients` and `--max-per-ip`, held until eviction.
         slot: Slot,
     },
-    /// The reader knows how the client talks (decided from its first bytes, see `reader`). Sent
-    /// a second time, with `Dialect::Irc`, when a client greeted as netcat turns out to be an IRC
-    /// client before it could have registered: the broker restarts it as one.
-    Identified { id: ClientId, dialect: Dialect },
+    /// The reader knows how the client talks (decided from its first bytes, see `reader`), and
+    /// hands the broker that dialect's session for it. Sent a second time when a client taken for
+    /// a person turns out to speak another dialect before it could have registered: the broker
+    /// starts it over with the new session.
+    Identified { id: ClientId, session: Box<dyn Session> },
     /// One line from the client, parsed (or the reason it could not be).
     Input {
         id: ClientId,
@@ -38,6 +40,9 @@ pub enum Event {
         terminator: Option<Terminator>,
         input: Result<Command, ParseError>,
     },
+    /// Bytes to send back to a connection the chat never sees (an HTTP error, a policy file);
+    /// with `close`, the connection is closed once they are sent.
+    Answer { id: ClientId, bytes: Vec<u8>, close: bool },
     /// The reader stopped: the peer closed, the socket failed, or the kernel gave up on it.
     Disconnected { id: ClientId, reason: QuitReason },
     /// The process was asked to stop (SIGINT, SIGTERM or SIGHUP): the broker says goodbye and

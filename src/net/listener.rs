@@ -353,6 +353,7 @@ mod tests {
                 Event::Connected { id, .. }
                 | Event::Identified { id, .. }
                 | Event::Input { id, .. }
+                | Event::Answer { id, .. }
                 | Event::Disconnected { id, .. } => id.0,
                 Event::Stop { .. } => continue,
             };

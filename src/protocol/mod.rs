@@ -1,9 +1,11 @@
 //! The shared vocabulary of every dialect: what a user can ask (`Command`), what a user can be
 //! told (`Reply`), and what went wrong with a line (`ParseError`).
 //!
-//! Pure: no sockets, no state. A dialect is a parser from text to `Command` and a renderer from
-//! `Reply` to bytes; the chat state and the broker speak only this vocabulary.
+//! Pure: no sockets, no state. Each dialect (`netcat`, `irc`) turns bytes into `Command`s and
+//! `Reply`s into bytes behind the one interface in `dialect`; the reader, chat state and the
+//! broker speak only this vocabulary and that interface.
 
+pub mod dialect;
 pub mod irc;
 pub mod netcat;
 pub mod text;
@@ -11,16 +13,6 @@ pub mod text;
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
 use std::sync::Arc;
-
-/// How a client talks. Decided from its first line (see `reader`); a client greeted as netcat
-/// may still turn out to be an IRC client before it registers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    /// People on netcat or telnet: plain lines and `/slash` commands.
-    Netcat,
-    /// IRC clients (RFC 1459/2812 and current practice).
-    Irc,
-}
 
 /// Who someone is, as IRC prefixes show it: `nick!user@host`. Shared, since every message a
 /// person sends carries it.
@@ -185,6 +177,9 @@ pub enum QuitReason {
     ServerShutdown,
     /// A server operator disconnected the client with `KILL`.
     Killed { by: Nick, reason: String },
+    /// The connection was answered without becoming a chat client (`dialect::Decoded::Answer`)
+    /// and closed once the answer was sent.
+    Answered,
 }
 
 impl QuitReason {
@@ -198,6 +193,7 @@ impl QuitReason {
             QuitReason::SendQueueExceeded => "sendq-exceeded",
             QuitReason::ServerShutdown => "shutdown",
             QuitReason::Killed { .. } => "killed",
+            QuitReason::Answered => "answered",
         }
     }
 
@@ -233,6 +229,7 @@ impl fmt::Display for QuitReason {
             QuitReason::SendQueueExceeded => f.write_str("send queue exceeded"),
             QuitReason::ServerShutdown => f.write_str("server shutting down"),
             QuitReason::Killed { by, reason } => write!(f, "killed by {by}: {reason}"),
+            QuitReason::Answered => f.write_str("answered"),
         }
     }
 }

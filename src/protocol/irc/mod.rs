@@ -7,6 +7,8 @@
 //! Every piece of text that came from a user passes through `text::for_irc`, on the way in (so
 //! history holds only what every recipient may get) and on the way out.
 
+pub mod caps;
+pub mod face;
 pub mod message;
 pub mod numeric;
 
@@ -280,6 +282,7 @@ fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
         QuitReason::SendQueueExceeded => "Send queue exceeded".to_string(),
         QuitReason::ServerShutdown => "Server shutting down".to_string(),
         QuitReason::Killed { by, reason } => format!("Killed ({by} ({reason}))"),
+        QuitReason::Answered => "Answered".to_string(),
     }
 }
 

@@ -15,6 +15,8 @@
 //! `-- bob joined #lobby` (notices), `error: ...` (a request failed). A reader who is in more than
 //! one room sees the room before the nick: `[14:02] #rust <alice> hi`.
 
+pub mod face;
+
 use super::text::for_netcat;
 use super::{ChatError, Command, HistoryEntry, MessageKind, Millis, ParseError, Person, Reply, TopicChange, UserInfo};
 use crate::core::names::Nick;

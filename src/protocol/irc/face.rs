@@ -1,0 +1,261 @@
+//! The IRC dialect behind the `dialect` interface: detection, the decoder (raw framing, 512-byte
+//! lines plus tags) and the session (capability negotiation, rendering).
+
+use super::caps::Negotiation;
+use super::{View as IrcView, message, parse, render};
+use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
+use crate::framing::{Frame, Framer};
+use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
+use crate::protocol::{Command, ParseError, Reply};
+
+/// The IRC dialect.
+pub static IRC: Irc = Irc;
+
+/// This dialect's number in view keys.
+const KEY_SPACE: u32 = key_space(1);
+
+/// The commands that open an IRC registration (RFC 2812 3.1, IRCv3 CAP), and `PING`, which some
+/// clients send first to measure the round trip.
+const OPENERS: [&str; 5] = ["CAP", "PASS", "NICK", "USER", "PING"];
+
+pub struct Irc;
+
+impl Dialect for Irc {
+    fn name(&self) -> &'static str {
+        "irc"
+    }
+
+    /// IRC when the first word is a registration command (any case). Real IRC clients send one
+    /// at once; people never type that fast (the reader waits `net::reader::DETECT_WAIT`).
+    fn claims(&self, first: &[u8]) -> Claim {
+        let end = first.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n' | 0));
+        let word = first.get(..end.unwrap_or(first.len())).unwrap_or_default();
+        let opener = |whole: bool| {
+            OPENERS.iter().any(|o| {
+                let o = o.as_bytes();
+                if whole {
+                    o.eq_ignore_ascii_case(word)
+                } else {
+                    // A whole opener not yet followed by its separator (`NICK`) may still become one.
+                    o.len() >= word.len() && o[..word.len()].eq_ignore_ascii_case(word)
+                }
+            })
+        };
+        match end {
+            Some(_) if opener(true) => Claim::Mine,
+            Some(_) => Claim::NotMine,
+            None if opener(false) => Claim::Undecided,
+            None => Claim::NotMine,
+        }
+    }
+
+    /// `CAP LS` (with or without a version), `PASS` with a parameter, or `USER` with all four
+    /// parameters. The command must be upper case, as every client sends it; `nick alice` or
+    /// `pass` typed by a person is not IRC (nor is `NICK`, which people do type).
+    fn late_claim(&self, line: &[u8]) -> bool {
+        let Ok(text) = std::str::from_utf8(line) else { return false };
+        let command = text.split(' ').next().unwrap_or_default();
+        if !matches!(command, "CAP" | "PASS" | "USER") {
+            return false;
+        }
+        let Ok(message) = message::parse(text) else { return false };
+        let params = message.params.as_slice();
+        match command {
+            "CAP" => match params {
+                [ls] => ls == "LS",
+                [ls, version] => ls == "LS" && !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()),
+                _ => false,
+            },
+            "PASS" => params.first().is_some_and(|p| !p.is_empty()),
+            _ => params.len() >= 4 && !params[0].is_empty(),
+        }
+    }
+
+    fn decoder(&self, _max_line: usize) -> Box<dyn Decoder> {
+        Box::new(IrcDecoder { framer: Framer::raw(IRC_MAX_INPUT_BYTES), frames: Vec::new() })
+    }
+
+    fn session(&self) -> Box<dyn Session> {
+        Box::new(IrcSession::default())
+    }
+}
+
+struct IrcDecoder {
+    framer: Framer,
+    /// Kept between calls for its allocation.
+    frames: Vec<Frame>,
+}
+
+impl Decoder for IrcDecoder {
+    fn decode(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
+        self.framer.push(bytes, &mut self.frames);
+        for frame in self.frames.drain(..) {
+            match frame {
+                Frame::TooLong => out.push(Decoded::Input {
+                    terminator: None,
+                    input: Err(ParseError::LineTooLong { limit: IRC_MAX_LINE_BYTES }),
+                }),
+                Frame::Line { bytes, terminator } => {
+                    if let Some(input) = parse(&String::from_utf8_lossy(&bytes)) {
+                        out.push(Decoded::Input { terminator: Some(terminator), input });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One IRC client's negotiated state.
+#[derive(Default)]
+struct IrcSession {
+    negotiation: Negotiation,
+}
+
+impl Session for IrcSession {
+    fn profile(&self) -> Profile {
+        Profile {
+            dialect: "irc",
+            prompted: false,
+            starts_in_default_room: false,
+            needs_user: true,
+            registration_held: self.negotiation.holding,
+            strict_before_registration: true,
+            hears_every_membership_change: true,
+            // Old lines only to clients that can show their original time.
+            replay_on_join: self.negotiation.caps.server_time,
+            pinged: true,
+        }
+    }
+
+    fn intercept(&mut self, command: Command, registered: bool, replies: &mut Vec<Reply>) -> Option<Command> {
+        match command {
+            Command::Cap { sub, arg } => {
+                self.negotiation.answer(&sub, &arg, registered, replies);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// IRC lines always end in CR LF and never name the room count; the capabilities change
+    /// timestamps and prefixes.
+    fn view_key(&self, _view: &View<'_>) -> u32 {
+        let caps = self.negotiation.caps;
+        KEY_SPACE | u32::from(caps.server_time) | u32::from(caps.multi_prefix) << 1
+    }
+
+    fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
+        let view = IrcView {
+            server: view.server,
+            nick: view.nick,
+            started: view.started,
+            ping_after_secs: view.ping_after_secs,
+            server_time: self.negotiation.caps.server_time,
+            multi_prefix: self.negotiation.caps.multi_prefix,
+        };
+        render(reply, &view, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_lines_claim_a_connection_taken_for_a_person() {
+        for line in [
+            "CAP LS",
+            "CAP LS 302",
+            "CAP LS :302",
+            "PASS secret",
+            "PASS :two words",
+            "USER alice 0 * :Alice Liddell",
+            "USER a 8 * :",
+            "USER alice alice localhost :Alice",
+        ] {
+            assert!(IRC.late_claim(line.as_bytes()), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn what_people_type_is_not_a_late_claim() {
+        for line in [
+            "nick alice",
+            "NICK alice",
+            "alice",
+            "pass secret",
+            "PASS",
+            "PASS :",
+            "cap ls",
+            "CAP",
+            "CAP REQ :server-time",
+            "CAP END",
+            "CAP LS three",
+            "CAP LS 302 more",
+            "USER alice",
+            "USER alice 0 *",
+            "USER  :x y z",
+            "user alice 0 * :Alice",
+            "PING x",
+            "/nick alice",
+            "CAPITAL letters",
+            "PASSWORD is what",
+            "",
+        ] {
+            assert!(!IRC.late_claim(line.as_bytes()), "{line:?}");
+        }
+        assert!(!IRC.late_claim(&[b'P', b'A', b'S', b'S', b' ', 0xff]));
+    }
+
+    #[test]
+    fn cap_is_the_sessions_and_changes_the_profile() {
+        let mut session = IRC.session();
+        let mut replies = Vec::new();
+        let ls = Command::Cap { sub: "LS".into(), arg: "302".into() };
+        assert_eq!(session.intercept(ls, false, &mut replies), None);
+        assert!(session.profile().registration_held && !session.profile().replay_on_join);
+        let req = Command::Cap { sub: "REQ".into(), arg: "server-time".into() };
+        let before = session.view_key(&View {
+            server: "s",
+            started: 0,
+            ping_after_secs: 0,
+            nick: "a",
+            rooms: 1,
+            terminator: crate::framing::Terminator::Newline,
+        });
+        assert_eq!(session.intercept(req, false, &mut replies), None);
+        assert!(session.profile().replay_on_join);
+        let after = session.view_key(&View {
+            server: "s",
+            started: 0,
+            ping_after_secs: 0,
+            nick: "a",
+            rooms: 1,
+            terminator: crate::framing::Terminator::Newline,
+        });
+        assert_ne!(before, after, "a negotiated capability changes the view key");
+        assert_eq!(replies.len(), 2);
+        let nick = Command::Nick { nick: "a".into() };
+        assert_eq!(session.intercept(nick.clone(), false, &mut replies), Some(nick));
+    }
+
+    #[test]
+    fn overlong_lines_are_reported_with_the_irc_limit() {
+        let mut decoder = IRC.decoder(100_000);
+        let mut out = Vec::new();
+        let mut long = vec![b'a'; IRC_MAX_INPUT_BYTES + 1];
+        long.extend_from_slice(b"\r\nPING x\r\n");
+        decoder.decode(&long, &mut out);
+        let inputs: Vec<_> = out
+            .into_iter()
+            .map(|d| match d {
+                Decoded::Input { input, .. } => input,
+                _ => panic!("only inputs"),
+            })
+            .collect();
+        assert_eq!(
+            inputs,
+            vec![Err(ParseError::LineTooLong { limit: IRC_MAX_LINE_BYTES }), Ok(Command::Ping { token: "x".into() })]
+        );
+    }
+}

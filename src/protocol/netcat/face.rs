@@ -1,0 +1,271 @@
+//! The netcat dialect behind the `dialect` interface: people on netcat or telnet.
+//!
+//! Nobody announces netcat: it is what a connection is when no other dialect claims its first
+//! bytes (`dialect::FALLBACK`). A slow IRC client may be taken for a person that way, so until a
+//! line could have registered the newcomer (a valid nickname, or `/nick x`), the decoder keeps the
+//! lines it got and, when one is a line only another dialect's clients open with
+//! (`Dialect::late_claim`: IRC's `CAP LS`, `PASS x`, a full `USER`), hands the connection over
+//! with those lines to read again. Once a line could have registered it, the broker may have done
+//! so: from then on the connection stays netcat, so there is no race.
+
+use super::{View as NetcatView, clean_input, parse, render};
+use crate::core::names::Nick;
+use crate::framing::{Frame, Framer, Terminator};
+use crate::protocol::dialect::{self, Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
+use crate::protocol::{Command, ParseError, Reply};
+use std::collections::VecDeque;
+
+/// The netcat dialect.
+pub static NETCAT: Netcat = Netcat;
+
+/// This dialect's number in view keys.
+const KEY_SPACE: u32 = key_space(0);
+
+pub struct Netcat;
+
+impl Dialect for Netcat {
+    fn name(&self) -> &'static str {
+        "netcat"
+    }
+
+    /// Never claimed from the first bytes: netcat is what is left.
+    fn claims(&self, _first: &[u8]) -> Claim {
+        Claim::NotMine
+    }
+
+    fn decoder(&self, max_line: usize) -> Box<dyn Decoder> {
+        Box::new(NetcatDecoder {
+            framer: Framer::new(max_line),
+            max_line,
+            undecided: Some(Undecided::default()),
+            frames: Vec::new(),
+        })
+    }
+
+    fn session(&self) -> Box<dyn Session> {
+        Box::new(NetcatSession)
+    }
+}
+
+/// How much of what a newcomer sent is kept, to be read again should it turn out to speak
+/// another dialect: registration takes a handful of short lines.
+const REPLAY_LINES: usize = 8;
+const REPLAY_BYTES: usize = 4096;
+
+/// The lines a newcomer has sent while it may still turn out to speak another dialect: the last
+/// `REPLAY_LINES`, at most `REPLAY_BYTES`.
+#[derive(Default)]
+struct Undecided {
+    lines: VecDeque<(Vec<u8>, Terminator)>,
+    bytes: usize,
+}
+
+impl Undecided {
+    fn remember(&mut self, line: Vec<u8>, terminator: Terminator) {
+        if line.len() > REPLAY_BYTES {
+            return;
+        }
+        self.bytes += line.len();
+        self.lines.push_back((line, terminator));
+        while self.lines.len() > REPLAY_LINES || self.bytes > REPLAY_BYTES {
+            if let Some((dropped, _)) = self.lines.pop_front() {
+                self.bytes -= dropped.len();
+            }
+        }
+    }
+}
+
+/// True when the broker may register a newcomer on this line: a bare nickname or `/nick x`,
+/// syntactically valid (taken or not). Mirrors how chat state registers a prompted client.
+fn could_register(input: &Result<Command, ParseError>) -> bool {
+    matches!(input, Ok(Command::Say { text } | Command::Nick { nick: text }) if Nick::parse(text.trim()).is_ok())
+}
+
+/// A line as the client sent it, for another dialect to read again.
+fn put_line(out: &mut Vec<u8>, line: &[u8], terminator: Terminator) {
+    out.extend_from_slice(line);
+    out.push(match terminator {
+        Terminator::Newline => b'\n',
+        Terminator::Nul => 0,
+    });
+}
+
+struct NetcatDecoder {
+    framer: Framer,
+    max_line: usize,
+    /// `Some` while the connection may still turn out to speak another dialect.
+    undecided: Option<Undecided>,
+    /// Kept between calls for its allocation.
+    frames: Vec<Frame>,
+}
+
+impl Decoder for NetcatDecoder {
+    fn decode(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
+        self.framer.push(bytes, &mut self.frames);
+        let mut frames = self.frames.drain(..);
+        while let Some(frame) = frames.next() {
+            let (bytes, terminator) = match frame {
+                Frame::TooLong => {
+                    let input = Err(ParseError::LineTooLong { limit: self.max_line });
+                    out.push(Decoded::Input { terminator: None, input });
+                    continue;
+                }
+                Frame::Line { bytes, terminator } => (bytes, terminator),
+            };
+            if let Some(undecided) = &self.undecided
+                && let Some(&to) = dialect::DIALECTS.iter().find(|d| d.late_claim(&bytes))
+            {
+                // Everything not yet final goes to `to`: the lines kept, this one, the lines
+                // framed after it in this same read (netcat framing is the same as any other for
+                // lines without telnet or backspace bytes) and the line in progress.
+                let mut replay = Vec::with_capacity(undecided.bytes + bytes.len() + 64);
+                for (line, terminator) in &undecided.lines {
+                    put_line(&mut replay, line, *terminator);
+                }
+                put_line(&mut replay, &bytes, terminator);
+                for later in frames.by_ref() {
+                    if let Frame::Line { bytes, terminator } = later {
+                        put_line(&mut replay, &bytes, terminator);
+                    }
+                }
+                replay.extend_from_slice(&self.framer.take_pending());
+                out.push(Decoded::Switch { to, replay });
+                return;
+            }
+            let text = clean_input(&bytes);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let input = parse(&text);
+            if could_register(&input) {
+                self.undecided = None;
+            } else if let Some(undecided) = &mut self.undecided {
+                undecided.remember(bytes, terminator);
+            }
+            out.push(Decoded::Input { terminator: Some(terminator), input });
+        }
+    }
+}
+
+/// A person: nothing to negotiate.
+struct NetcatSession;
+
+impl Session for NetcatSession {
+    fn profile(&self) -> Profile {
+        Profile {
+            dialect: "netcat",
+            prompted: true,
+            starts_in_default_room: true,
+            needs_user: false,
+            registration_held: false,
+            strict_before_registration: false,
+            hears_every_membership_change: false,
+            replay_on_join: true,
+            pinged: false,
+        }
+    }
+
+    fn view_key(&self, view: &View<'_>) -> u32 {
+        let terminator = match view.terminator {
+            Terminator::Newline => 0,
+            Terminator::Nul => 1,
+        };
+        KEY_SPACE | terminator | u32::from(view.rooms > 1) << 1
+    }
+
+    fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
+        render(reply, NetcatView { multi_room: view.rooms > 1, terminator: view.terminator }, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(decoder: &mut dyn Decoder, bytes: &[u8]) -> Vec<Decoded> {
+        let mut out = Vec::new();
+        decoder.decode(bytes, &mut out);
+        out
+    }
+
+    fn inputs(decoded: &[Decoded]) -> Vec<Result<Command, ParseError>> {
+        decoded
+            .iter()
+            .filter_map(|d| match d {
+                Decoded::Input { input, .. } => Some(input.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_a_valid_nickname_or_slash_nick_could_register() {
+        let could = |line: &str| could_register(&parse(line));
+        assert!(could("alice") && could("/nick alice") && could("  bob  "));
+        assert!(!could("nick alice") && !could("NICK alice") && !could("!!bad") && !could("/users"));
+        assert!(!could("/nick") && !could("/bogus") && !could("CAP LS 302"));
+    }
+
+    #[test]
+    fn undecided_keeps_the_last_lines_within_the_bounds() {
+        let mut undecided = Undecided::default();
+        for i in 0..20 {
+            undecided.remember(format!("line {i}").into_bytes(), Terminator::Newline);
+        }
+        let kept: Vec<String> = undecided.lines.iter().map(|(l, _)| String::from_utf8_lossy(l).into_owned()).collect();
+        assert_eq!(kept, (12..20).map(|i| format!("line {i}")).collect::<Vec<_>>());
+        undecided.remember(vec![b'x'; REPLAY_BYTES - 10], Terminator::Nul);
+        assert!(undecided.bytes <= REPLAY_BYTES && undecided.lines.len() < REPLAY_LINES);
+        assert_eq!(undecided.lines.back().map(|(l, t)| (l.len(), *t)), Some((REPLAY_BYTES - 10, Terminator::Nul)));
+        undecided.remember(vec![b'y'; REPLAY_BYTES + 1], Terminator::Newline);
+        assert_eq!(undecided.lines.back().map(|(l, _)| l[0]), Some(b'x'), "a line over the bound is not kept");
+        assert_eq!(undecided.bytes, undecided.lines.iter().map(|(l, _)| l.len()).sum::<usize>());
+    }
+
+    #[test]
+    fn an_irc_registration_line_hands_over_everything_not_yet_final() {
+        let mut decoder = NETCAT.decoder(4096);
+        let first = decode_all(&mut *decoder, b"hello?\r\n");
+        assert_eq!(inputs(&first), vec![Ok(Command::Say { text: "hello?".into() })]);
+        let switched = decode_all(&mut *decoder, b"CAP LS 302\r\nNICK alice\r\nUSER al");
+        match switched.as_slice() {
+            [Decoded::Switch { to, replay }] => {
+                assert_eq!(to.name(), "irc");
+                assert_eq!(replay.as_slice(), b"hello?\nCAP LS 302\nNICK alice\nUSER al");
+            }
+            other => panic!("expected one switch, got {} items", other.len()),
+        }
+    }
+
+    #[test]
+    fn after_a_possible_nickname_the_connection_stays_netcat() {
+        let mut decoder = NETCAT.decoder(4096);
+        decode_all(&mut *decoder, b"alice\n");
+        let later = decode_all(&mut *decoder, b"CAP LS 302\n");
+        assert_eq!(inputs(&later), vec![Ok(Command::Say { text: "CAP LS 302".into() })]);
+    }
+
+    #[test]
+    fn an_overlong_line_is_reported_with_the_configured_limit() {
+        let mut decoder = NETCAT.decoder(8);
+        let decoded = decode_all(&mut *decoder, b"0123456789\nok\n");
+        assert_eq!(
+            inputs(&decoded),
+            vec![Err(ParseError::LineTooLong { limit: 8 }), Ok(Command::Say { text: "ok".into() })]
+        );
+    }
+
+    #[test]
+    fn view_keys_cover_terminator_and_room_count() {
+        let session = NETCAT.session();
+        let view =
+            |rooms, terminator| View { server: "s", started: 0, ping_after_secs: 0, nick: "a", rooms, terminator };
+        let keys = [
+            session.view_key(&view(1, Terminator::Newline)),
+            session.view_key(&view(2, Terminator::Newline)),
+            session.view_key(&view(1, Terminator::Nul)),
+        ];
+        assert!(keys[0] != keys[1] && keys[0] != keys[2] && keys[1] != keys[2]);
+        assert_eq!(session.view_key(&view(0, Terminator::Newline)), keys[0]);
+    }
+}
