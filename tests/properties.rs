@@ -2,6 +2,8 @@
 //! cargo-fuzz targets in fuzz/ check the same and more with libFuzzer on nightly).
 //!
 //! - Framing: how reads split the input never changes the lines.
+//! - Decoding (each dialect's decoder, as the reader drives it, switches included): how reads
+//!   split the input never changes the commands, their order or the dialect they end up in.
 //! - IRC: a room message or private message chatd renders, from any valid nickname, room,
 //!   user, host and text, is valid UTF-8, CR LF terminated, at most 512 bytes (the IRCv3 tag
 //!   section aside), and parses back to the same command, sender, target and text (the text
@@ -13,11 +15,12 @@
 
 use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::{Nick, RoomName};
+use chatd::protocol::dialect::{self, Decoded, Dialect};
 use chatd::protocol::irc::message::{
     self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
 };
 use chatd::protocol::irc::{self, View};
-use chatd::protocol::{Command, MessageKind, Person, Reply, TopicChange, netcat};
+use chatd::protocol::{Command, MessageKind, ParseError, Person, Reply, TopicChange, netcat};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::sync::Arc;
@@ -182,8 +185,68 @@ fn assert_delivers(out: &[u8], server_time: bool, from: &Person, target: &str, t
     assert!(covers(text, &pieces), "{pieces:?} do not make up {text:?}");
 }
 
+/// One thing a reader sends the broker: an input (with its line's terminator), or the name of
+/// the dialect the connection switched to.
+type Sent = Result<(Option<Terminator>, Result<Command, ParseError>), &'static str>;
+
+/// What a reader sends the broker for `chunks` read in turn from a connection first taken as
+/// `start`: each input, and the name of each dialect switched to, in order.
+fn decoded(start: &'static dyn Dialect, chunks: &[&[u8]]) -> Vec<Sent> {
+    let mut decoder = start.decoder(64);
+    let mut seen = Vec::new();
+    let mut pending: Vec<Vec<u8>> = chunks.iter().map(|c| c.to_vec()).collect();
+    pending.reverse();
+    while let Some(chunk) = pending.pop() {
+        let mut out = Vec::new();
+        decoder.decode(&chunk, &mut out);
+        for item in out {
+            match item {
+                Decoded::Input { terminator, input } => seen.push(Ok((terminator, input))),
+                Decoded::Switch { to, replay } => {
+                    seen.push(Err(to.name()));
+                    decoder = to.decoder(64);
+                    // Read again before anything read later.
+                    pending.push(replay);
+                }
+                Decoded::Answer { .. } => seen.push(Err("answer")),
+            }
+        }
+    }
+    seen
+}
+
+/// Input that exercises the netcat-to-IRC switch: lines people and IRC clients send.
+fn session_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop::sample::select(vec![
+        "CAP LS 302\r\n",
+        "PASS secret\r\n",
+        "NICK alice\r\n",
+        "USER a 0 * :A\r\n",
+        "hello there\n",
+        "/who\n",
+        "alice\n",
+        "!!\n",
+        "PRIVMSG #a :hi\r\n",
+        "QUIT\r\n",
+    ]);
+    prop::collection::vec(line, 0..8).prop_map(|lines| lines.concat().into_bytes())
+}
+
 proptest! {
     #![proptest_config(config(128))]
+
+    #[test]
+    fn decoding_does_not_depend_on_how_reads_split_the_input(
+        input in prop_oneof![peer_bytes(300), session_bytes()],
+        points in prop::collection::vec(any::<usize>(), 0..8),
+        irc in any::<bool>(),
+    ) {
+        let start = if irc { dialect::DIALECTS[0] } else { dialect::FALLBACK };
+        let whole = decoded(start, &[&input]);
+        prop_assert_eq!(&whole, &decoded(start, &split_at_points(&input, &points)));
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        prop_assert_eq!(&whole, &decoded(start, &bytewise));
+    }
 
     #[test]
     fn framing_does_not_depend_on_how_reads_split_the_input(

@@ -101,50 +101,76 @@ struct NetcatDecoder {
 
 impl Decoder for NetcatDecoder {
     fn decode(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
-        self.framer.push(bytes, &mut self.frames);
-        let mut frames = self.frames.drain(..);
-        while let Some(frame) = frames.next() {
-            let (bytes, terminator) = match frame {
-                Frame::TooLong => {
-                    let input = Err(ParseError::LineTooLong { limit: self.max_line });
-                    out.push(Decoded::Input { terminator: None, input });
+        if self.undecided.is_none() {
+            self.framer.push(bytes, &mut self.frames);
+            for frame in self.frames.drain(..) {
+                decode_frame(frame, self.max_line, &mut None, out);
+            }
+            return;
+        }
+        // While the connection may still switch, the bytes go to the framer one line at a time,
+        // so that a switch hands over exactly the bytes after the switching line, as sent (not
+        // as netcat framing, which edits backspaces and telnet bytes, made them).
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let end = rest.iter().position(|&b| b == b'\n' || b == 0).map_or(rest.len(), |at| at + 1);
+            let (segment, after) = rest.split_at(end);
+            rest = after;
+            self.framer.push(segment, &mut self.frames);
+            let mut frames = self.frames.drain(..);
+            while let Some(frame) = frames.next() {
+                let Frame::Line { bytes: line, terminator } = &frame else {
+                    decode_frame(frame, self.max_line, &mut self.undecided, out);
                     continue;
-                }
-                Frame::Line { bytes, terminator } => (bytes, terminator),
-            };
-            if let Some(undecided) = &self.undecided
-                && let Some(&to) = dialect::DIALECTS.iter().find(|d| d.late_claim(&bytes))
-            {
-                // Everything not yet final goes to `to`: the lines kept, this one, the lines
-                // framed after it in this same read (netcat framing is the same as any other for
-                // lines without telnet or backspace bytes) and the line in progress.
-                let mut replay = Vec::with_capacity(undecided.bytes + bytes.len() + 64);
-                for (line, terminator) in &undecided.lines {
-                    put_line(&mut replay, line, *terminator);
-                }
-                put_line(&mut replay, &bytes, terminator);
-                for later in frames.by_ref() {
-                    if let Frame::Line { bytes, terminator } = later {
-                        put_line(&mut replay, &bytes, terminator);
+                };
+                if let Some(undecided) = &self.undecided
+                    && let Some(&to) = dialect::DIALECTS.iter().find(|d| d.late_claim(line))
+                {
+                    // Everything not yet final goes to `to`: the lines kept, this one, and what
+                    // came after it, as sent.
+                    let mut replay = Vec::with_capacity(undecided.bytes + line.len() + rest.len() + 64);
+                    for (kept, terminator) in &undecided.lines {
+                        put_line(&mut replay, kept, *terminator);
                     }
+                    put_line(&mut replay, line, *terminator);
+                    // A segment ends at its line's end, so nothing else was framed after it.
+                    debug_assert!(frames.next().is_none());
+                    replay.extend_from_slice(&self.framer.take_pending());
+                    replay.extend_from_slice(rest);
+                    out.push(Decoded::Switch { to, replay });
+                    return;
                 }
-                replay.extend_from_slice(&self.framer.take_pending());
-                out.push(Decoded::Switch { to, replay });
-                return;
+                decode_frame(frame, self.max_line, &mut self.undecided, out);
             }
-            let text = clean_input(&bytes);
-            if text.trim().is_empty() {
-                continue;
+            drop(frames);
+            if self.undecided.is_none() {
+                // Decided for good: the rest needs no care.
+                return self.decode(rest, out);
             }
-            let input = parse(&text);
-            if could_register(&input) {
-                self.undecided = None;
-            } else if let Some(undecided) = &mut self.undecided {
-                undecided.remember(bytes, terminator);
-            }
-            out.push(Decoded::Input { terminator: Some(terminator), input });
         }
     }
+}
+
+/// One frame as a person's line: parsed, and remembered while the connection may still switch.
+fn decode_frame(frame: Frame, max_line: usize, undecided: &mut Option<Undecided>, out: &mut Vec<Decoded>) {
+    let (bytes, terminator) = match frame {
+        Frame::TooLong => {
+            out.push(Decoded::Input { terminator: None, input: Err(ParseError::LineTooLong { limit: max_line }) });
+            return;
+        }
+        Frame::Line { bytes, terminator } => (bytes, terminator),
+    };
+    let text = clean_input(&bytes);
+    if text.trim().is_empty() {
+        return;
+    }
+    let input = parse(&text);
+    if could_register(&input) {
+        *undecided = None;
+    } else if let Some(undecided) = undecided {
+        undecided.remember(bytes, terminator);
+    }
+    out.push(Decoded::Input { terminator: Some(terminator), input });
 }
 
 /// A person: nothing to negotiate.
@@ -231,8 +257,19 @@ mod tests {
         match switched.as_slice() {
             [Decoded::Switch { to, replay }] => {
                 assert_eq!(to.name(), "irc");
-                assert_eq!(replay.as_slice(), b"hello?\nCAP LS 302\nNICK alice\nUSER al");
+                // Kept lines re-ended with LF; what came after the switching line, as sent.
+                assert_eq!(replay.as_slice(), b"hello?\nCAP LS 302\nNICK alice\r\nUSER al");
             }
+            other => panic!("expected one switch, got {} items", other.len()),
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_switching_line_are_handed_over_unedited() {
+        // Netcat framing would apply the backspace; IRC framing keeps it as data.
+        let mut decoder = NETCAT.decoder(4096);
+        match decode_all(&mut *decoder, b"CAP LS\nNICK a\x08b\n").as_slice() {
+            [Decoded::Switch { replay, .. }] => assert_eq!(replay.as_slice(), b"CAP LS\nNICK a\x08b\n"),
             other => panic!("expected one switch, got {} items", other.len()),
         }
     }

@@ -1,0 +1,456 @@
+//! Rendering every `Reply` as IRC lines for one recipient (RFC 1459/2812 numerics and commands,
+//! IRCv3 `server-time` and `multi-prefix`). Text longer than fits one line is split at UTF-8
+//! boundaries, never cut; every piece of user text passes through `text::for_irc` on the way out.
+
+use super::*;
+
+/// What a recipient's lines depend on.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub server: &'a str,
+    /// The recipient's nickname, `*` before it has one.
+    pub nick: &'a str,
+    /// When the server started (`RPL_CREATED`).
+    pub started: Millis,
+    /// Seconds of silence after which a client is dropped (`Ping timeout: N seconds`).
+    pub ping_after_secs: u64,
+    /// The recipient negotiated `server-time`: messages carry `@time=`.
+    pub server_time: bool,
+    /// The recipient negotiated `multi-prefix`: every status prefix, not only the highest.
+    pub multi_prefix: bool,
+}
+
+/// Splits a mode announcement (`+ob-v`, with its parameters) into as many `MODE` lines as the
+/// 512-byte limit needs, never separating a mode letter from its parameter.
+fn mode_lines(prefix: &str, room: &str, changes: &str, params: &[String]) -> Vec<(String, Vec<String>)> {
+    // `:prefix MODE room letters params...` plus CR LF; letters and parameters grow per unit.
+    let fixed = 1 + prefix.len() + " MODE ".len() + room.len() + 1 + 2;
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    let (mut letters, mut taken, mut size) = (String::new(), Vec::new(), fixed);
+    let (mut sign, mut line_sign) = ('+', None);
+    let mut params = params.iter();
+    for letter in changes.chars() {
+        if letter == '+' || letter == '-' {
+            sign = letter;
+            continue;
+        }
+        // Every announced `o v b k` carries a parameter, and `l` does when set.
+        let param = (matches!(letter, 'o' | 'v' | 'b' | 'k') || (letter == 'l' && sign == '+'))
+            .then(|| params.next().cloned())
+            .flatten();
+        let cost = 2 + param.as_ref().map_or(0, |p| p.len() + 2);
+        if !letters.is_empty() && size + cost > MAX_LINE_BYTES {
+            lines.push((std::mem::take(&mut letters), std::mem::take(&mut taken)));
+            size = fixed;
+            line_sign = None;
+        }
+        if line_sign != Some(sign) {
+            letters.push(sign);
+            line_sign = Some(sign);
+        }
+        letters.push(letter);
+        size += cost;
+        taken.extend(param);
+    }
+    if !letters.is_empty() {
+        lines.push((letters, taken));
+    }
+    lines
+}
+
+/// A member's nick with its status prefix for `NAMES` (`@` before `+`).
+fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
+    let mut name = String::new();
+    if user.op {
+        name.push('@');
+    }
+    if user.voice && (multi_prefix || !user.op) {
+        name.push('+');
+    }
+    name.push_str(user.person.nick.as_str());
+    name
+}
+
+fn timestamp(at: Millis) -> String {
+    utc_timestamp_millis(at)
+}
+
+/// How a quit looks in `QUIT :...` (RFC 2812 3.1.7; the wording of current servers).
+fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
+    match reason {
+        QuitReason::Quit(Some(text)) => format!("Quit: {text}"),
+        QuitReason::Quit(None) => "Quit".to_string(),
+        QuitReason::ConnectionLost => "Connection lost".to_string(),
+        QuitReason::PingTimeout => format!("Ping timeout: {} seconds", view.ping_after_secs),
+        QuitReason::RegistrationTimeout => "Registration timeout".to_string(),
+        QuitReason::SendQueueExceeded => "Send queue exceeded".to_string(),
+        QuitReason::ServerShutdown => "Server shutting down".to_string(),
+        QuitReason::Killed { by, reason } => format!("Killed ({by} ({reason}))"),
+        QuitReason::Answered => "Answered".to_string(),
+    }
+}
+
+struct Out<'a, 'v> {
+    out: &'a mut Vec<u8>,
+    view: &'a View<'v>,
+}
+
+impl Out<'_, '_> {
+    /// `:server NNN nick params...`
+    fn numeric(&mut self, code: u16, params: &[&str]) {
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(self.view.nick);
+        all.extend_from_slice(params);
+        write_line(self.out, Some(self.view.server), &numeric::code(code), &all);
+    }
+
+    fn from(&mut self, prefix: &str, command: &str, params: &[&str]) {
+        write_line(self.out, Some(prefix), command, params);
+    }
+
+    fn server(&mut self, command: &str, params: &[&str]) {
+        write_line(self.out, Some(self.view.server), command, params);
+    }
+
+    /// `@time=...` before a message, for clients that negotiated `server-time`.
+    fn time_tag(&mut self, at: Millis) {
+        if self.view.server_time {
+            self.out.extend_from_slice(format!("@time={} ", timestamp(at)).as_bytes());
+        }
+    }
+
+    /// A message with its text split over as many lines as it needs.
+    fn message(&mut self, prefix: &str, target: &str, text: &str, kind: MessageKind, at: Millis) {
+        let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
+        let mut budget = text_budget(prefix, command, target);
+        if kind == MessageKind::Action {
+            budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
+        }
+        let text = for_irc(text);
+        for piece in split_text(&text, budget.max(1)) {
+            self.time_tag(at);
+            match kind {
+                MessageKind::Action => self.from(prefix, command, &[target, &encode_action(piece)]),
+                _ => self.from(prefix, command, &[target, piece]),
+            }
+        }
+    }
+
+    /// `RPL_NAMREPLY` lines (as many as needed) and `RPL_ENDOFNAMES`.
+    fn names(&mut self, room: &str, nicks: &[String]) {
+        let fixed = self.view.server.len() + self.view.nick.len() + room.len() + 16;
+        let budget = MAX_LINE_BYTES.saturating_sub(fixed);
+        let mut line = String::new();
+        for nick in nicks {
+            if !line.is_empty() && line.len() + 1 + nick.len() > budget {
+                self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(nick);
+        }
+        if !line.is_empty() {
+            self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+        }
+        self.numeric(RPL_ENDOFNAMES, &[room, "End of /NAMES list"]);
+    }
+
+    fn lusers(&mut self, counts: &Counts) {
+        let users = format!("There are {} users and 0 invisible on 1 servers", counts.users);
+        self.numeric(RPL_LUSERCLIENT, &[&users]);
+        if counts.opers > 0 {
+            self.numeric(RPL_LUSEROP, &[&counts.opers.to_string(), "operator(s) online"]);
+        }
+        if counts.unregistered > 0 {
+            self.numeric(RPL_LUSERUNKNOWN, &[&counts.unregistered.to_string(), "unknown connection(s)"]);
+        }
+        self.numeric(RPL_LUSERCHANNELS, &[&counts.rooms.to_string(), "channels formed"]);
+        self.numeric(RPL_LUSERME, &[&format!("I have {} clients and 0 servers", counts.users)]);
+    }
+
+    fn motd(&mut self) {
+        self.numeric(RPL_MOTDSTART, &[&format!("- {} Message of the day - ", self.view.server)]);
+        self.numeric(RPL_MOTD, &["- Welcome to chatd. Netcat users and IRC users share these rooms."]);
+        self.numeric(RPL_MOTD, &["- Try: /join #lobby"]);
+        self.numeric(RPL_ENDOFMOTD, &["End of /MOTD command."]);
+    }
+
+    fn topic(&mut self, room: &str, text: &str, set_by: &Person, at: Millis) {
+        self.numeric(RPL_TOPIC, &[room, &for_irc(text)]);
+        self.numeric(RPL_TOPICWHOTIME, &[room, &set_by.prefix(), &(at / 1000).to_string()]);
+    }
+
+    fn error(&mut self, error: &ChatError) {
+        match error {
+            ChatError::Parse(ParseError::UnknownCommand(name)) => {
+                self.numeric(ERR_UNKNOWNCOMMAND, &[&for_irc(name), "Unknown command"])
+            }
+            ChatError::Parse(ParseError::Usage(name)) => {
+                self.numeric(ERR_NEEDMOREPARAMS, &[&name.to_ascii_uppercase(), "Not enough parameters"])
+            }
+            ChatError::Parse(ParseError::LineTooLong { .. }) => {
+                self.numeric(ERR_INPUTTOOLONG, &["Input line was too long"])
+            }
+            ChatError::Parse(ParseError::NoNicknameGiven) => self.numeric(ERR_NONICKNAMEGIVEN, &["No nickname given"]),
+            ChatError::Parse(ParseError::NoRecipient(command)) => {
+                self.numeric(ERR_NORECIPIENT, &[&format!("No recipient given ({command})")])
+            }
+            ChatError::Parse(ParseError::NoTextToSend) => self.numeric(ERR_NOTEXTTOSEND, &["No text to send"]),
+            ChatError::NickInvalid { nick, why } => {
+                self.numeric(ERR_ERRONEUSNICKNAME, &[&for_irc(nick), &format!("Erroneous nickname: {why}")])
+            }
+            ChatError::NickTaken(nick) => {
+                self.numeric(ERR_NICKNAMEINUSE, &[&for_irc(nick), "Nickname is already in use"])
+            }
+            ChatError::NickRequired => self.numeric(ERR_NOTREGISTERED, &["You have not registered"]),
+            ChatError::RoomInvalid { room, .. } | ChatError::NoSuchRoom(room) => {
+                self.numeric(ERR_NOSUCHCHANNEL, &[&for_irc(room), "No such channel"])
+            }
+            ChatError::NotInRoom(room) => {
+                self.numeric(ERR_NOTONCHANNEL, &[room.as_str(), "You're not on that channel"])
+            }
+            ChatError::NoCurrentRoom { default } => {
+                self.numeric(ERR_NOTONCHANNEL, &[default.as_str(), "You're not on that channel"])
+            }
+            ChatError::NoSuchNick(nick) => self.numeric(ERR_NOSUCHNICK, &[&for_irc(nick), "No such nick/channel"]),
+            ChatError::TooManyRooms { .. } => {
+                self.numeric(ERR_TOOMANYCHANNELS, &["*", "You have joined too many channels"])
+            }
+            ChatError::TooLong { what, max } => {
+                self.numeric(ERR_INPUTTOOLONG, &[&format!("The {what} is too long (at most {max} bytes)")])
+            }
+            ChatError::AlreadyRegistered => self.numeric(ERR_ALREADYREGISTERED, &["You may not reregister"]),
+            ChatError::CannotSendToRoom(room) => {
+                self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (join it first)"])
+            }
+            ChatError::Moderated(room) => {
+                self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (+m)"])
+            }
+            ChatError::InvalidCapCommand(sub) => {
+                self.numeric(ERR_INVALIDCAPCMD, &[&for_irc(sub), "Invalid CAP command"])
+            }
+            ChatError::UnknownMode(mode) => {
+                self.numeric(ERR_UNKNOWNMODE, &[&for_irc(&mode.to_string()), "is unknown mode char to me"])
+            }
+            ChatError::ModeNeedsParameter(_) => self.numeric(ERR_NEEDMOREPARAMS, &["MODE", "Not enough parameters"]),
+            ChatError::UsersDontMatch => self.numeric(ERR_USERSDONTMATCH, &["Can't change mode for other users"]),
+            ChatError::NotRoomOperator(room) => {
+                self.numeric(ERR_CHANOPRIVSNEEDED, &[room.as_str(), "You're not channel operator"])
+            }
+            ChatError::UserNotInRoom { nick, room } => {
+                self.numeric(ERR_USERNOTINCHANNEL, &[&for_irc(nick), room.as_str(), "They aren't on that channel"])
+            }
+            ChatError::AlreadyInRoom { nick, room } => {
+                self.numeric(ERR_USERONCHANNEL, &[&for_irc(nick), room.as_str(), "is already on channel"])
+            }
+            ChatError::InviteOnly(room) => {
+                self.numeric(ERR_INVITEONLYCHAN, &[room.as_str(), "Cannot join channel (+i)"])
+            }
+            ChatError::BadKey(room) => self.numeric(ERR_BADCHANNELKEY, &[room.as_str(), "Cannot join channel (+k)"]),
+            ChatError::RoomFull(room) => self.numeric(ERR_CHANNELISFULL, &[room.as_str(), "Cannot join channel (+l)"]),
+            ChatError::Banned(room) => self.numeric(ERR_BANNEDFROMCHAN, &[room.as_str(), "Cannot join channel (+b)"]),
+            ChatError::PasswordMismatch => self.numeric(ERR_PASSWDMISMATCH, &["Password incorrect"]),
+            ChatError::NoOperators => self.numeric(ERR_NOOPERHOST, &["No O-lines for your host"]),
+            ChatError::NotServerOperator => {
+                self.numeric(ERR_NOPRIVILEGES, &["Permission Denied- You're not an IRC operator"])
+            }
+        }
+    }
+}
+
+/// A room's recent messages: with their original times for `server-time` clients, otherwise as
+/// server notices that show the time in the text.
+fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
+    let server = o.view.server;
+    let nick = o.view.nick;
+    for entry in entries {
+        if o.view.server_time {
+            o.message(&entry.from.prefix(), room, &entry.text, entry.kind, entry.at);
+        } else {
+            let minutes = entry.at / 60_000;
+            let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
+            let line = match entry.kind {
+                MessageKind::Action => format!("{room} {clock} * {} {}", entry.from.nick, for_irc(&entry.text)),
+                _ => format!("{room} {clock} <{}> {}", entry.from.nick, for_irc(&entry.text)),
+            };
+            for piece in split_text(&line, text_budget(server, "NOTICE", nick).max(1)) {
+                write_line(o.out, Some(server), "NOTICE", &[nick, piece]);
+            }
+        }
+    }
+}
+
+/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
+    let mut o = Out { out, view };
+    match reply {
+        Reply::Welcome { person, counts } => {
+            let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
+            o.numeric(RPL_WELCOME, &[&format!("Welcome to the {NETWORK} IRC network {}", person.prefix())]);
+            o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
+            o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
+            o.numeric(RPL_MYINFO, &[view.server, &version, "io", "biklmnotv", "bklov"]);
+            let mut tokens: Vec<&str> = ISUPPORT.iter().map(String::as_str).collect();
+            tokens.push("are supported by this server");
+            o.numeric(RPL_ISUPPORT, &tokens);
+            o.lusers(counts);
+            o.motd();
+        }
+        Reply::YouJoined { room, me, members, topic } => {
+            o.from(&me.prefix(), "JOIN", &[room.as_str()]);
+            if let Some(topic) = topic {
+                o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
+            }
+            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            o.names(room.as_str(), &nicks);
+        }
+        Reply::Joined { room, who } => o.from(&who.prefix(), "JOIN", &[room.as_str()]),
+        Reply::Said { room, from, text, kind, at } => o.message(&from.prefix(), room.as_str(), text, *kind, *at),
+        Reply::Private { from, to, text, kind, at, echo: false } => {
+            o.message(&from.prefix(), to.as_str(), text, *kind, *at)
+        }
+        Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
+        Reply::RoomModes { room, modes, params, created } => {
+            let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();
+            let mut all = vec![room.as_str(), modes.as_str()];
+            all.extend(params.iter().map(|param| &**param));
+            o.numeric(RPL_CHANNELMODEIS, &all);
+            o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
+        }
+        Reply::BanList { room, masks } => {
+            for mask in masks {
+                o.numeric(RPL_BANLIST, &[room.as_str(), &for_irc(mask)]);
+            }
+            o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]);
+        }
+        Reply::ModesChanged { room, by, changes, params } => {
+            let params: Vec<String> = params.iter().map(|param| for_irc(param).into_owned()).collect();
+            for (letters, params) in mode_lines(&by.prefix(), room.as_str(), changes, &params) {
+                let mut all = vec![room.as_str(), letters.as_str()];
+                all.extend(params.iter().map(String::as_str));
+                o.from(&by.prefix(), "MODE", &all);
+            }
+        }
+        Reply::Kicked { room, by, nick, reason } => {
+            o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), &for_irc(reason)])
+        }
+        Reply::Invited { by, room } => o.from(&by.prefix(), "INVITE", &[view.nick, room.as_str()]),
+        Reply::Inviting { nick, room } => o.numeric(RPL_INVITING, &[nick.as_str(), room.as_str()]),
+        Reply::YoureOper => o.numeric(RPL_YOUREOPER, &["You are now an IRC operator"]),
+        Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
+            Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), &for_irc(reason)]),
+            None => o.from(&who.prefix(), "PART", &[room.as_str()]),
+        },
+        Reply::Quit { who, reason } => o.from(&who.prefix(), "QUIT", &[&for_irc(&quit_text(reason, view))]),
+        Reply::NickChanged { old, new, .. } => o.from(&old.prefix(), "NICK", &[new.as_str()]),
+        Reply::TopicChanged { room, by, topic } => {
+            o.from(&by.prefix(), "TOPIC", &[room.as_str(), &for_irc(topic.as_deref().unwrap_or(""))])
+        }
+        Reply::TopicIs { room, topic: Some(topic) } => o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at),
+        Reply::TopicIs { room, topic: None } => o.numeric(RPL_NOTOPIC, &[room.as_str(), "No topic is set"]),
+        Reply::Rooms(rooms) => {
+            o.numeric(RPL_LISTSTART, &["Channel", "Users  Name"]);
+            for info in rooms {
+                o.numeric(
+                    RPL_LIST,
+                    &[info.room.as_str(), &info.members.to_string(), &for_irc(info.topic.as_deref().unwrap_or(""))],
+                );
+            }
+            o.numeric(RPL_LISTEND, &["End of /LIST"]);
+        }
+        Reply::AwayChanged { text: Some(_) } => o.numeric(RPL_NOWAWAY, &["You have been marked as being away"]),
+        Reply::AwayChanged { text: None } => o.numeric(RPL_UNAWAY, &["You are no longer marked as being away"]),
+        Reply::PeerAway { nick, text } => o.numeric(RPL_AWAY, &[nick.as_str(), &for_irc(text)]),
+        Reply::Error(error) => o.error(error),
+        Reply::Closing { reason } => {
+            write_line(o.out, None, "ERROR", &[&format!("Closing link: ({})", for_irc(&quit_text(reason, view)))])
+        }
+        Reply::Cap { sub, caps } => o.server("CAP", &[view.nick, sub, caps]),
+        Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
+        Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
+        Reply::Names { room, members } => {
+            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            o.names(&for_irc(room), &nicks);
+        }
+        Reply::WhoList { mask, entries } => {
+            for (room, user) in entries {
+                let person = &user.person;
+                let mut here = String::from(if user.away { "G" } else { "H" });
+                if user.oper {
+                    here.push('*');
+                }
+                if user.op {
+                    here.push('@');
+                }
+                if user.voice && (view.multi_prefix || !user.op) {
+                    here.push('+');
+                }
+                let room = room.as_ref().map_or("*", |r| r.as_str());
+                let real = format!("0 {}", for_irc(&user.realname));
+                let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), &here, &real];
+                o.numeric(RPL_WHOREPLY, &params);
+            }
+            o.numeric(RPL_ENDOFWHO, &[&for_irc(mask), "End of /WHO list"]);
+        }
+        Reply::Whois { nick, info: None } => {
+            let nick = for_irc(nick);
+            o.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"]);
+            o.numeric(RPL_ENDOFWHOIS, &[&nick, "End of /WHOIS list"]);
+        }
+        Reply::Whois { nick: asked, info: Some(info) } => {
+            let p = &info.person;
+            let nick = p.nick.as_str();
+            o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &for_irc(&info.realname)]);
+            if !info.rooms.is_empty() {
+                let rooms: Vec<&str> = info.rooms.iter().map(|r| r.as_str()).collect();
+                o.numeric(RPL_WHOISCHANNELS, &[nick, &rooms.join(" ")]);
+            }
+            o.numeric(RPL_WHOISSERVER, &[nick, view.server, "chatd"]);
+            if info.oper {
+                o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
+            }
+            if let Some(away) = &info.away {
+                o.numeric(RPL_AWAY, &[nick, &for_irc(away)]);
+            }
+            let idle = info.idle_secs.to_string();
+            let signon = (info.signon / 1000).to_string();
+            o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
+            o.numeric(RPL_ENDOFWHOIS, &[&for_irc(asked), "End of /WHOIS list"]);
+        }
+        Reply::UserModes => o.numeric(RPL_UMODEIS, &["+i"]),
+        Reply::Ison { nicks } => {
+            let nicks: Vec<&str> = nicks.iter().map(|n| n.as_str()).collect();
+            o.numeric(RPL_ISON, &[&nicks.join(" ")]);
+        }
+        Reply::Userhost { entries } => {
+            let items: Vec<String> = entries
+                .iter()
+                .map(|u| {
+                    format!("{}={}{}@{}", u.person.nick, if u.away { '-' } else { '+' }, u.person.user, u.person.host)
+                })
+                .collect();
+            o.numeric(RPL_USERHOST, &[&items.join(" ")]);
+        }
+        Reply::Motd => o.motd(),
+        Reply::Lusers { counts } => o.lusers(counts),
+        Reply::Version => {
+            let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
+            o.numeric(RPL_VERSION, &[&version, view.server, "a small self-hosted chat daemon"]);
+        }
+        Reply::Time { now } => o.numeric(RPL_TIME, &[view.server, &timestamp(*now)]),
+        // Netcat-only conversation: prompts, help, history replay (IRC clients are not flooded with
+        // old lines), the echo of one's own private message, room switching and netcat listings,
+        // crowd summaries (IRC clients get every JOIN, PART and QUIT instead).
+        Reply::Greeting { .. }
+        | Reply::NickPrompt { .. }
+        | Reply::Help { .. }
+        | Reply::NowTalkingIn { .. }
+        | Reply::YouJoinedCrowd { .. }
+        | Reply::CrowdSummary { .. }
+        | Reply::Private { echo: true, .. }
+        | Reply::Who { .. }
+        | Reply::Users(_) => {}
+    }
+}
