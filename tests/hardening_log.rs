@@ -164,13 +164,16 @@ fn a_blocked_stderr_does_not_stall_delivery() {
     // connection logs two lines of about 100 bytes. The pipe is full when what it holds stops
     // growing while lines keep coming — not necessarily at its nominal size: a pipe page that was
     // partly read before keeps its read part until it is emptied, so writes may block earlier.
+    // "Stops growing" means for 200 more connections and a whole second with something in the
+    // pipe: on a busy machine the log writer may not run for a while, and an empty pipe that has
+    // not grown yet is not a full one.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (mut held, mut still) = (pipe_fill(&stderr).0, 0);
-    while still < 200 && churn(chatd.addr) {
+    let (mut held, mut still, mut grew) = (pipe_fill(&stderr).0, 0, Instant::now());
+    while !(still >= 200 && held > 0 && grew.elapsed() >= Duration::from_secs(1)) && churn(chatd.addr) {
         assert!(Instant::now() < deadline, "the pipe did not fill: {:?}", pipe_fill(&stderr));
         let now = pipe_fill(&stderr).0;
         if now > held {
-            (held, still) = (now, 0);
+            (held, still, grew) = (now, 0, Instant::now());
         } else {
             still += 1;
         }

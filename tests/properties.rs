@@ -15,7 +15,8 @@
 
 use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::{Nick, RoomName};
-use chatd::protocol::dialect::{self, Decoded, Dialect};
+use chatd::protocol::dialect::{Decoded, Dialect};
+use chatd::protocol::dialects;
 use chatd::protocol::irc::message::{
     self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
 };
@@ -241,7 +242,7 @@ proptest! {
         points in prop::collection::vec(any::<usize>(), 0..8),
         irc in any::<bool>(),
     ) {
-        let start = if irc { dialect::DIALECTS[0] } else { dialect::FALLBACK };
+        let start = if irc { dialects::DIALECTS[0] } else { dialects::FALLBACK };
         let whole = decoded(start, &[&input]);
         prop_assert_eq!(&whole, &decoded(start, &split_at_points(&input, &points)));
         let bytewise: Vec<&[u8]> = input.chunks(1).collect();

@@ -1,4 +1,4 @@
-//! The dialect detector (`chatd::protocol::dialect::detect`): a connection's first bytes to IRC, netcat, or
+//! The dialect detector (`chatd::protocol::dialects::detect`): a connection's first bytes to IRC, netcat, or
 //! "wait for more".
 //!
 //! Input: the first bytes a peer sends.
@@ -9,7 +9,7 @@
 //! prefix of the input is decided, every longer prefix is decided the same way.
 #![no_main]
 
-use chatd::protocol::dialect::detect;
+use chatd::protocol::dialects::detect;
 use libfuzzer_sys::fuzz_target;
 
 /// The words that open an IRC registration, as the IRC dialect's documentation lists them.

@@ -21,7 +21,8 @@ use chatd::chat::{Effect, Outgoing, Output, Settings, State, To};
 use chatd::core::ids::ClientId;
 use chatd::framing::Terminator;
 use chatd::names::RoomName;
-use chatd::protocol::dialect::{self, Decoded, Decoder, Dialect, Session, View};
+use chatd::protocol::dialect::{Decoded, Decoder, Dialect, Session, View};
+use chatd::protocol::dialects;
 use chatd::protocol::irc::face::IRC;
 use chatd::protocol::{QuitReason, Reply};
 use chatd::room::HistoryLimits;
@@ -75,7 +76,7 @@ impl Chat {
     fn connect(&mut self, slot: usize) -> Client {
         let id = ClientId(self.next_id);
         self.next_id += 1;
-        let dialect: &'static dyn Dialect = if slot < 2 { dialect::FALLBACK } else { &IRC };
+        let dialect: &'static dyn Dialect = if slot < 2 { dialects::FALLBACK } else { &IRC };
         let session = dialect.session();
         self.state.connect(id, session.profile(), HOSTS[slot], self.now, &mut self.out);
         Client { id, decoder: dialect.decoder(NETCAT_MAX_LINE), session, terminator: Terminator::Newline, open: true }

@@ -148,8 +148,8 @@ pub fn seconds(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::protocol::dialect::Dialect as _;
+    use crate::protocol::dialects::FALLBACK as NETCAT;
     use crate::protocol::irc::face::IRC;
-    use crate::protocol::netcat::face::NETCAT;
 
     fn settings() -> Settings {
         Settings {

@@ -34,7 +34,8 @@ use crate::log::Log;
 use crate::net::Slot;
 use crate::net::event::Event;
 use crate::notify::Notifier;
-use crate::protocol::dialect::{self, Session, View};
+use crate::protocol::dialect::{Session, View};
+use crate::protocol::dialects;
 use crate::protocol::{Millis, QuitReason, Reply};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use liveness::Liveness;
@@ -485,7 +486,7 @@ impl Broker {
         self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
         let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
         // A connection still being identified is told as a person would be.
-        let fallback = dialect::FALLBACK.session();
+        let fallback = dialects::FALLBACK.session();
         for (id, client) in &mut self.clients {
             let session = client.session.as_deref().unwrap_or(&*fallback);
             let recipient =

@@ -12,7 +12,7 @@ pub use std::sync::Arc;
 
 /// A person's profile, as the netcat session reports it.
 pub fn person() -> Profile {
-    crate::protocol::netcat::face::NETCAT.session().profile()
+    crate::protocol::dialects::FALLBACK.session().profile()
 }
 
 /// A fresh IRC client's profile, as the IRC session reports it (no capabilities negotiated).

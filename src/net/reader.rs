@@ -1,6 +1,6 @@
 //! One reader thread per client: frame the bytes it sends, parse each line, send events.
 //!
-//! Never names a dialect: the first bytes pick one (`protocol::dialect::detect`), whose decoder
+//! Never names a dialect: the first bytes pick one (`protocol::dialects::detect`), whose decoder
 //! frames and parses everything after; a decoder may hand the connection to another dialect
 //! (`Decoded::Switch`) or answer it without the chat (`Decoded::Answer`).
 //!
@@ -13,7 +13,8 @@ use super::event::Event;
 use super::sys;
 use crate::core::ids::ClientId;
 use crate::log::Log;
-use crate::protocol::dialect::{self, Decoded, Decoder, Dialect};
+use crate::protocol::dialect::{Decoded, Decoder, Dialect};
+use crate::protocol::dialects;
 use crate::protocol::{Command, ParseError, QuitReason};
 use crossbeam_channel::Sender;
 use std::io::{self, Read};
@@ -86,7 +87,7 @@ impl Drop for DisconnectGuard {
 }
 
 /// How long a new connection has to show which dialect it speaks before it is taken for a
-/// person (`dialect::FALLBACK`). Real IRC clients send `CAP LS` or `NICK` at once; people never
+/// person (`dialects::FALLBACK`). Real IRC clients send `CAP LS` or `NICK` at once; people never
 /// type that fast.
 pub const DETECT_WAIT: Duration = Duration::from_millis(300);
 
@@ -101,16 +102,16 @@ fn identify(stream: &TcpStream, buf: &mut [u8]) -> io::Result<Option<(&'static d
     let mut filled = 0;
     loop {
         let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
-            return Ok(Some((dialect::FALLBACK, filled)));
+            return Ok(Some((dialects::FALLBACK, filled)));
         };
         match sys::recv_now(stream, &mut buf[filled..]) {
             // Closed after part of a word: as before, what came is read as netcat input.
-            Ok(0) => return Ok((filled > 0).then_some((dialect::FALLBACK, filled))),
+            Ok(0) => return Ok((filled > 0).then_some((dialects::FALLBACK, filled))),
             Ok(n) => {
                 filled += n;
                 // Undecided only while the bytes are a proper prefix of an opener (at most four
                 // bytes, such as "NI"), so `buf` cannot fill up here.
-                if let Some(dialect) = dialect::detect(&buf[..filled]) {
+                if let Some(dialect) = dialects::detect(&buf[..filled]) {
                     return Ok(Some((dialect, filled)));
                 }
             }

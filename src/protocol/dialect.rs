@@ -1,6 +1,6 @@
-//! The one interface every dialect implements, and the list detection walks.
+//! The one interface every dialect implements (the list detection walks is `dialects`).
 //!
-//! A dialect is three things, all built here from one `&'static dyn Dialect`:
+//! A dialect is three things, all built from one `&'static dyn Dialect`:
 //! - `Dialect::claims`: does a connection's first bytes look like this dialect?
 //! - a `Decoder`, owned by the connection's reader thread: frames bytes and parses each line
 //!   into the shared vocabulary (`Command`, `ParseError`), or answers without the chat at all
@@ -12,7 +12,7 @@
 //!
 //! The reader and the broker only ever hold these trait objects; chat state only sees the
 //! `Profile` a session reports. Adding a dialect is one module under `protocol/` that implements
-//! `Dialect`, plus one line in `DIALECTS`.
+//! `Dialect`, plus one line in `dialects::DIALECTS`.
 //!
 //! What later faces plug in where (see README, "Architecture"): a reply tied to the request that
 //! caused it (IRC `labeled-response`) is the session's to frame, since every reply to its client
@@ -20,16 +20,9 @@
 //! back as one more `net::event::Event`, the broker's only input; a client that outlives its
 //! connections (a browser session) is a `Session` the broker keeps while connections come and go.
 
-use super::{Command, ParseError, Reply, irc, netcat};
+use super::{Command, ParseError, Reply};
 use crate::framing::Terminator;
 use std::fmt;
-
-/// Every dialect that detection may pick from a connection's first bytes, in the order asked.
-/// A connection none of them claims is a person on netcat (`FALLBACK`).
-pub static DIALECTS: &[&dyn Dialect] = &[&irc::face::IRC];
-
-/// The dialect of a connection nobody claimed: people type, they do not announce a protocol.
-pub static FALLBACK: &dyn Dialect = &netcat::face::NETCAT;
 
 /// What a dialect makes of a connection's first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,20 +33,6 @@ pub enum Claim {
     NotMine,
     /// Too few bytes to tell (`NI` may become `NICK`).
     Undecided,
-}
-
-/// Decides a connection's dialect from its first bytes: the first in `DIALECTS` that claims them,
-/// `FALLBACK` when none does, `None` while one of them is still undecided.
-pub fn detect(first: &[u8]) -> Option<&'static dyn Dialect> {
-    let mut undecided = false;
-    for &dialect in DIALECTS {
-        match dialect.claims(first) {
-            Claim::Mine => return Some(dialect),
-            Claim::Undecided => undecided = true,
-            Claim::NotMine => {}
-        }
-    }
-    (!undecided).then_some(FALLBACK)
 }
 
 /// A way of talking to chatd.
@@ -214,28 +193,6 @@ pub fn shareable(reply: &Reply) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn detected(first: &[u8]) -> Option<&'static str> {
-        detect(first).map(|d| d.name())
-    }
-
-    #[test]
-    fn irc_openers_are_detected_in_any_case() {
-        for first in [&b"CAP LS 302\r\n"[..], b"nick alice\r\n", b"USER a 0 * :b", b"PASS\r\n", b"PING :x\r\n"] {
-            assert_eq!(detected(first), Some("irc"), "{first:?}");
-        }
-    }
-
-    #[test]
-    fn anything_else_is_netcat_and_partial_words_wait() {
-        for first in [&b"alice\n"[..], b"nickname\n", b"capital", b"/help\n", &[0xff, 0xfd, 0x01]] {
-            assert_eq!(detected(first), Some("netcat"), "{first:?}");
-        }
-        // Too early to tell; a whole opener whose separator has not arrived yet included.
-        for first in [&b"NI"[..], b"ca", b"", b"NICK", b"pass"] {
-            assert_eq!(detected(first), None, "{first:?}");
-        }
-    }
 
     #[test]
     fn key_spaces_never_overlap() {

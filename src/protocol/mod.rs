@@ -6,6 +6,7 @@
 //! broker speak only this vocabulary and that interface.
 
 pub mod dialect;
+pub mod dialects;
 pub mod irc;
 pub mod netcat;
 pub mod text;

@@ -2,8 +2,8 @@ use super::*;
 use crate::core::names::Nick;
 use crate::framing::Terminator;
 use crate::protocol::dialect::Dialect as _;
+use crate::protocol::dialects::FALLBACK as NETCAT;
 use crate::protocol::irc::face::IRC;
-use crate::protocol::netcat::face::NETCAT;
 use crate::protocol::{ChatError, Command, MessageKind, Millis, Person, QuitReason, UserInfo};
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The netcat dialect behind the `dialect` interface: people on netcat or telnet.
 //!
 //! Nobody announces netcat: it is what a connection is when no other dialect claims its first
-//! bytes (`dialect::FALLBACK`). A slow IRC client may be taken for a person that way, so until a
+//! bytes (`dialects::FALLBACK`). A slow IRC client may be taken for a person that way, so until a
 //! line could have registered the newcomer (a valid nickname, or `/nick x`), the decoder keeps the
 //! lines it got and, when one is a line only another dialect's clients open with
 //! (`Dialect::late_claim`: IRC's `CAP LS`, `PASS x`, a full `USER`), hands the connection over
@@ -11,17 +11,25 @@
 use super::{View as NetcatView, clean_input, parse, render};
 use crate::core::names::Nick;
 use crate::framing::{Frame, Framer, Terminator};
-use crate::protocol::dialect::{self, Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
+use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
 use crate::protocol::{Command, ParseError, Reply};
 use std::collections::VecDeque;
-
-/// The netcat dialect.
-pub static NETCAT: Netcat = Netcat;
 
 /// This dialect's number in view keys.
 const KEY_SPACE: u32 = key_space(0);
 
-pub struct Netcat;
+/// The netcat dialect, and the dialects a connection taken for a person may turn out to speak.
+pub struct Netcat {
+    others: &'static [&'static dyn Dialect],
+}
+
+impl Netcat {
+    /// Netcat, handing a connection over to the first of `others` that makes a late claim on one
+    /// of its lines (`Dialect::late_claim`).
+    pub const fn handing_over_to(others: &'static [&'static dyn Dialect]) -> Netcat {
+        Netcat { others }
+    }
+}
 
 impl Dialect for Netcat {
     fn name(&self) -> &'static str {
@@ -39,6 +47,7 @@ impl Dialect for Netcat {
             max_line,
             undecided: Some(Undecided::default()),
             frames: Vec::new(),
+            others: self.others,
         })
     }
 
@@ -97,6 +106,8 @@ struct NetcatDecoder {
     undecided: Option<Undecided>,
     /// Kept between calls for its allocation.
     frames: Vec<Frame>,
+    /// The dialects this connection may still turn out to speak.
+    others: &'static [&'static dyn Dialect],
 }
 
 impl Decoder for NetcatDecoder {
@@ -124,7 +135,7 @@ impl Decoder for NetcatDecoder {
                     continue;
                 };
                 if let Some(undecided) = &self.undecided
-                    && let Some(&to) = dialect::DIALECTS.iter().find(|d| d.late_claim(line))
+                    && let Some(&to) = self.others.iter().find(|d| d.late_claim(line))
                 {
                     // Everything not yet final goes to `to`: the lines kept, this one, and what
                     // came after it, as sent.
@@ -207,6 +218,9 @@ impl Session for NetcatSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::irc::face::IRC;
+
+    static NETCAT: Netcat = Netcat::handing_over_to(&[&IRC]);
 
     fn decode_all(decoder: &mut dyn Decoder, bytes: &[u8]) -> Vec<Decoded> {
         let mut out = Vec::new();
