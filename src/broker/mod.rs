@@ -113,15 +113,21 @@ pub struct Broker {
     cache: RenderCache,
 }
 
-/// What a rendering may read of one recipient (`dialect::View`).
-fn view<'a>(settings: &'a Settings, nick: Option<&'a Nick>, rooms: usize, terminator: Terminator) -> View<'a> {
+/// What a rendering may read of one recipient (`dialect::View`), on top of `base` (see
+/// `base_view`), which is the same for every recipient.
+fn view<'a>(base: &View<'a>, nick: Option<&'a Nick>, rooms: usize, terminator: Terminator) -> View<'a> {
+    View { nick: nick.map_or("*", |n| n.as_str()), rooms, terminator, ..*base }
+}
+
+/// The part of every recipient's `View` that comes from the settings: built once per reply.
+fn base_view(settings: &Settings) -> View<'_> {
     View {
         server: &settings.server_name,
         started: settings.started,
         ping_after_secs: (settings.ping_interval + settings.ping_timeout).as_secs(),
-        nick: nick.map_or("*", |n| n.as_str()),
-        rooms,
-        terminator,
+        nick: "*",
+        rooms: 0,
+        terminator: Terminator::Newline,
     }
 }
 
@@ -316,6 +322,7 @@ impl Broker {
             To::Many(ids) => (ids.as_slice(), true),
         };
         let max_sendq = self.settings.max_sendq;
+        let base = base_view(&self.settings);
         self.cache.start(reply, shared);
         for &id in recipients {
             let Some(client) = self.clients.get_mut(&id) else { continue };
@@ -328,7 +335,7 @@ impl Broker {
                 continue;
             }
             let (rooms, nick) = self.state.render_info(id);
-            let recipient = Recipient { session, view: view(&self.settings, nick, rooms, *terminator) };
+            let recipient = Recipient { session, view: view(&base, nick, rooms, *terminator) };
             let mut bytes = self.cache.render(reply, &recipient);
             if let Reply::History { room, entries } = reply {
                 let room_left = match outbox.history_room(bytes.len(), max_sendq) {
@@ -410,8 +417,8 @@ impl Broker {
         if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
             && let Some(session) = client.session.as_deref()
         {
-            let recipient =
-                Recipient { session, view: view(&self.settings, self.state.nick(id), 0, client.terminator) };
+            let base = base_view(&self.settings);
+            let recipient = Recipient { session, view: view(&base, self.state.nick(id), 0, client.terminator) };
             let closing = Reply::Closing { reason: reason.clone() };
             client.outbox.append_with(|out| render::render(&closing, &recipient, out));
             let _ = client.outbox.send();
@@ -487,10 +494,10 @@ impl Broker {
         let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
         // A connection still being identified is told as a person would be.
         let fallback = dialects::FALLBACK.session();
+        let base = base_view(&self.settings);
         for (id, client) in &mut self.clients {
             let session = client.session.as_deref().unwrap_or(&*fallback);
-            let recipient =
-                Recipient { session, view: view(&self.settings, self.state.nick(*id), 0, client.terminator) };
+            let recipient = Recipient { session, view: view(&base, self.state.nick(*id), 0, client.terminator) };
             client.outbox.append_with(|out| render::render(&closing, &recipient, out));
         }
         let deadline = Instant::now() + FAREWELL_DRAIN;

@@ -107,11 +107,20 @@ impl<T: Transport> Outbox<T> {
     /// Appends `bytes` and applies the send-queue rule: a client whose pending output passes
     /// `max_sendq` bytes, even after the connection was offered all of it, has stopped reading
     /// and must go. `Err` says why the client must be removed.
+    /// Inlined: it runs once per delivery, and all but the last step is a copy and a compare.
+    #[inline]
     pub fn queue(&mut self, bytes: &[u8], max_sendq: usize) -> Result<(), QuitReason> {
         self.push(bytes);
         if self.len() <= max_sendq {
             return Ok(());
         }
+        self.over_sendq(max_sendq)
+    }
+
+    /// The backlog passed `max_sendq`: offer it all to the connection; what stays decides.
+    #[cold]
+    #[inline(never)]
+    fn over_sendq(&mut self, max_sendq: usize) -> Result<(), QuitReason> {
         match self.send() {
             Ok(Sent::All) => Ok(()),
             Ok(Sent::Blocked) if self.len() <= max_sendq => Ok(()),

@@ -207,6 +207,11 @@ mod tests {
         assert!(!IRC.late_claim(&[b'P', b'A', b'S', b'S', b' ', 0xff]));
     }
 
+    fn view() -> View<'static> {
+        let terminator = crate::framing::Terminator::Newline;
+        View { server: "s", started: 0, ping_after_secs: 0, nick: "a", rooms: 1, terminator }
+    }
+
     #[test]
     fn cap_is_the_sessions_and_changes_the_profile() {
         let mut session = IRC.session();
@@ -215,24 +220,10 @@ mod tests {
         assert_eq!(session.intercept(ls, false, &mut replies), None);
         assert!(session.profile().registration_held && !session.profile().replay_on_join);
         let req = Command::Cap { sub: "REQ".into(), arg: "server-time".into() };
-        let before = session.view_key(&View {
-            server: "s",
-            started: 0,
-            ping_after_secs: 0,
-            nick: "a",
-            rooms: 1,
-            terminator: crate::framing::Terminator::Newline,
-        });
+        let before = session.view_key(&view());
         assert_eq!(session.intercept(req, false, &mut replies), None);
         assert!(session.profile().replay_on_join);
-        let after = session.view_key(&View {
-            server: "s",
-            started: 0,
-            ping_after_secs: 0,
-            nick: "a",
-            rooms: 1,
-            terminator: crate::framing::Terminator::Newline,
-        });
+        let after = session.view_key(&view());
         assert_ne!(before, after, "a negotiated capability changes the view key");
         assert_eq!(replies.len(), 2);
         let nick = Command::Nick { nick: "a".into() };
