@@ -193,39 +193,30 @@ impl fmt::Display for RequestError {
 /// the head and its length in bytes, empty lines before it included (RFC 9112 2.2 lets a server
 /// skip them). The body is the caller's: `head.content_length` bytes after `len`.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, RequestError> {
-    match parse_with_version(buf, limits, None)? {
+    // Only the first `max_head_bytes` are read: a head must end within them, and what comes
+    // after cannot change the answer, so the result never depends on how reads split the input.
+    let buf = buf.get(..limits.max_head_bytes).unwrap_or(buf);
+    match parse_with_version(buf, limits, false)? {
         None if buf.len() >= limits.max_head_bytes => Err(RequestError::HeadTooLarge { limit: limits.max_head_bytes }),
-        Some((_, len)) if len > limits.max_head_bytes => {
-            Err(RequestError::HeadTooLarge { limit: limits.max_head_bytes })
-        }
         parsed => Ok(parsed),
     }
 }
 
-/// `minor_at`: on the second try, the offset of a 1.x minor version digit that was rewritten
-/// to `1` in a copy of the head, since `httparse` reads only 1.0 and 1.1.
-fn parse_with_version(
-    buf: &[u8],
-    limits: &Limits,
-    minor_at: Option<usize>,
-) -> Result<Option<(Head, usize)>, RequestError> {
+/// `retried`: this is a copy of the head whose 1.x minor version digit was rewritten to `1`,
+/// since `httparse` reads only 1.0 and 1.1 (see `later_minor_version`).
+fn parse_with_version(buf: &[u8], limits: &Limits, retried: bool) -> Result<Option<(Head, usize)>, RequestError> {
     // Enough for every field a browser or proxy sends; more is a flood.
     let mut fields = vec![httparse::EMPTY_HEADER; limits.max_headers];
     let mut request = httparse::Request::new(&mut fields);
     let len = match request.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::Version) if minor_at.is_none() => {
-            return match later_minor_version(buf)? {
-                None => Ok(None),
-                Some(at) => {
-                    let mut copy = buf.to_vec();
-                    if let Some(digit) = copy.get_mut(at) {
-                        *digit = b'1';
-                    }
-                    parse_with_version(&copy, limits, Some(at))
-                }
-            };
+        Err(httparse::Error::Version) if !retried => {
+            let mut copy = buf.to_vec();
+            if let Some(digit) = copy.get_mut(later_minor_version(buf)?) {
+                *digit = b'1';
+            }
+            return parse_with_version(&copy, limits, true);
         }
         Err(httparse::Error::TooManyHeaders) => {
             return Err(RequestError::TooManyHeaders { limit: limits.max_headers });
@@ -257,33 +248,24 @@ fn part_name(error: httparse::Error) -> &'static str {
     }
 }
 
-/// Decides what a request line `httparse` refused for its version is. `Ok(Some(at))`: an
-/// `HTTP/1.x` with x of 2 or more, read as HTTP/1.1 (RFC 9110 6.2), `at` being the minor digit;
-/// `Ok(None)`: the line is not complete and could still be that; `Err`: 505 for another major
-/// version (`HTTP/2.0`, `HTTP/3`), 400 for anything else.
-fn later_minor_version(buf: &[u8]) -> Result<Option<usize>, RequestError> {
+/// Decides what a request line `httparse` refused for its version is, from the version token
+/// (what follows the second space; `httparse` rejects at most its first 8 bytes, so the answer
+/// is the same however much of the line has come). `Ok(at)`: `HTTP/1.x` with x of 2 or
+/// more, to be read as HTTP/1.1 (RFC 9110 6.2), `at` being the minor digit; `Err`: 505 for
+/// another major version (`HTTP/2.0`, `HTTP/3`, `HTTP/0.9`), 400 for anything else.
+fn later_minor_version(buf: &[u8]) -> Result<usize, RequestError> {
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
-    let rest = buf.get(start..).unwrap_or_default();
-    let (line, complete) = match rest.iter().position(|&b| b == b'\n') {
-        Some(end) => (rest.get(..end).unwrap_or_default(), true),
-        None => (rest, false),
-    };
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(space) = line.iter().rposition(|&b| b == b' ') else {
+    let mut spaces = buf.iter().enumerate().skip(start).filter(|&(_, &b)| b == b' ').map(|(at, _)| at);
+    let (Some(_), Some(second)) = (spaces.next(), spaces.next()) else {
         return Err(RequestError::Malformed("request line"));
     };
-    let token = line.get(space + 1..).unwrap_or_default();
-    let malformed = Err(RequestError::Malformed("version"));
-    match token {
+    let token_start = second + 1;
+    match buf.get(token_start..).unwrap_or_default() {
         [b'H', b'T', b'T', b'P', b'/', major, ..] if major.is_ascii_digit() && *major != b'1' => {
             Err(RequestError::UnsupportedVersion)
         }
-        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if complete && (b'2'..=b'9').contains(minor) => {
-            Ok(Some(start + space + 1 + 7))
-        }
-        _ if !complete && b"HTTP/1.".starts_with(token) => Ok(None),
-        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if !complete && minor.is_ascii_digit() => Ok(None),
-        _ => malformed,
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor, ..] if (b'2'..=b'9').contains(minor) => Ok(token_start + 7),
+        _ => Err(RequestError::Malformed("version")),
     }
 }
 
