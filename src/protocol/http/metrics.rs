@@ -3,7 +3,7 @@
 //! Every family has `# HELP` and `# TYPE`, its name starts with `chatd_`, counters end in
 //! `_total`, and label values are escaped as the format requires (backslash, double quote,
 //! line feed). Checked against `promtool check metrics` and the Python client's parser in
-//! `tests/http_pieces.rs`. Pure text; counts only, never names or addresses.
+//! `tests/http_exposition.rs`. Pure text; counts only, never names or addresses.
 
 use super::stats::Stats;
 use std::fmt::{Display, Write as _};
