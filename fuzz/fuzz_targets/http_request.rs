@@ -12,10 +12,12 @@
 //! limit and its path starts with `/` (or is `*`); an error is the last thing yielded and maps
 //! to a 4xx or 5xx status; nothing yields after a request that does not keep the connection
 //! alive; the `Head` helpers and the response to every outcome never panic, and a response's
-//! head is well-formed.
+//! head is well-formed. And `detect_request_line` on the input's prefixes never decides too
+//! early, has decided by the first LF, and what it calls not HTTP the framer refuses
+//! (unless the input opens with an empty line, which the framer skips).
 #![no_main]
 
-use chatd::protocol::http::{Limits, Request, RequestError, RequestFramer, Response, StatusCode};
+use chatd::protocol::http::{Limits, Request, RequestError, RequestFramer, Response, StatusCode, detect_request_line};
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -109,11 +111,33 @@ fn check_response(bytes: &[u8], head_only: bool) {
     assert_eq!(body.len(), expected, "body length in {text:?}");
 }
 
+/// `detect_request_line` never decides too early: once a prefix decides, every longer prefix
+/// decides the same; by the first LF it has decided; and what it calls not HTTP the framer
+/// refuses too, but for an opening empty line (not HTTP to detection, skipped by the framer).
+fn check_detection(input: &[u8], whole: &[Outcome]) {
+    let input = &input[..input.len().min(512)];
+    let mut decided = None;
+    for end in 0..=input.len() {
+        let answer = detect_request_line(&input[..end]);
+        if let Some(earlier) = decided {
+            assert_eq!(answer, Some(earlier), "decided {earlier} on a prefix, then {answer:?} at {end}");
+        }
+        if input[..end].contains(&b'\n') {
+            assert!(answer.is_some(), "undecided after a line end");
+        }
+        decided = answer;
+    }
+    if decided == Some(false) && !input.starts_with(b"\r") && !input.starts_with(b"\n") {
+        assert!(matches!(whole.first(), Some(Err(_))), "not a request line, but the framer read {:?}", whole.first());
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let [control, seed, input @ ..] = data else { return };
     let limits = limits(*control);
     let whole = frame(limits, input, &mut std::iter::empty());
     check(limits, input, &whole);
+    check_detection(input, &whole);
     let bytewise = frame(limits, &input[..input.len().min(4096)], &mut std::iter::repeat(1));
     let whole_prefix = frame(limits, &input[..input.len().min(4096)], &mut std::iter::empty());
     assert_eq!(bytewise, whole_prefix, "one byte per read differs from one read");

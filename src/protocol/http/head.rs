@@ -187,6 +187,33 @@ impl fmt::Display for RequestError {
     }
 }
 
+/// Whether a connection's first bytes are an HTTP/1.x request line (`GET / HTTP/1.1`), for
+/// the reader's dialect detection. `None`: undecided, the line so far could still be one;
+/// once decided, more bytes never change the answer. Decided at the first LF at the latest,
+/// by `httparse` (no head is matched by hand). A request line with another version
+/// (`HTTP/2.0`, the HTTP/2 preface) counts as HTTP too, so that it gets its 505. An empty
+/// first line is not HTTP: clients open with the request line; people press Enter.
+pub fn detect_request_line(first: &[u8]) -> Option<bool> {
+    if first.starts_with(b"\r") || first.starts_with(b"\n") {
+        return Some(false);
+    }
+    let line = match first.iter().position(|&b| b == b'\n') {
+        // The line alone, ended as a head ends, so that no header field is read.
+        Some(end) => [first.get(..=end).unwrap_or(first), b"\r\n"].concat(),
+        None => first.to_vec(),
+    };
+    let mut no_fields = [httparse::EMPTY_HEADER; 0];
+    match httparse::Request::new(&mut no_fields).parse(&line) {
+        Ok(httparse::Status::Complete(_)) => Some(true),
+        Ok(httparse::Status::Partial) => None,
+        Err(httparse::Error::Version) => Some(match later_minor_version(&line) {
+            Ok(_) | Err(RequestError::UnsupportedVersion) => true,
+            Err(_) => false,
+        }),
+        Err(_) => Some(false),
+    }
+}
+
 /// Parses the head at the start of `buf` (which may hold a body and further requests after it).
 ///
 /// `Ok(None)`: the head is not complete yet (and within the limit). `Ok(Some((head, len)))`:

@@ -233,3 +233,28 @@ fn invalid_utf8_in_a_value_is_kept_lossily() {
     let (head, _) = parse_head(&bytes, &Limits::default()).unwrap().unwrap();
     assert_eq!(head.origin.as_deref(), Some("a\u{fffd}"));
 }
+
+#[test]
+fn request_lines_are_detected_as_early_as_they_can_be() {
+    for line in [
+        "GET / HTTP/1.1\r\n",
+        "POST /say HTTP/1.0\n",
+        "OPTIONS * HTTP/1.1\r\n",
+        "PRI * HTTP/2.0\r\n\r\nSM",
+        "GET / HTTP/1.4\r\n",
+    ] {
+        assert_eq!(detect_request_line(line.as_bytes()), Some(true), "{line:?}");
+    }
+    // Decided before the line ends when the version already says so.
+    assert_eq!(detect_request_line(b"GET / HTTP/2"), Some(true));
+    for line in
+        ["hello\r\n", "NICK alice\r\n", "hello world foo", "GET / HTTP/1.1x", "/join #rust\n", "GET /\r\n", "\0"]
+    {
+        assert_eq!(detect_request_line(line.as_bytes()), Some(false), "{line:?}");
+    }
+    for line in ["", "G", "GET", "GET /index.html", "GET / HTTP/1.", "GET / HTTP/1.1", "GET / HTTP/1.1\r", "alice"] {
+        assert_eq!(detect_request_line(line.as_bytes()), None, "{line:?}");
+    }
+    // The header fields after the line play no part.
+    assert_eq!(detect_request_line(b"GET / HTTP/1.1\r\nBad Field\r\n"), Some(true));
+}

@@ -34,7 +34,7 @@ pub mod stats;
 pub mod status;
 
 pub use framer::{Request, RequestFramer};
-pub use head::{Head, Limits, Method, RequestError, Version};
+pub use head::{Head, Limits, Method, RequestError, Version, detect_request_line};
 pub use response::{Response, SetCookie};
 pub use stats::Stats;
 

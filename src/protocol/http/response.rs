@@ -102,9 +102,12 @@ impl Response {
     }
 
     /// Adds a field (a field may repeat, as `Set-Cookie` does). `Date`, `Content-Length` and
-    /// `Connection` are written by `to_bytes` and must not be added.
+    /// `Connection` are `to_bytes`'s alone: added here they are ignored, since a second
+    /// `Content-Length` would make the answer unreadable.
     pub fn with_field(mut self, name: &'static str, value: &str) -> Response {
-        self.fields.push((name, clean(value)));
+        if !["Date", "Content-Length", "Connection"].iter().any(|own| own.eq_ignore_ascii_case(name)) {
+            self.fields.push((name, clean(value)));
+        }
         self
     }
 

@@ -136,3 +136,11 @@ fn every_status_has_its_reason() {
     }
     assert_eq!(CONTINUE, b"HTTP/1.1 100 Continue\r\n\r\n");
 }
+
+#[test]
+fn framing_fields_are_written_once() {
+    let response = Response::text(StatusCode::OK, "x").with_field("content-length", "99").with_field("Connection", "x");
+    let answer = text(response.to_bytes(NOW, Some(&get())));
+    assert_eq!(answer.matches("Content-Length").count(), 1, "{answer}");
+    assert!(answer.contains("Content-Length: 1\r\n") && !answer.contains("Connection"), "{answer}");
+}
