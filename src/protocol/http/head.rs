@@ -82,7 +82,8 @@ pub struct Head {
     pub content_length: usize,
     /// `Expect: 100-continue`: the client waits for `100 Continue` before sending the body.
     pub expect_continue: bool,
-    /// `Host`: which name the client used (absent only in HTTP/1.0).
+    /// `Host`: which name the client used (absent only in HTTP/1.0); for an absolute-form
+    /// target, the target's authority instead (RFC 9112 3.2.2).
     pub host: Option<String>,
     /// `Accept`: whether the client wants JSON (`fields::accepts_json`).
     pub accept: Option<String>,
@@ -130,7 +131,8 @@ pub enum RequestError {
     /// A `chunked` body. chatd's bodies are small and browsers send them with a length, so it
     /// asks for one (411) rather than decoding chunks.
     LengthRequired,
-    /// HTTP/1.1 without `Host`, or `Host` more than once (400, RFC 9112 3.2).
+    /// HTTP/1.1 without `Host`, `Host` more than once, or a `Host` that is no host name
+    /// (400, RFC 9112 3.2).
     BadHost,
     /// A field the web face reads appears more than once (400); names the field.
     RepeatedField(&'static str),
@@ -260,8 +262,8 @@ fn parse_with_version(buf: &[u8], limits: &Limits, retried: bool) -> Result<Opti
         "POST" => Method::Post,
         other => Method::Other(other.to_owned()),
     };
-    let (path, query) = split_target(target, &method)?;
-    let head = read_fields(request.headers, method, path, query, version, limits)?;
+    let target = split_target(target, &method)?;
+    let head = read_fields(request.headers, method, target, version, limits)?;
     Ok(Some((head, len)))
 }
 
@@ -296,53 +298,67 @@ fn later_minor_version(buf: &[u8]) -> Result<usize, RequestError> {
     }
 }
 
-/// Splits a request target into path and query (RFC 9112 3.2). The fragment, which clients
-/// never send, is dropped if one comes.
-fn split_target(target: &str, method: &Method) -> Result<(String, Option<String>), RequestError> {
+/// A request target taken apart (RFC 9112 3.2).
+struct Target {
+    path: String,
+    query: Option<String>,
+    /// The host of an absolute-form target, which replaces `Host` (RFC 9112 3.2.2).
+    authority: Option<String>,
+}
+
+/// Splits a request target into path and query, and the authority of an absolute-form
+/// target. The fragment, which clients never send, is dropped if one comes.
+fn split_target(target: &str, method: &Method) -> Result<Target, RequestError> {
     let target = target.split_once('#').map_or(target, |(before, _)| before);
     if target == "*" {
         // The asterisk-form is only for a server-wide `OPTIONS` (RFC 9112 3.2.4).
         return match method {
-            Method::Other(name) if name == "OPTIONS" => Ok(("*".to_owned(), None)),
+            Method::Other(name) if name == "OPTIONS" => {
+                Ok(Target { path: "*".to_owned(), query: None, authority: None })
+            }
             _ => Err(RequestError::BadTarget),
         };
     }
-    let origin_form = if target.starts_with('/') {
-        target
+    let (authority, origin_form) = if target.starts_with('/') {
+        (None, target)
     } else {
-        // The absolute-form, which a server must accept (RFC 9112 3.2.2): keep only the path.
+        // The absolute-form, which a server must accept (RFC 9112 3.2.2).
         let after_scheme = ["http://", "https://"].iter().find_map(|scheme| {
             let prefix = target.get(..scheme.len())?;
             prefix.eq_ignore_ascii_case(scheme).then(|| target.get(scheme.len()..)).flatten()
         });
         let Some(after_scheme) = after_scheme else { return Err(RequestError::BadTarget) };
-        match after_scheme.find(['/', '?']) {
-            Some(at) if after_scheme.get(at..).is_some_and(|rest| rest.starts_with('?')) => {
-                return Ok(("/".to_owned(), after_scheme.get(at + 1..).map(str::to_owned)));
-            }
-            Some(at) => after_scheme.get(at..).unwrap_or("/"),
-            None => "/",
+        let end = after_scheme.find(['/', '?']).unwrap_or(after_scheme.len());
+        let (authority, rest) = after_scheme.split_at_checked(end).unwrap_or((after_scheme, ""));
+        if !is_host(authority) || authority.is_empty() {
+            return Err(RequestError::BadTarget);
         }
+        (Some(authority.to_owned()), rest)
     };
-    Ok(match origin_form.split_once('?') {
-        Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
-        None => (origin_form.to_owned(), None),
-    })
+    let (path, query) = origin_form.split_once('?').map_or((origin_form, None), |(path, query)| (path, Some(query)));
+    let path = if path.is_empty() { "/" } else { path };
+    Ok(Target { path: path.to_owned(), query: query.map(str::to_owned), authority })
+}
+
+/// Whether a `Host` value (or an absolute-form target's authority) is `uri-host [":" port]`
+/// (RFC 9112 3.2, RFC 3986 3.2.2): the characters of a registered name, an IPv4 address or a
+/// bracketed IPv6 literal, and a port. Userinfo (`@`) is not allowed (RFC 9110 4.2.1).
+fn is_host(value: &str) -> bool {
+    value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=%:[]".contains(c))
 }
 
 /// Reads the header fields: body length, persistence, `Host`, and the fields the face keeps.
 fn read_fields(
     fields: &[httparse::Header<'_>],
     method: Method,
-    path: String,
-    query: Option<String>,
+    target: Target,
     version: Version,
     limits: &Limits,
 ) -> Result<Head, RequestError> {
     let mut head = Head {
         method,
-        path,
-        query,
+        path: target.path,
+        query: target.query,
         version,
         keep_alive: false,
         content_length: 0,
@@ -411,8 +427,11 @@ fn read_fields(
             single(&mut head.content_type, value, "content-type")?;
         }
     }
-    if hosts > 1 || (hosts == 0 && version == Version::Http11) {
+    if hosts > 1 || (hosts == 0 && version == Version::Http11) || !head.host.as_deref().is_none_or(is_host) {
         return Err(RequestError::BadHost);
+    }
+    if target.authority.is_some() {
+        head.host = target.authority;
     }
     if let Some(codings) = codings {
         check_codings(&codings, content_length.is_some(), version)?;

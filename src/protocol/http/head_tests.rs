@@ -95,7 +95,11 @@ fn targets_become_paths() {
     assert_eq!(path("HTTPS://h"), ("/".to_owned(), None));
     assert_eq!(path("http://h?q"), ("/".to_owned(), Some("q".to_owned())));
     assert_eq!(head("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path, "*");
-    for target in ["*", "h:443", "ftp://h/", "index.html"] {
+    // The target's authority wins over `Host` (RFC 9112 3.2.2).
+    assert_eq!(head("GET http://a.example:80/x HTTP/1.1\r\nHost: b\r\n\r\n").host.as_deref(), Some("a.example:80"));
+    assert_eq!(head("GET /x HTTP/1.1\r\nHost: [2001:db8::1]:6667\r\n\r\n").host.as_deref(), Some("[2001:db8::1]:6667"));
+    assert_eq!(head("GET /x HTTP/1.1\r\nHost:\r\n\r\n").host.as_deref(), Some(""));
+    for target in ["*", "h:443", "ftp://h/", "index.html", "http:///x", "http://u@h/"] {
         assert_eq!(error(&format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n")), RequestError::BadTarget, "{target}");
     }
 }
@@ -192,6 +196,9 @@ fn hostile_heads_get_their_status() {
         ("GET / HTTP/1.1\r\nHost: h\r\nX: y\r\n continued\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: user@evil\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: h\r\nOrigin: a\r\nOrigin: b\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: h\r\nX-Chatd-Session: a\r\nx-chatd-session: a\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),

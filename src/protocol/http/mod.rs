@@ -8,7 +8,8 @@
 //!
 //! - `head`: one request head, parsed with `httparse`, to a `Head` (method, target, version,
 //!   keep-alive, body length and the header fields the face reads), or a `RequestError` that
-//!   names the status to answer.
+//!   names the status to answer; and `detect_request_line`, whether a connection's first line
+//!   is an HTTP request line (the reader's dialect detection).
 //! - `fields`: reading those header fields: one cookie by name, whether `Accept` wants JSON, the
 //!   client address behind trusted proxies (`X-Forwarded-For`), `If-None-Match`, query strings
 //!   and percent-decoding.
