@@ -13,8 +13,8 @@
 //! to a 4xx or 5xx status; nothing yields after a request that does not keep the connection
 //! alive; the `Head` helpers and the response to every outcome never panic, and a response's
 //! head is well-formed. And `detect_request_line` on the input's prefixes never decides too
-//! early, has decided by the first LF, and what it calls not HTTP the framer refuses
-//! (unless the input opens with an empty line, which the framer skips).
+//! early, has decided by the first LF, takes only lines opening with a listed method for
+//! HTTP, and of those, what it calls not HTTP the framer refuses.
 #![no_main]
 
 use chatd::protocol::http::{Limits, Request, RequestError, RequestFramer, Response, StatusCode, detect_request_line};
@@ -111,9 +111,13 @@ fn check_response(bytes: &[u8], head_only: bool) {
     assert_eq!(body.len(), expected, "body length in {text:?}");
 }
 
+/// The methods detection takes a connection for HTTP with, as its documentation lists them.
+const OPENING_METHODS: [&str; 10] =
+    ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"];
+
 /// `detect_request_line` never decides too early: once a prefix decides, every longer prefix
-/// decides the same; by the first LF it has decided; and what it calls not HTTP the framer
-/// refuses too, but for an opening empty line (not HTTP to detection, skipped by the framer).
+/// decides the same; it has decided by the first LF; it takes for HTTP only lines that open
+/// with a listed method and a space; and of those, what it calls not HTTP the framer refuses.
 fn check_detection(input: &[u8], whole: &[Outcome]) {
     let input = &input[..input.len().min(512)];
     let mut decided = None;
@@ -127,7 +131,11 @@ fn check_detection(input: &[u8], whole: &[Outcome]) {
         }
         decided = answer;
     }
-    if decided == Some(false) && !input.starts_with(b"\r") && !input.starts_with(b"\n") {
+    let opens = OPENING_METHODS.iter().any(|m| input.starts_with(format!("{m} ").as_bytes()));
+    if decided == Some(true) {
+        assert!(opens, "taken for HTTP without a listed method");
+    }
+    if decided == Some(false) && opens {
         assert!(matches!(whole.first(), Some(Err(_))), "not a request line, but the framer read {:?}", whole.first());
     }
 }

@@ -189,15 +189,27 @@ impl fmt::Display for RequestError {
     }
 }
 
+/// The methods a connection may open with to be taken for HTTP: RFC 9110's, `PATCH` (RFC
+/// 5789) and `PRI` (the HTTP/2 preface, RFC 9113 3.4). Methods are case-sensitive, so a person
+/// typing "Get lost" is not a browser.
+const OPENING_METHODS: [&str; 10] =
+    ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"];
+
 /// Whether a connection's first bytes are an HTTP/1.x request line (`GET / HTTP/1.1`), for
-/// the reader's dialect detection. `None`: undecided, the line so far could still be one;
-/// once decided, more bytes never change the answer. Decided at the first LF at the latest,
-/// by `httparse` (no head is matched by hand). A request line with another version
-/// (`HTTP/2.0`, the HTTP/2 preface) counts as HTTP too, so that it gets its 505. An empty
-/// first line is not HTTP: clients open with the request line; people press Enter.
+/// the reader's dialect detection. `None`: undecided, the bytes so far could still open one.
+/// Once decided, more bytes never change the answer.
+///
+/// Decided at the first byte that cannot continue one of `OPENING_METHODS` and a space (so
+/// people's lines are told apart at once), else by `httparse` at the line's end (no request
+/// line is matched by hand), or once `HTTP_MAX_HEAD_BYTES` have come without one: a line
+/// that long which still reads as a request line is HTTP, and gets its 431. A request line
+/// with another version (`HTTP/2.0`, the HTTP/2 preface) is HTTP too, and gets its 505.
 pub fn detect_request_line(first: &[u8]) -> Option<bool> {
-    if first.starts_with(b"\r") || first.starts_with(b"\n") {
-        return Some(false);
+    let first = first.get(..HTTP_MAX_HEAD_BYTES).unwrap_or(first);
+    let opener = |method: &str| [method.as_bytes(), b" "].concat();
+    if !OPENING_METHODS.iter().any(|method| first.starts_with(&opener(method))) {
+        let may_open = OPENING_METHODS.iter().any(|method| opener(method).starts_with(first));
+        return if may_open { None } else { Some(false) };
     }
     let line = match first.iter().position(|&b| b == b'\n') {
         // The line alone, ended as a head ends, so that no header field is read.
@@ -207,7 +219,7 @@ pub fn detect_request_line(first: &[u8]) -> Option<bool> {
     let mut no_fields = [httparse::EMPTY_HEADER; 0];
     match httparse::Request::new(&mut no_fields).parse(&line) {
         Ok(httparse::Status::Complete(_)) => Some(true),
-        Ok(httparse::Status::Partial) => None,
+        Ok(httparse::Status::Partial) => (first.len() == HTTP_MAX_HEAD_BYTES).then_some(true),
         Err(httparse::Error::Version) => Some(match later_minor_version(&line) {
             Ok(_) | Err(RequestError::UnsupportedVersion) => true,
             Err(_) => false,

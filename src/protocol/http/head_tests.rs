@@ -243,25 +243,45 @@ fn invalid_utf8_in_a_value_is_kept_lossily() {
 
 #[test]
 fn request_lines_are_detected_as_early_as_they_can_be() {
+    let detect = |first: &str| detect_request_line(first.as_bytes());
     for line in [
         "GET / HTTP/1.1\r\n",
         "POST /say HTTP/1.0\n",
         "OPTIONS * HTTP/1.1\r\n",
         "PRI * HTTP/2.0\r\n\r\nSM",
         "GET / HTTP/1.4\r\n",
+        "GET / HTTP/2",
     ] {
-        assert_eq!(detect_request_line(line.as_bytes()), Some(true), "{line:?}");
+        assert_eq!(detect(line), Some(true), "{line:?}");
     }
-    // Decided before the line ends when the version already says so.
-    assert_eq!(detect_request_line(b"GET / HTTP/2"), Some(true));
-    for line in
-        ["hello\r\n", "NICK alice\r\n", "hello world foo", "GET / HTTP/1.1x", "/join #rust\n", "GET /\r\n", "\0"]
+    // People's lines are told apart at the first byte that cannot open a method.
+    for line in [
+        "a",
+        "hello world foo",
+        "NICK alice\r\n",
+        "Get lost",
+        "GETTY",
+        "/join #rust\n",
+        "\r\nGET / HTTP/1.1\r\n",
+        "\n",
+        "\0",
+        "FOO / HTTP/1.1\r\n",
+    ] {
+        assert_eq!(detect(line), Some(false), "{line:?}");
+    }
+    // A known method, but no request line.
+    for line in ["GET / HTTP/1.1x", "GET /\r\n", "GET lost\n", "POST  /x HTTP/1.1\r\n"] {
+        assert_eq!(detect(line), Some(false), "{line:?}");
+    }
+    for line in ["", "G", "GET", "PA", "GET ", "GET /index.html", "GET / HTTP/1.", "GET / HTTP/1.1", "GET / HTTP/1.1\r"]
     {
-        assert_eq!(detect_request_line(line.as_bytes()), Some(false), "{line:?}");
-    }
-    for line in ["", "G", "GET", "GET /index.html", "GET / HTTP/1.", "GET / HTTP/1.1", "GET / HTTP/1.1\r", "alice"] {
-        assert_eq!(detect_request_line(line.as_bytes()), None, "{line:?}");
+        assert_eq!(detect(line), None, "{line:?}");
     }
     // The header fields after the line play no part.
-    assert_eq!(detect_request_line(b"GET / HTTP/1.1\r\nBad Field\r\n"), Some(true));
+    assert_eq!(detect("GET / HTTP/1.1\r\nBad Field\r\n"), Some(true));
+    // A line still unfinished at the head limit is HTTP (and gets 431); what follows is not read.
+    let long = format!("GET /{}", "a".repeat(HTTP_MAX_HEAD_BYTES));
+    assert_eq!(detect(&long[..HTTP_MAX_HEAD_BYTES - 1]), None);
+    assert_eq!(detect(&long), Some(true));
+    assert_eq!(detect(&format!("{long} \0\n")), Some(true));
 }
