@@ -10,6 +10,8 @@
 //!   split at word breaks over several lines when it does not fit one).
 //! - Netcat: `clean_input` leaves no control character, `parse` never panics, and a rendered
 //!   message holds no control character whatever its text.
+//! - HTTP: valid requests, pipelined and split across reads anywhere, come out of the request
+//!   framer whole, in order, with the method, path, query and body they were written with.
 //!
 //! Case counts are kept small so `cargo test` stays fast; the fuzz targets run for minutes.
 
@@ -17,6 +19,7 @@ use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::{Nick, RoomName};
 use chatd::protocol::dialect::{Decoded, Dialect};
 use chatd::protocol::dialects;
+use chatd::protocol::http::{Request, RequestError, RequestFramer};
 use chatd::protocol::irc::message::{
     self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
 };
@@ -355,4 +358,96 @@ fn covers_allows_one_dropped_space_per_break_and_nothing_else() {
     assert!(!covers("ab  cd", &owned(&["ab", "cd"])));
     assert!(!covers("abcd", &owned(&["ab", "d"])));
     assert!(!covers("ab", &owned(&["ab", "x"])));
+}
+
+/// A valid HTTP/1.1 request as a client writes it, with what the framer must read from it.
+#[derive(Clone, Debug)]
+struct WrittenRequest {
+    bytes: Vec<u8>,
+    method: &'static str,
+    path: String,
+    query: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Requests with any of the common methods, a path and maybe a query, a few extra fields, a
+/// body with its `Content-Length` (sometimes with none), CR LF or bare LF line ends.
+fn http_request(last: bool) -> impl Strategy<Value = WrittenRequest> {
+    let method = prop::sample::select(vec!["GET", "HEAD", "POST", "OPTIONS", "DELETE"]);
+    let fields = prop::collection::vec(("[A-Za-z0-9-]{1,12}", "[ -~]{0,30}"), 0..5);
+    let body = prop::collection::vec(any::<u8>(), 0..120);
+    let options = (any::<bool>(), any::<bool>(), any::<bool>());
+    (
+        method,
+        "(/[a-zA-Z0-9._~%!$'()*+,;=:@-]{0,12}){1,3}",
+        prop::option::of("[a-zA-Z0-9=&%+./?-]{0,20}"),
+        fields,
+        body,
+        options,
+    )
+        .prop_map(move |(method, path, query, fields, body, (bare_lf, no_length, close))| {
+            let end = if bare_lf { "\n" } else { "\r\n" };
+            let target = match &query {
+                Some(query) => format!("{path}?{query}"),
+                None => path.clone(),
+            };
+            let mut head = format!("{method} {target} HTTP/1.1{end}Host: chat.example.org{end}");
+            for (name, value) in &fields {
+                head.push_str(&format!("X-Prop-{name}: {value}{end}"));
+            }
+            if !(no_length && body.is_empty()) {
+                head.push_str(&format!("Content-Length: {}{end}", body.len()));
+            }
+            if last && close {
+                head.push_str(&format!("Connection: close{end}"));
+            }
+            head.push_str(end);
+            let mut bytes = head.into_bytes();
+            bytes.extend_from_slice(&body);
+            WrittenRequest { bytes, method, path, query, body }
+        })
+}
+
+fn http_requests() -> impl Strategy<Value = Vec<WrittenRequest>> {
+    (prop::collection::vec(http_request(false), 0..3), http_request(true)).prop_map(|(mut requests, last)| {
+        requests.push(last);
+        requests
+    })
+}
+
+fn framed(chunks: &[&[u8]]) -> Vec<Result<Request, RequestError>> {
+    let mut framer = RequestFramer::new();
+    let mut out = Vec::new();
+    for chunk in chunks {
+        framer.push(chunk);
+        while let Some(outcome) = framer.next_request() {
+            out.push(outcome);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn http_requests_come_out_whole_however_reads_split_them(
+        requests in http_requests(),
+        points in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let input: Vec<u8> = requests.iter().flat_map(|r| r.bytes.iter().copied()).collect();
+        let whole = framed(&[&input]);
+        prop_assert_eq!(&whole, &framed(&split_at_points(&input, &points)));
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        prop_assert_eq!(&whole, &framed(&bytewise));
+        prop_assert_eq!(whole.len(), requests.len());
+        for (outcome, written) in whole.iter().zip(&requests) {
+            let request = outcome.as_ref().map_err(|e| TestCaseError::fail(format!("{e} for {written:?}")))?;
+            prop_assert_eq!(request.head.method.as_str(), written.method);
+            prop_assert_eq!(&request.head.path, &written.path);
+            prop_assert_eq!(&request.head.query, &written.query);
+            prop_assert_eq!(&request.body, &written.body);
+            prop_assert_eq!(request.wire_len, written.bytes.len());
+        }
+    }
 }

@@ -52,3 +52,16 @@ pub const IRC_MAX_CLIENT_TAG_BYTES: usize = 4096;
 pub const IRC_MAX_INPUT_BYTES: usize = IRC_MAX_CLIENT_TAG_BYTES + IRC_MAX_LINE_BYTES;
 /// Most parameters in one IRC message (RFC 2812 2.3.1: 14 middles and one trailing).
 pub const IRC_MAX_PARAMS: usize = 15;
+
+// The HTTP face (`protocol::http`).
+
+/// Longest HTTP request head (request line and header fields, the blank line included); longer
+/// gets 431. Browsers send well under 2 KiB; 8 KiB is what common servers allow.
+pub const HTTP_MAX_HEAD_BYTES: usize = 8 * 1024;
+/// Most header fields in one request head; more gets 431.
+pub const HTTP_MAX_HEADERS: usize = 64;
+/// Largest HTTP request body; larger gets 413. A chat line and its JSON wrapping fit many times.
+pub const HTTP_MAX_BODY_BYTES: usize = 4 * 1024;
+/// How long a started request may take to arrive in full before the reader answers 408 and
+/// closes, so a slowloris holds no thread for long.
+pub const HTTP_REQUEST_TIMEOUT_SECS: u64 = 10;

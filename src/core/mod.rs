@@ -7,7 +7,7 @@
 //! - `names`: nicknames and room names, validated and case-folded.
 //! - `chars`: which characters are invisible or change text direction.
 //! - `limits`: every fixed limit a client can run into.
-//! - `time`: ISO-8601 UTC formatting.
+//! - `time`: ISO-8601 UTC, HTTP date and status-page time formatting.
 
 pub mod chars;
 pub mod ids;

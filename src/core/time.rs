@@ -1,4 +1,5 @@
-//! Time as chatd writes it: ISO-8601 UTC with milliseconds, in log lines and IRC `server-time`.
+//! Time as chatd writes it: ISO-8601 UTC with milliseconds, in log lines and IRC `server-time`;
+//! HTTP's IMF-fixdate (`Date` headers); and the plain `2007-07-10 10:54:02` of `/server-status`.
 //!
 //! Pure: imports nothing of chatd's and reads no clock; callers pass the time. No time-zone
 //! database and no crate: UTC needs only the calendar arithmetic below.
@@ -24,6 +25,30 @@ pub fn utc_timestamp(time: SystemTime) -> String {
 /// IRC's `server-time` tags and `RPL_TIME`.
 pub fn utc_timestamp_millis(millis: u64) -> String {
     utc_timestamp(UNIX_EPOCH + Duration::from_millis(millis))
+}
+
+/// Formats milliseconds since the Unix epoch as HTTP's IMF-fixdate, the only form a sender may
+/// generate (RFC 9110 5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(millis: u64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let secs = millis / 1000;
+    let days = secs / 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    let rem = secs % 86_400;
+    // 1970-01-01 was a Thursday; `month` is 1 to 12 by construction.
+    let weekday = WEEKDAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
+    let month = MONTHS.get((month as usize).wrapping_sub(1)).copied().unwrap_or("Jan");
+    format!("{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} GMT", rem / 3600, (rem / 60) % 60, rem % 60)
+}
+
+/// Formats milliseconds since the Unix epoch as a plain UTC date and time to the second, as the
+/// old gateways' status pages showed it: `2007-07-10 10:54:02`.
+pub fn utc_date_time(millis: u64) -> String {
+    let secs = millis / 1000;
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar, counting in
@@ -54,5 +79,20 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(utc_timestamp(t), "2000-02-29T00:00:00.000Z");
         assert_eq!(utc_timestamp_millis(1_795_350_125_123), "2026-11-22T12:22:05.123Z");
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        // RFC 9110 5.6.7's own example.
+        assert_eq!(http_date(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(951_782_400_999), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(http_date(1_795_350_125_123), "Sun, 22 Nov 2026 12:22:05 GMT");
+    }
+
+    #[test]
+    fn status_dates_are_plain_utc() {
+        assert_eq!(utc_date_time(1_184_064_842_000), "2007-07-10 10:54:02");
+        assert_eq!(utc_date_time(0), "1970-01-01 00:00:00");
     }
 }

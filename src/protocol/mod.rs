@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod dialects;
+pub mod http;
 pub mod irc;
 pub mod netcat;
 pub mod text;
