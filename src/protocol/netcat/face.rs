@@ -93,10 +93,7 @@ fn could_register(input: &Result<Command, ParseError>) -> bool {
 /// A line as the client sent it, for another dialect to read again.
 fn put_line(out: &mut Vec<u8>, line: &[u8], terminator: Terminator) {
     out.extend_from_slice(line);
-    out.push(match terminator {
-        Terminator::Newline => b'\n',
-        Terminator::Nul => 0,
-    });
+    out.extend_from_slice(terminator.bytes());
 }
 
 struct NetcatDecoder {
@@ -271,8 +268,8 @@ mod tests {
         match switched.as_slice() {
             [Decoded::Switch { to, replay }] => {
                 assert_eq!(to.name(), "irc");
-                // Kept lines re-ended with LF; what came after the switching line, as sent.
-                assert_eq!(replay.as_slice(), b"hello?\nCAP LS 302\nNICK alice\r\nUSER al");
+                // Kept lines re-ended as `Terminator::bytes`; what came after the switching line, as sent.
+                assert_eq!(replay.as_slice(), b"hello?\r\nCAP LS 302\r\nNICK alice\r\nUSER al");
             }
             other => panic!("expected one switch, got {} items", other.len()),
         }
@@ -283,7 +280,7 @@ mod tests {
         // Netcat framing would apply the backspace; IRC framing keeps it as data.
         let mut decoder = NETCAT.decoder(4096);
         match decode_all(&mut *decoder, b"CAP LS\nNICK a\x08b\n").as_slice() {
-            [Decoded::Switch { replay, .. }] => assert_eq!(replay.as_slice(), b"CAP LS\nNICK a\x08b\n"),
+            [Decoded::Switch { replay, .. }] => assert_eq!(replay.as_slice(), b"CAP LS\r\nNICK a\x08b\n"),
             other => panic!("expected one switch, got {} items", other.len()),
         }
     }
