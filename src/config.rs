@@ -3,10 +3,11 @@
 //! Pure: never opens files or sockets. Every default lives here, in `Config::default`, and the
 //! usage text lists them.
 
+use crate::core::cidr::Cidr;
 use crate::core::names::RoomName;
 use getopts::Options;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,6 +49,14 @@ pub struct Config {
     pub crowd_size: usize,
     /// At most one such summary per room per this interval.
     pub crowd_interval: Duration,
+    /// How long a browser's session outlives its last event stream.
+    pub web_grace: Duration,
+    /// Where HTTP requests for unknown paths are redirected (`301`) instead of `404`.
+    pub http_redirect: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/server-status` and `/metrics` (empty: status public, metrics loopback).
+    pub status_allow: Vec<Cidr>,
     /// `--check`: validate, try the listen addresses, print the configuration, exit.
     pub check: bool,
 }
@@ -77,6 +86,10 @@ impl Default for Config {
             opers: Vec::new(),
             crowd_size: 100,
             crowd_interval: Duration::from_secs(60),
+            web_grace: Duration::from_secs(60),
+            http_redirect: None,
+            trusted_proxies: Vec::new(),
+            status_allow: Vec::new(),
             check: false,
         }
     }
@@ -191,6 +204,25 @@ fn options() -> Options {
         &format!("at most one such summary per room per SECS, 1-3600 (default {})", d.crowd_interval.as_secs()),
         "SECS",
     );
+    opts.optopt(
+        "",
+        "web-grace",
+        &format!("keep a browser's session SECS after its stream closed, 1-86400 (default {})", d.web_grace.as_secs()),
+        "SECS",
+    );
+    opts.optopt("", "http-redirect", "send HTTP requests for unknown paths to URL (301) instead of 404", "URL");
+    opts.optmulti(
+        "",
+        "trusted-proxy",
+        "a reverse proxy whose X-Forwarded-For names the client (limits, bans, log); repeatable",
+        "ADDR",
+    );
+    opts.optmulti(
+        "",
+        "status-allow",
+        "who may read /server-status and /metrics; repeatable (default: status public, metrics loopback only)",
+        "CIDR",
+    );
     opts.optmulti(
         "",
         "oper",
@@ -257,6 +289,10 @@ impl Config {
             format!("--crowd-size {}", self.crowd_size),
             format!("--crowd-interval {}", self.crowd_interval.as_secs()),
         ]);
+        lines.push(format!("--web-grace {}", self.web_grace.as_secs()));
+        lines.extend(self.http_redirect.iter().map(|url| format!("--http-redirect {url}")));
+        lines.extend(self.trusted_proxies.iter().map(|ip| format!("--trusted-proxy {ip}")));
+        lines.extend(self.status_allow.iter().map(|cidr| format!("--status-allow {cidr}")));
         lines.extend(self.opers.iter().map(|(name, _)| format!("--oper {name}:********")));
         lines.join("\n") + "\n"
     }
@@ -314,6 +350,26 @@ impl Config {
         let seconds = |name: &str, default: Duration| -> Result<Duration, UsageError> {
             number(&matches, name, default.as_secs(), 1, 86_400).map(Duration::from_secs)
         };
+        let http_redirect = match matches.opt_str("http-redirect") {
+            Some(url)
+                if !(url.starts_with("http://") || url.starts_with("https://"))
+                    || url.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                return Err(UsageError(format!("--http-redirect needs an http:// or https:// URL, not {url:?}")));
+            }
+            url => url,
+        };
+        let mut trusted_proxies = Vec::new();
+        for text in matches.opt_strs("trusted-proxy") {
+            let ip = text
+                .parse::<IpAddr>()
+                .map_err(|_| UsageError(format!("--trusted-proxy needs an IP address, not {text:?}")))?;
+            trusted_proxies.push(ip.to_canonical());
+        }
+        let mut status_allow = Vec::new();
+        for text in matches.opt_strs("status-allow") {
+            status_allow.push(text.parse::<Cidr>().map_err(|why| UsageError(format!("--status-allow: {why}")))?);
+        }
         let ping_interval = seconds("ping-interval", d.ping_interval)?;
         let ping_timeout = seconds("ping-timeout", d.ping_timeout)?;
         Ok(Parsed::Run(Box::new(Config {
@@ -342,6 +398,10 @@ impl Config {
             crowd_size: number(&matches, "crowd-size", d.crowd_size, 0, 1_000_000)?,
             crowd_interval: number(&matches, "crowd-interval", d.crowd_interval.as_secs(), 1, 3600)
                 .map(Duration::from_secs)?,
+            web_grace: seconds("web-grace", d.web_grace)?,
+            http_redirect,
+            trusted_proxies,
+            status_allow,
             check: matches.opt_present("check"),
         })))
     }

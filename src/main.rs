@@ -186,6 +186,16 @@ fn run(config: Config) -> Result<(), String> {
             ping_timeout: config.ping_timeout,
             register_timeout: config.register_timeout,
             log_messages: config.log_messages,
+            web: broker::WebSettings {
+                grace: config.web_grace,
+                redirect: config.http_redirect.clone(),
+                trusted_proxies: config.trusted_proxies.clone(),
+                status_allow: config.status_allow.clone(),
+                max_clients: config.max_clients,
+                max_line: config.max_line,
+                flood_burst: config.flood_burst,
+                flood_rate: config.flood_rate,
+            },
         },
         chat::Settings {
             server_name,

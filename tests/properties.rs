@@ -213,6 +213,7 @@ fn decoded(start: &'static dyn Dialect, chunks: &[&[u8]]) -> Vec<Sent> {
                     pending.push(replay);
                 }
                 Decoded::Answer { .. } => seen.push(Err("answer")),
+                Decoded::Request(_) => seen.push(Err("request")),
             }
         }
     }

@@ -131,7 +131,7 @@ impl Chat {
                     self.dispatch();
                     return self.feed(slot, &replay);
                 }
-                Decoded::Answer { .. } => panic!("netcat and IRC never answer without the chat"),
+                Decoded::Answer { .. } | Decoded::Request(_) => panic!("netcat and IRC never answer without the chat"),
             }
             self.state.summarise_crowds(self.now, &mut self.out);
             self.dispatch();

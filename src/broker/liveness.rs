@@ -105,7 +105,8 @@ impl Broker {
                 continue;
             }
             client.outbox.free_if_idle();
-            let registered = self.state.is_registered(id);
+            // A connection that is no chat client (HTTP) has nothing to register.
+            let registered = self.state.is_registered(id) || client.session.as_ref().is_some_and(|s| !s.chat_client());
             let profile = client.session.as_ref().map(|s| s.profile());
             match client.liveness.check(now, registered, profile, &self.settings) {
                 Verdict::Keep => {}
@@ -121,6 +122,7 @@ impl Broker {
             self.state.remind(id, &mut self.out);
         }
         self.state.summarise_crowds(super::now_millis(), &mut self.out);
+        self.sweep_web(now);
         if self.notifier.is_active() && self.reported_clients != Some(self.clients.len()) {
             let counts = self.state.counts();
             self.reported_clients = Some(self.clients.len());
@@ -160,6 +162,7 @@ mod tests {
             ping_timeout: Duration::from_secs(30),
             register_timeout: Duration::from_secs(40),
             log_messages: false,
+            web: Default::default(),
         }
     }
 

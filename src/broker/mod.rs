@@ -25,6 +25,9 @@
 mod liveness;
 pub mod outbox;
 mod render;
+mod web;
+
+pub use web::{Cidr, WebSettings};
 
 use crate::chat::{self, Audit, Effect, Outgoing, Output, To};
 use crate::core::ids::{ClientId, IdMap};
@@ -36,7 +39,7 @@ use crate::net::event::Event;
 use crate::notify::Notifier;
 use crate::protocol::dialect::{Session, View};
 use crate::protocol::dialects;
-use crate::protocol::{Millis, QuitReason, Reply};
+use crate::protocol::{Command, Millis, ParseError, QuitReason, Reply};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use liveness::Liveness;
 use outbox::{Outbox, Sent};
@@ -67,6 +70,8 @@ pub struct Settings {
     /// How long after connecting a client must have chosen a nickname, whatever it sends.
     pub register_timeout: Duration,
     pub log_messages: bool,
+    /// The web face (`web`).
+    pub web: WebSettings,
 }
 
 /// What the broker knows about one connection.
@@ -91,6 +96,8 @@ struct Client {
     doomed: bool,
     /// Frees the connection's place under the limits when dropped.
     slot: Option<Slot>,
+    /// The web session this connection streams or polls for (`web`).
+    web_chat: Option<ClientId>,
 }
 
 pub struct Broker {
@@ -111,6 +118,10 @@ pub struct Broker {
     out: Output,
     /// Renderings of the reply being delivered, shared by recipients of the same kind.
     cache: RenderCache,
+    /// Browsers' chat clients and the web face's counts.
+    web: web::Web,
+    /// Events waiting in the channel at the last batch (for `/metrics`).
+    queue_depth: u64,
 }
 
 /// What a rendering may read of one recipient (`dialect::View`), on top of `base` (see
@@ -149,6 +160,8 @@ impl Broker {
             doomed: Vec::new(),
             out: Output::default(),
             cache: RenderCache::default(),
+            web: web::Web::default(),
+            queue_depth: 0,
         }
     }
 
@@ -166,6 +179,7 @@ impl Broker {
                 if self.blocked.is_empty() { next_sweep } else { next_sweep.min(Instant::now() + RETRY_BLOCKED) };
             match events.recv_deadline(wake_by) {
                 Ok(mut event) => {
+                    self.queue_depth = events.len() as u64;
                     for handled in 1.. {
                         if let Event::Stop { why } = event {
                             return self.shutdown(why);
@@ -209,8 +223,10 @@ impl Broker {
                         blocked: false,
                         doomed: false,
                         slot: Some(slot),
+                        web_chat: None,
                     },
                 );
+                self.web.counts.accepted += 1;
             }
             Event::Identified { id, session } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
@@ -222,8 +238,12 @@ impl Broker {
                     return;
                 }
                 let profile = session.profile();
+                let chat_client = session.chat_client();
                 client.session = Some(session);
                 client.liveness.restart();
+                if !chat_client {
+                    return;
+                }
                 let host = client.peer.ip().to_canonical().to_string();
                 self.state.connect(id, profile, &host, now_millis(), &mut self.out);
             }
@@ -236,36 +256,9 @@ impl Broker {
                 if let Some(terminator) = terminator {
                     client.terminator = terminator;
                 }
-                match input {
-                    Ok(command) => {
-                        // The session answers what is its own (IRC `CAP`); chat state the rest.
-                        let registered = self.state.is_registered(id);
-                        let mut replies = Vec::new();
-                        let command = match client.session.as_mut() {
-                            Some(session) => match session.intercept(command, registered, &mut replies) {
-                                Some(command) => Ok(command),
-                                None => Err(session.profile()),
-                            },
-                            None => Ok(command),
-                        };
-                        match command {
-                            Ok(command) => {
-                                if let Effect::Close(reason) =
-                                    self.state.apply(id, command, now_millis(), &mut self.out)
-                                {
-                                    self.doom(id, reason);
-                                }
-                            }
-                            Err(profile) => {
-                                let answers = replies.into_iter().map(|reply| Outgoing { to: To::One(id), reply });
-                                self.out.deliveries.extend(answers);
-                                self.state.set_profile(id, profile, now_millis(), &mut self.out);
-                            }
-                        }
-                    }
-                    Err(error) => self.state.parse_error(id, error, &mut self.out),
-                }
+                self.apply_input(id, input);
             }
+            Event::Request { id, request } => self.web_request(id, request),
             Event::Answer { id, bytes, close } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
                 if client.doomed {
@@ -290,12 +283,48 @@ impl Broker {
         self.dispatch();
     }
 
+    /// One line from client `id` (a connection's, or a web session's): offered to its session
+    /// first (IRC `CAP` is the session's), then to chat state.
+    fn apply_input(&mut self, id: ClientId, input: Result<Command, ParseError>) {
+        let command = match input {
+            Ok(command) => command,
+            Err(error) => return self.state.parse_error(id, error, &mut self.out),
+        };
+        let registered = self.state.is_registered(id);
+        let mut replies = Vec::new();
+        let session = match self.clients.get_mut(&id) {
+            Some(client) => client.session.as_mut(),
+            None => self.web.session_mut(id),
+        };
+        let command = match session {
+            Some(session) => match session.intercept(command, registered, &mut replies) {
+                Some(command) => Ok(command),
+                None => Err(session.profile()),
+            },
+            None => Ok(command),
+        };
+        match command {
+            Ok(command) => {
+                if let Effect::Close(reason) = self.state.apply(id, command, now_millis(), &mut self.out) {
+                    self.doom(id, reason);
+                }
+            }
+            Err(profile) => {
+                let answers = replies.into_iter().map(|reply| Outgoing { to: To::One(id), reply });
+                self.out.deliveries.extend(answers);
+                self.state.set_profile(id, profile, now_millis(), &mut self.out);
+            }
+        }
+    }
+
     /// Marks `id` for removal after this batch; the first reason given wins.
     fn doom(&mut self, id: ClientId, reason: QuitReason) {
-        if let Some(client) = self.clients.get_mut(&id)
-            && !client.doomed
-        {
-            client.doomed = true;
+        if let Some(client) = self.clients.get_mut(&id) {
+            if !client.doomed {
+                client.doomed = true;
+                self.doomed.push((id, reason));
+            }
+        } else if self.web.doom(id) {
             self.doomed.push((id, reason));
         }
     }
@@ -324,8 +353,16 @@ impl Broker {
         let max_sendq = self.settings.max_sendq;
         let base = base_view(&self.settings);
         self.cache.start(reply, shared);
+        if matches!(reply, Reply::Said { .. } | Reply::Private { echo: false, .. }) {
+            self.web.counts.messages += 1;
+        }
+        // Web sessions have no connection of their own: delivered after the connections.
+        let mut web = Vec::new();
         for &id in recipients {
-            let Some(client) = self.clients.get_mut(&id) else { continue };
+            let Some(client) = self.clients.get_mut(&id) else {
+                web.push(id);
+                continue;
+            };
             let Client { session, outbox, terminator, doomed, queued, .. } = client;
             if *doomed {
                 continue;
@@ -350,6 +387,8 @@ impl Broker {
                     bytes = self.cache.trim_history(room, entries, room_left, &recipient);
                 }
             }
+            self.web.counts.deliveries += 1;
+            self.web.counts.bytes_queued += bytes.len() as u64;
             if let Err(reason) = outbox.queue(bytes, max_sendq) {
                 *doomed = true;
                 self.doomed.push((id, reason));
@@ -359,6 +398,9 @@ impl Broker {
                 *queued = true;
                 self.dirty.push(id);
             }
+        }
+        for id in web {
+            self.deliver_web(id, reply);
         }
     }
 
@@ -413,7 +455,11 @@ impl Broker {
     /// Removes a client: tells it why (when it can still hear), frees its nickname and seats,
     /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
     fn evict(&mut self, id: ClientId, reason: QuitReason) {
-        let Some(mut client) = self.clients.remove(&id) else { return };
+        let Some(mut client) = self.clients.remove(&id) else {
+            return self.evict_web(id, reason);
+        };
+        self.detach(&client, id);
+        self.web.counts.evicted(&reason);
         if !matches!(reason, QuitReason::ConnectionLost | QuitReason::SendQueueExceeded)
             && let Some(session) = client.session.as_deref()
         {

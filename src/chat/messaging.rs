@@ -117,7 +117,11 @@ impl State {
                 text: text.clone(),
             });
         }
-        out.tell_many(room.others(id), Reply::Said { room: room.name.clone(), from, text, kind, at: now });
+        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now };
+        if self.members.get(&id).is_some_and(|m| m.profile.echo_own_messages) {
+            out.tell(id, said.clone());
+        }
+        out.tell_many(room.others(id), said);
         Ok(())
     }
 

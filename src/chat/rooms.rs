@@ -10,7 +10,7 @@
 
 use super::crowds::hearing_every_change;
 use super::{
-    Audit, Handled, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, Member, Output, State,
+    Audit, Broken, Handled, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, Member, Output, State,
 };
 use crate::core::ids::ClientId;
 use crate::core::names::{Folded, RoomName};
@@ -19,6 +19,37 @@ use crate::room::{Modes, Room};
 use std::sync::Arc;
 
 impl State {
+    /// Tells `id` everything a client that lost track needs to start over (a browser whose
+    /// missed events were no longer kept): the welcome, then for each of its rooms, in the order
+    /// joined, who is there, the topic and the recent history. The last room is left current.
+    pub fn resync(&self, id: ClientId, out: &mut Output) {
+        if let Err(broken) = self.snapshot(id, out) {
+            out.audit.push(Audit::InvariantBroken { id, what: broken.0 });
+        }
+    }
+
+    fn snapshot(&self, id: ClientId, out: &mut Output) -> Handled {
+        let me = self.person(id)?;
+        let Some(member) = self.members.get(&id) else { return Ok(()) };
+        out.tell(id, Reply::Welcome { person: Arc::clone(&me), counts: self.counts() });
+        for key in &member.rooms {
+            let Some(room) = self.rooms.get(key) else { return Err(Broken::ROOM_MISSING) };
+            let members = self.room_users(key);
+            out.tell(
+                id,
+                Reply::YouJoined { room: room.name.clone(), me: Arc::clone(&me), members, topic: room.topic.clone() },
+            );
+            let history = self.histories.replay(key, None);
+            if !history.is_empty() {
+                out.tell(id, Reply::History { room: room.name.clone(), entries: history });
+            }
+        }
+        if let Some(current) = member.current.as_ref().and_then(|key| self.rooms.get(key)) {
+            out.tell(id, Reply::NowTalkingIn { room: current.name.clone() });
+        }
+        Ok(())
+    }
+
     pub(super) fn join(
         &mut self,
         id: ClientId,

@@ -10,6 +10,7 @@
 //! - `time`: ISO-8601 UTC, HTTP date and status-page time formatting.
 
 pub mod chars;
+pub mod cidr;
 pub mod ids;
 pub mod limits;
 pub mod names;

@@ -8,6 +8,7 @@ use super::slot::Slot;
 use crate::core::ids::ClientId;
 use crate::framing::Terminator;
 use crate::protocol::dialect::Session;
+use crate::protocol::http::{Request, RequestError};
 use crate::protocol::{Command, ParseError, QuitReason};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -43,6 +44,9 @@ pub enum Event {
     /// Bytes to send back to a connection the chat never sees (an HTTP error, a policy file);
     /// with `close`, the connection is closed once they are sent.
     Answer { id: ClientId, bytes: Vec<u8>, close: bool },
+    /// One HTTP request from a connection of the web dialect (or why it cannot be served), for
+    /// the broker's web face to answer, in the order the connection sent them.
+    Request { id: ClientId, request: Result<Box<Request>, RequestError> },
     /// The reader stopped: the peer closed, the socket failed, or the kernel gave up on it.
     Disconnected { id: ClientId, reason: QuitReason },
     /// The process was asked to stop (SIGINT, SIGTERM or SIGHUP): the broker says goodbye and

@@ -354,6 +354,7 @@ mod tests {
                 | Event::Identified { id, .. }
                 | Event::Input { id, .. }
                 | Event::Answer { id, .. }
+                | Event::Request { id, .. }
                 | Event::Disconnected { id, .. } => id.0,
                 Event::Stop { .. } => continue,
             };

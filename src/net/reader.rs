@@ -160,18 +160,39 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
         log: &log,
     };
     let mut decoded = Vec::new();
+    // The read timeout set on the socket, if any (see `Decoder::patience`).
+    let mut timeout_set: Option<Duration> = None;
     loop {
         let n = match std::mem::take(&mut already_read) {
             // What `identify` read comes first.
-            0 => match (&*stream).read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    guard.reason = QuitReason::from_socket_error(&e);
-                    return;
+            0 => {
+                let patience = reader.decoder.patience(Instant::now()).map(|p| p.max(Duration::from_millis(1)));
+                if patience != timeout_set {
+                    if let Err(e) = stream.set_read_timeout(patience) {
+                        guard.reason = QuitReason::from_socket_error(&e);
+                        return;
+                    }
+                    timeout_set = patience;
                 }
-            },
+                match (&*stream).read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e)
+                        if timeout_set.is_some()
+                            && matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+                    {
+                        match reader.expire(&mut decoded) {
+                            Ok(Flow::Continue) => continue,
+                            Ok(Flow::Quit | Flow::Stop) | Err(Gone) => return,
+                        }
+                    }
+                    Err(e) => {
+                        guard.reason = QuitReason::from_socket_error(&e);
+                        return;
+                    }
+                }
+            }
             n => n,
         };
         match reader.feed(&buf[..n], &mut decoded, true) {
@@ -218,6 +239,17 @@ impl Reader<'_> {
     /// limits (bytes read again after a switch were paid for when they first came).
     fn feed(&mut self, bytes: &[u8], decoded: &mut Vec<Decoded>, paced: bool) -> Result<Flow, Gone> {
         self.decoder.decode(bytes, decoded);
+        self.forward(decoded, paced)
+    }
+
+    /// The decoder's patience ran out (see `Decoder::patience`).
+    fn expire(&mut self, decoded: &mut Vec<Decoded>) -> Result<Flow, Gone> {
+        self.decoder.timed_out(decoded);
+        self.forward(decoded, false)
+    }
+
+    /// Sends what the decoder made of the input, in order.
+    fn forward(&mut self, decoded: &mut Vec<Decoded>, paced: bool) -> Result<Flow, Gone> {
         let mut items = std::mem::take(decoded);
         let mut flow = Flow::Continue;
         let mut rest = items.drain(..);
@@ -248,6 +280,12 @@ impl Reader<'_> {
                     let mut again = Vec::new();
                     flow = self.feed(&replay, &mut again, false)?;
                     break;
+                }
+                Decoded::Request(request) => {
+                    if paced {
+                        self.pace();
+                    }
+                    self.send(Event::Request { id: self.id, request })?;
                 }
                 Decoded::Answer { bytes, close } => {
                     self.send(Event::Answer { id: self.id, bytes, close })?;

@@ -20,9 +20,11 @@
 //! back as one more `net::event::Event`, the broker's only input; a client that outlives its
 //! connections (a browser session) is a `Session` the broker keeps while connections come and go.
 
+use super::http::{Request, RequestError};
 use super::{Command, ParseError, Reply};
 use crate::framing::Terminator;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 /// What a dialect makes of a connection's first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +75,9 @@ pub enum Decoded {
     /// Bytes to send back without the chat ever seeing this connection (an HTTP error page, a
     /// policy file); with `close`, the connection is closed once they are sent.
     Answer { bytes: Vec<u8>, close: bool },
+    /// One HTTP request (or why it cannot be served), for the broker's web face to answer: it
+    /// holds the sessions, the counts and the chat state the answer needs.
+    Request(Result<Box<Request>, RequestError>),
 }
 
 /// The reader's half of a dialect: framing and parsing, per connection. Pure: it is given bytes,
@@ -82,6 +87,19 @@ pub trait Decoder: Send {
     /// every line completed so far to `out`. After a `Decoded::Switch` it appends nothing more:
     /// the rest is in the switch's `replay`.
     fn decode(&mut self, bytes: &[u8], out: &mut Vec<Decoded>);
+
+    /// How long the reader may wait for the next bytes at `now` before calling `timed_out`;
+    /// `None`: as long as the connection lives (the broker's liveness rules apply). HTTP bounds
+    /// a request head (a slowloris holds no thread for long) and an idle keep-alive connection.
+    fn patience(&mut self, now: Instant) -> Option<Duration> {
+        let _ = now;
+        None
+    }
+
+    /// The patience ran out: appends what to do about it (an answer that closes, at least).
+    fn timed_out(&mut self, out: &mut Vec<Decoded>) {
+        out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+    }
 }
 
 /// What chat state needs to know of a client's dialect and its negotiated choices. Plain data,
@@ -109,6 +127,9 @@ pub struct Profile {
     pub replay_on_join: bool,
     /// Probed with `PING` when silent once registered, and dropped when it does not answer.
     pub pinged: bool,
+    /// Sent its own room messages back (a browser shows a line once the server has it; IRC's
+    /// `echo-message`).
+    pub echo_own_messages: bool,
 }
 
 /// Everything about one recipient that a rendering may read, besides the reply itself.
@@ -132,6 +153,13 @@ pub struct View<'a> {
 pub trait Session: Send {
     /// Chat state's view of this client (see `Profile`).
     fn profile(&self) -> Profile;
+
+    /// Whether the connection becomes a chat client at all. An HTTP connection does not: its
+    /// requests are answered by the broker's web face, and a browser's chat client is a web
+    /// session that outlives the connections it comes through.
+    fn chat_client(&self) -> bool {
+        true
+    }
 
     /// Offers `command` to the session before chat state sees it. A command that belongs to the
     /// session (IRC `CAP`) is answered here, its replies appended to `replies`, and `None`

@@ -5,10 +5,11 @@
 use super::dialect::{Claim, Dialect};
 use super::irc::face::IRC;
 use super::netcat::face::Netcat;
+use super::web::WEB;
 
 /// Every dialect that detection may pick from a connection's first bytes, in the order asked;
 /// also those a connection taken for a person may turn out to speak (`Dialect::late_claim`).
-pub static DIALECTS: &[&dyn Dialect] = &[&IRC];
+pub static DIALECTS: &[&dyn Dialect] = &[&IRC, &WEB];
 
 /// The dialect of a connection nobody claimed: people type, they do not announce a protocol.
 pub static FALLBACK: &dyn Dialect = &NETCAT;

@@ -11,6 +11,7 @@ pub mod http;
 pub mod irc;
 pub mod netcat;
 pub mod text;
+pub mod web;
 
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;

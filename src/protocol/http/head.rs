@@ -141,6 +141,8 @@ pub enum RequestError {
     UnsupportedVersion,
     /// An `Expect` other than `100-continue` (417, RFC 9110 10.1.1).
     UnsupportedExpectation,
+    /// The head (or its body) did not arrive within the time the reader allows (408).
+    Timeout,
 }
 
 impl RequestError {
@@ -162,6 +164,7 @@ impl RequestError {
             RequestError::LengthRequired => StatusCode::LENGTH_REQUIRED,
             RequestError::UnsupportedVersion => StatusCode::VERSION_NOT_SUPPORTED,
             RequestError::UnsupportedExpectation => StatusCode::EXPECTATION_FAILED,
+            RequestError::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }
@@ -185,6 +188,7 @@ impl fmt::Display for RequestError {
             RequestError::RepeatedField(name) => write!(f, "repeated {name} field"),
             RequestError::UnsupportedVersion => f.write_str("unsupported HTTP version"),
             RequestError::UnsupportedExpectation => f.write_str("unsupported expectation"),
+            RequestError::Timeout => f.write_str("request not complete in time"),
         }
     }
 }

@@ -51,6 +51,7 @@ impl StatusCode {
     pub const MOVED_PERMANENTLY: StatusCode = StatusCode(301);
     pub const NOT_MODIFIED: StatusCode = StatusCode(304);
     pub const BAD_REQUEST: StatusCode = StatusCode(400);
+    pub const UNAUTHORIZED: StatusCode = StatusCode(401);
     pub const FORBIDDEN: StatusCode = StatusCode(403);
     pub const NOT_FOUND: StatusCode = StatusCode(404);
     pub const METHOD_NOT_ALLOWED: StatusCode = StatusCode(405);
@@ -80,6 +81,7 @@ impl StatusCode {
             301 => "Moved Permanently",
             304 => "Not Modified",
             400 => "Bad Request",
+            401 => "Unauthorized",
             403 => "Forbidden",
             404 => "Not Found",
             405 => "Method Not Allowed",

@@ -123,6 +123,7 @@ impl Session for IrcSession {
             hears_every_membership_change: true,
             // Old lines only to clients that can show their original time.
             replay_on_join: self.negotiation.caps.server_time,
+            echo_own_messages: false,
             pinged: true,
         }
     }

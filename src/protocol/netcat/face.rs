@@ -195,6 +195,7 @@ impl Session for NetcatSession {
             strict_before_registration: false,
             hears_every_membership_change: false,
             replay_on_join: true,
+            echo_own_messages: false,
             pinged: false,
         }
     }

@@ -1,0 +1,642 @@
+//! The web face, on the broker's side: every HTTP request a reader framed (`Event::Request`) is
+//! answered here, and browsers' chat clients (web sessions) live here.
+//!
+//! A web session is a chat client without a connection of its own: chat state knows it by a
+//! `ClientId` above `WEB_IDS`, and its replies are rendered as JSON events (`web::events`), each
+//! numbered and kept in a bounded buffer. The connections a browser uses come and go: the event
+//! stream (`GET /api/events`, Server-Sent Events) is attached to the session and gets each event
+//! as it comes; a long-poll (`GET /api/poll`) waits up to `POLL_WAIT` for the next; `POST
+//! /api/send` applies one line as typed. A stream that reconnects with `Last-Event-ID` gets what
+//! it missed from the buffer, or a full resync when the buffer no longer reaches back that far.
+//! A session with no stream and no poll for `--web-grace` ends as `connection lost`.
+//!
+//! Answers leave in request order: the reader sends a connection's requests in order, and every
+//! request but the stream and the poll (after which the connection carries nothing more) is
+//! answered at once.
+
+use super::{Broker, Client, now_millis};
+use crate::core::ids::ClientId;
+use crate::net::reader::TokenBucket;
+use crate::protocol::dialect::Session;
+use crate::protocol::http::fields::query_value;
+use crate::protocol::http::status::json_string;
+use crate::protocol::http::{Head, Method, Request, RequestError, Response, SetCookie, StatusCode, sse};
+use crate::protocol::web::{assets, events};
+use crate::protocol::{ParseError, QuitReason, Reply, netcat};
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+mod access;
+mod stats;
+
+pub use crate::core::cidr::Cidr;
+
+/// Web sessions' ids in chat state: far above any connection's (the acceptor counts from 1).
+pub const WEB_IDS: u64 = 1 << 62;
+/// Events a session keeps for a stream that reconnects, and their bytes at most.
+const KEEP_EVENTS: usize = 1000;
+const KEEP_BYTES: usize = 512 * 1024;
+/// How long a long-poll waits for an event.
+const POLL_WAIT: Duration = Duration::from_secs(25);
+/// How long the browser waits before reconnecting a dropped stream.
+const RETRY_MS: u64 = 2000;
+/// The session cookie's name.
+const COOKIE: &str = "chatd_session";
+
+/// The web face's settings, from the configuration.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    /// How long a session outlives its last stream.
+    pub grace: Duration,
+    /// Where unknown paths are sent (`301`) instead of `404`.
+    pub redirect: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/server-status` and `/metrics`; empty: the status is public, metrics loopback only.
+    pub status_allow: Vec<Cidr>,
+    pub max_clients: usize,
+    /// The line limit and flood control, as for netcat users.
+    pub max_line: usize,
+    pub flood_burst: u32,
+    pub flood_rate: u32,
+}
+
+impl Default for WebSettings {
+    fn default() -> WebSettings {
+        WebSettings {
+            grace: Duration::from_secs(60),
+            redirect: None,
+            trusted_proxies: Vec::new(),
+            status_allow: Vec::new(),
+            max_clients: 1024,
+            max_line: 1024,
+            flood_burst: 10,
+            flood_rate: 5,
+        }
+    }
+}
+
+/// One browser's chat client.
+pub(super) struct WebSession {
+    token: String,
+    session: Box<dyn Session>,
+    peer: IpAddr,
+    /// Events not yet forgotten, oldest first, with their ids.
+    events: VecDeque<(u64, String)>,
+    bytes: usize,
+    next_event: u64,
+    /// The connection streaming this session's events, and when it was last written to.
+    stream: Option<(ClientId, Instant)>,
+    /// A long-poll waiting: its connection, the last event it has, and its deadline.
+    poll: Option<(ClientId, u64, Instant)>,
+    /// Since when neither a stream nor a poll has been attached.
+    detached_since: Option<Instant>,
+    bucket: TokenBucket,
+    doomed: bool,
+}
+
+/// Every web session, by chat id and by token.
+#[derive(Default)]
+pub(super) struct Web {
+    sessions: HashMap<ClientId, WebSession>,
+    tokens: HashMap<String, ClientId>,
+    next: u64,
+    /// Counts for `/server-status` and `/metrics`.
+    pub(super) counts: stats::Counts,
+}
+
+impl Web {
+    pub(super) fn session_mut(&mut self, id: ClientId) -> Option<&mut Box<dyn Session>> {
+        self.sessions.get_mut(&id).map(|s| &mut s.session)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Marks a session for removal; false when there is none (or it already is).
+    pub(super) fn doom(&mut self, id: ClientId) -> bool {
+        match self.sessions.get_mut(&id) {
+            Some(session) if !session.doomed => {
+                session.doomed = true;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A token of 128 bits from the operating system's random source, in hex.
+fn new_token() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer it is given.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    (n == bytes.len() as isize).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A JSON object `{"error":"..."}`.
+fn error_json(text: &str) -> String {
+    let mut out = String::from("{\"error\":");
+    json_string(&mut out, text);
+    out.push('}');
+    out
+}
+
+/// Whether a `POST` comes from the page's own origin (no cross-site requests).
+fn same_origin(head: &Head) -> bool {
+    match (&head.origin, &head.host) {
+        (Some(origin), Some(host)) => {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// The event with its id, as the long-poll lists it: `{"id":N,...}`.
+fn with_id(id: u64, json: &str) -> String {
+    match json.strip_prefix('{') {
+        Some(rest) => format!("{{\"id\":{id},{rest}"),
+        None => json.to_string(),
+    }
+}
+
+impl Broker {
+    /// Answers one request from connection `conn`.
+    pub(super) fn web_request(&mut self, conn: ClientId, request: Result<Box<Request>, RequestError>) {
+        let Some(client) = self.clients.get(&conn) else { return };
+        if client.doomed {
+            return;
+        }
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => {
+                let peer = client.peer.ip();
+                self.log.info(
+                    "http",
+                    &[("client", &conn), ("status", &error.status().code()), ("peer", &peer), ("error", &error)],
+                );
+                return self.respond(conn, Response::for_error(&error), None);
+            }
+        };
+        let head = &request.head;
+        let peer = self.client_addr(conn, head);
+        let (method, path) = (head.method.clone(), head.path.clone());
+        let response = self.route(conn, &request, peer);
+        if let Some(response) = response {
+            if !path.starts_with("/api/") {
+                let status = response.status().code();
+                let fields: [(&str, &dyn std::fmt::Display); 5] = [
+                    ("client", &conn),
+                    ("method", &method.as_str()),
+                    ("path", &path),
+                    ("status", &status),
+                    ("peer", &peer),
+                ];
+                self.log.info("http", &fields);
+            }
+            self.respond(conn, response, Some(&request.head));
+        }
+    }
+
+    /// The client's address: the peer, or for a trusted proxy the address it forwards for.
+    fn client_addr(&self, conn: ClientId, head: &Head) -> IpAddr {
+        let peer = self.clients.get(&conn).map_or(IpAddr::from([0, 0, 0, 0]), |c| c.peer.ip().to_canonical());
+        let trusted = &self.settings.web.trusted_proxies;
+        head.client_addr(peer, |ip| trusted.contains(&ip))
+    }
+
+    /// The answer to one request; `None` when it is answered later (a stream, a waiting poll).
+    fn route(&mut self, conn: ClientId, request: &Request, peer: IpAddr) -> Option<Response> {
+        let head = &request.head;
+        let get = matches!(head.method, Method::Get | Method::Head);
+        let post = head.method == Method::Post;
+        let path = head.path.as_str();
+        let allowed: &[&str] = match path {
+            "/api/login" | "/api/send" => &["POST"],
+            _ => &["GET", "HEAD"],
+        };
+        let known = matches!(path, "/api/session" | "/api/events" | "/api/poll" | "/api/login" | "/api/send")
+            || matches!(path, "/server-status" | "/metrics" | "/favicon.ico")
+            || assets::find(path).is_some();
+        if !known {
+            return Some(match &self.settings.web.redirect {
+                Some(url) => Response::redirect(url),
+                None => Response::text(StatusCode::NOT_FOUND, "not found\n"),
+            });
+        }
+        if !(if allowed == ["POST"] { post } else { get }) {
+            return Some(Response::method_not_allowed(allowed));
+        }
+        match path {
+            "/favicon.ico" => Some(Response::new(StatusCode::NO_CONTENT)),
+            "/server-status" | "/metrics" => Some(self.status_page(head, peer)),
+            "/api/session" => Some(self.session_info(head)),
+            "/api/login" => Some(self.login(head, &request.body, peer)),
+            "/api/send" => Some(self.send(head, &request.body)),
+            "/api/events" => self.stream(conn, head),
+            "/api/poll" => self.poll(conn, head),
+            _ => assets::find(path).map(|asset| {
+                let mut response = Response::html(asset.body).with_field("Content-Type", asset.content_type);
+                if asset.path != "/" {
+                    response = response.with_field("Cache-Control", "no-cache");
+                }
+                response
+            }),
+        }
+    }
+
+    /// Queues `response` on `conn` and closes it afterwards unless it stays open.
+    pub(super) fn respond(&mut self, conn: ClientId, response: Response, head: Option<&Head>) {
+        let bytes = response.to_bytes(now_millis(), head);
+        let close = !response.keeps_alive(head);
+        self.send_raw(conn, &bytes);
+        if close {
+            self.doom(conn, QuitReason::Answered);
+        }
+    }
+
+    /// Queues bytes on a connection under the send-queue rule.
+    fn send_raw(&mut self, conn: ClientId, bytes: &[u8]) {
+        let max_sendq = self.settings.max_sendq;
+        let Some(client) = self.clients.get_mut(&conn) else { return };
+        if client.doomed {
+            return;
+        }
+        if let Err(reason) = client.outbox.queue(bytes, max_sendq) {
+            self.doom(conn, reason);
+            return;
+        }
+        mark_dirty(client, conn, &mut self.dirty);
+    }
+
+    /// The session a request's cookie names.
+    fn session_of(&self, head: &Head) -> Option<ClientId> {
+        let token = head.cookie(COOKIE)?;
+        self.web.tokens.get(token).copied().filter(|id| self.web.sessions.get(id).is_some_and(|s| !s.doomed))
+    }
+
+    fn session_info(&self, head: &Head) -> Response {
+        let Some(id) = self.session_of(head) else {
+            return Response::json(StatusCode::NOT_FOUND, error_json("no session"));
+        };
+        let nick = self.state.nick(id).map_or("", |n| n.as_str());
+        let token = self.web.sessions.get(&id).map_or("", |s| s.token.as_str());
+        let mut body = String::from("{\"nick\":");
+        json_string(&mut body, nick);
+        body.push_str(",\"token\":");
+        json_string(&mut body, token);
+        body.push('}');
+        Response::json(StatusCode::OK, body)
+    }
+
+    /// `POST /api/login`: a new web session with the nickname in the body, registered as any
+    /// client (taken or invalid nicknames are refused with the reason).
+    fn login(&mut self, head: &Head, body: &[u8], peer: IpAddr) -> Response {
+        if !same_origin(head) {
+            return Response::json(StatusCode::FORBIDDEN, error_json("cross-origin request refused"));
+        }
+        let Some(token) = new_token() else {
+            return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json("no random source"));
+        };
+        let nick = String::from_utf8_lossy(body).trim().to_string();
+        self.web.next += 1;
+        let id = ClientId(WEB_IDS + self.web.next);
+        let session = events::chat_session();
+        let now = now_millis();
+        self.state.connect(id, session.profile(), &peer.to_string(), now, &mut self.out);
+        let _ = self.state.apply(id, crate::protocol::Command::Nick { nick }, now, &mut self.out);
+        if !self.state.is_registered(id) {
+            // Refused: the reason is the error chat state answered; nothing else was said.
+            let mut refusal = None;
+            self.out.deliveries.retain(|d| {
+                let mine = d.to == crate::chat::To::One(id);
+                if mine && refusal.is_none() && matches!(d.reply, Reply::Error(_)) {
+                    refusal = Some(d.reply.clone());
+                }
+                !mine
+            });
+            self.state.remove(id, &QuitReason::ConnectionLost, &mut self.out);
+            let (status, text) = match &refusal {
+                Some(Reply::Error(crate::protocol::ChatError::NickTaken(_))) => {
+                    (StatusCode::CONFLICT, events::error_text(refusal.as_ref()))
+                }
+                _ => (StatusCode::BAD_REQUEST, events::error_text(refusal.as_ref())),
+            };
+            return Response::json(status, error_json(&text));
+        }
+        let web = &self.settings.web;
+        self.web.sessions.insert(
+            id,
+            WebSession {
+                token: token.clone(),
+                session,
+                peer,
+                events: VecDeque::new(),
+                bytes: 0,
+                next_event: 1,
+                stream: None,
+                poll: None,
+                detached_since: Some(Instant::now()),
+                bucket: TokenBucket::new(web.flood_burst, web.flood_rate, Instant::now()),
+                doomed: false,
+            },
+        );
+        self.web.tokens.insert(token.clone(), id);
+        self.log.info("connect", &[("client", &id), ("peer", &peer), ("dialect", &"web")]);
+        self.dispatch();
+        let nick = self.state.nick(id).map_or("", |n| n.as_str());
+        let mut body = String::from("{\"nick\":");
+        json_string(&mut body, nick);
+        body.push_str(",\"token\":");
+        json_string(&mut body, &token);
+        body.push('}');
+        Response::json(StatusCode::OK, body).with_cookie(&SetCookie::session(COOKIE, &token))
+    }
+
+    /// `POST /api/send`: one line as typed, applied as the session's.
+    fn send(&mut self, head: &Head, body: &[u8]) -> Response {
+        let Some(id) = self.session_of(head) else {
+            return Response::json(StatusCode::UNAUTHORIZED, error_json("no session"));
+        };
+        let token_ok = self.web.sessions.get(&id).is_some_and(|s| head.session.as_deref() == Some(s.token.as_str()));
+        if !token_ok || !same_origin(head) {
+            return Response::json(StatusCode::FORBIDDEN, error_json("session token or origin missing"));
+        }
+        let Some(session) = self.web.sessions.get_mut(&id) else { return Response::new(StatusCode::NO_CONTENT) };
+        let wait = session.bucket.take(Instant::now());
+        if !wait.is_zero() {
+            let retry = wait.as_secs().max(1).to_string();
+            return Response::json(StatusCode::TOO_MANY_REQUESTS, error_json("too many lines: slow down"))
+                .with_field("Retry-After", &retry);
+        }
+        let max_line = self.settings.web.max_line;
+        let input = if body.len() > max_line {
+            Some(Err(ParseError::LineTooLong { limit: max_line }))
+        } else {
+            let text = netcat::clean_input(body.split(|&b| b == b'\n' || b == b'\r').next().unwrap_or_default());
+            (!text.trim().is_empty()).then(|| netcat::parse(&text))
+        };
+        if let Some(input) = input {
+            self.apply_input(id, input);
+            self.dispatch();
+        }
+        Response::new(StatusCode::NO_CONTENT)
+    }
+
+    /// `GET /api/events`: attaches the connection as the session's stream.
+    fn stream(&mut self, conn: ClientId, head: &Head) -> Option<Response> {
+        let Some(id) = self.session_of(head) else {
+            return Some(Response::json(StatusCode::UNAUTHORIZED, error_json("no session")).closing());
+        };
+        let after = head
+            .last_event_id
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| head.query.as_deref().and_then(|q| query_value(q, "after")))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let mut bytes = sse::stream_head(now_millis());
+        bytes.extend_from_slice(sse::retry(RETRY_MS).as_bytes());
+        self.send_raw(conn, &bytes);
+        let old = self.web.sessions.get_mut(&id).and_then(|s| s.stream.replace((conn, Instant::now())));
+        if let Some((old, _)) = old.filter(|(old, _)| *old != conn) {
+            self.doom(old, QuitReason::Answered);
+        }
+        if let Some(client) = self.clients.get_mut(&conn) {
+            client.web_chat = Some(id);
+        }
+        let session = self.web.sessions.get_mut(&id)?;
+        session.detached_since = None;
+        let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
+        if after + 1 < oldest {
+            // Missed events are gone: start over from a snapshot.
+            self.resync(id);
+        } else {
+            let mut text = String::new();
+            for (n, json) in session.events.iter().filter(|(n, _)| *n > after) {
+                sse::write_event(&mut text, *n, None, json);
+            }
+            self.send_raw(conn, text.as_bytes());
+        }
+        None
+    }
+
+    /// Forgets the session's events and sends a `resync` and a snapshot of its state.
+    fn resync(&mut self, id: ClientId) {
+        if let Some(session) = self.web.sessions.get_mut(&id) {
+            session.events.clear();
+            session.bytes = 0;
+        }
+        self.push_event(id, "{\"t\":\"resync\"}".to_string());
+        self.state.resync(id, &mut self.out);
+        self.dispatch();
+    }
+
+    /// `GET /api/poll?after=N`: the events after N, or wait for the next.
+    fn poll(&mut self, conn: ClientId, head: &Head) -> Option<Response> {
+        let Some(id) = self.session_of(head) else {
+            return Some(Response::json(StatusCode::UNAUTHORIZED, error_json("no session")).closing());
+        };
+        let after =
+            head.query.as_deref().and_then(|q| query_value(q, "after")).and_then(|n| n.parse().ok()).unwrap_or(0);
+        if let Some(client) = self.clients.get_mut(&conn) {
+            client.web_chat = Some(id);
+        }
+        let session = self.web.sessions.get_mut(&id)?;
+        session.detached_since = None;
+        let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
+        if after + 1 < oldest {
+            session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
+            self.resync(id);
+            return None;
+        }
+        if session.events.iter().any(|(n, _)| *n > after) {
+            return Some(poll_answer(session, after));
+        }
+        session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
+        None
+    }
+
+    /// Delivers one reply to web session `id`: rendered, numbered, kept, and passed on to its
+    /// stream or waiting poll.
+    pub(super) fn deliver_web(&mut self, id: ClientId, reply: &Reply) {
+        let Some(session) = self.web.sessions.get(&id) else { return };
+        if session.doomed && !matches!(reply, Reply::Closing { .. }) {
+            return;
+        }
+        let mut base = super::base_view(&self.settings);
+        base.nick = self.state.nick(id).map_or("*", |n| n.as_str());
+        let mut json = Vec::new();
+        session.session.render(reply, &base, &mut json);
+        if json.is_empty() {
+            return;
+        }
+        self.push_event(id, String::from_utf8_lossy(&json).into_owned());
+    }
+
+    /// Keeps one event and passes it on.
+    fn push_event(&mut self, id: ClientId, json: String) {
+        let Some(session) = self.web.sessions.get_mut(&id) else { return };
+        let n = session.next_event;
+        session.next_event += 1;
+        session.bytes += json.len();
+        session.events.push_back((n, json));
+        while session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES {
+            if let Some((_, old)) = session.events.pop_front() {
+                session.bytes -= old.len();
+            }
+        }
+        if let Some((conn, written)) = &mut session.stream {
+            *written = Instant::now();
+            let conn = *conn;
+            let frame = session.events.back().map(|(n, json)| sse::event(*n, None, json)).unwrap_or_default();
+            self.send_raw(conn, frame.as_bytes());
+        } else if let Some((conn, after, _)) = session.poll.take() {
+            let response = poll_answer(session, after);
+            session.detached_since = Some(Instant::now());
+            self.respond(conn, response, None);
+        }
+    }
+
+    /// A connection is going: its session (if it streamed or polled for one) is detached.
+    pub(super) fn detach(&mut self, client: &Client, conn: ClientId) {
+        let Some(session) = client.web_chat.and_then(|id| self.web.sessions.get_mut(&id)) else { return };
+        if session.stream.is_some_and(|(c, _)| c == conn) {
+            session.stream = None;
+        }
+        if session.poll.is_some_and(|(c, _, _)| c == conn) {
+            session.poll = None;
+        }
+        if session.stream.is_none() && session.poll.is_none() {
+            session.detached_since.get_or_insert(Instant::now());
+        }
+    }
+
+    /// Removes web session `id`: tells its stream why, frees it in chat state, logs one line.
+    pub(super) fn evict_web(&mut self, id: ClientId, reason: QuitReason) {
+        if !matches!(reason, QuitReason::ConnectionLost) {
+            self.deliver_web(id, &Reply::Closing { reason: reason.clone() });
+        }
+        let Some(session) = self.web.sessions.remove(&id) else { return };
+        self.web.tokens.remove(&session.token);
+        let nick = self.state.remove(id, &reason, &mut self.out);
+        self.dispatch();
+        if let Some((conn, _)) = session.stream {
+            self.doom(conn, QuitReason::Answered);
+        }
+        if let Some((conn, after, _)) = session.poll {
+            let response = poll_answer(&session, after);
+            self.respond(conn, response, None);
+        }
+        self.web.counts.evicted(&reason);
+        let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let fields: [(&str, &dyn std::fmt::Display); 5] = [
+            ("client", &id),
+            ("nick", &nick),
+            ("peer", &session.peer),
+            ("reason", &reason.log_token()),
+            ("dialect", &"web"),
+        ];
+        if reason.is_eviction() {
+            self.log.warn("evict", &fields);
+        } else {
+            self.log.info("quit", &fields);
+        }
+    }
+
+    /// The sweep's part for web sessions: keep-alive comments on quiet streams, long-polls
+    /// that waited long enough, sessions past their grace.
+    pub(super) fn sweep_web(&mut self, now: Instant) {
+        let mut keep_alive = Vec::new();
+        let mut polls = Vec::new();
+        let mut expired = Vec::new();
+        let grace = self.settings.web.grace;
+        for (&id, session) in &mut self.web.sessions {
+            if let Some((conn, written)) = &mut session.stream
+                && now.saturating_duration_since(*written) >= Duration::from_secs(sse::KEEP_ALIVE_SECS)
+            {
+                *written = now;
+                keep_alive.push(*conn);
+            }
+            if let Some((conn, after, deadline)) = session.poll
+                && now >= deadline
+            {
+                session.poll = None;
+                session.detached_since = Some(now);
+                polls.push((conn, poll_answer(session, after)));
+            }
+            if session.detached_since.is_some_and(|since| now.saturating_duration_since(since) >= grace) {
+                expired.push(id);
+            }
+        }
+        for conn in keep_alive {
+            self.send_raw(conn, sse::KEEP_ALIVE.as_bytes());
+        }
+        for (conn, response) in polls {
+            self.respond(conn, response, None);
+        }
+        for id in expired {
+            self.doom(id, QuitReason::ConnectionLost);
+        }
+    }
+}
+
+/// A long-poll's answer: the events after `after` (possibly none). It ends the connection.
+fn poll_answer(session: &WebSession, after: u64) -> Response {
+    let mut body = String::from("{\"events\":[");
+    let mut first = true;
+    for (n, json) in session.events.iter().filter(|(n, _)| *n > after) {
+        if !first {
+            body.push(',');
+        }
+        first = false;
+        body.push_str(&with_id(*n, json));
+    }
+    body.push_str("]}");
+    Response::json(StatusCode::OK, body).closing()
+}
+
+/// Lists `client` for the next flush.
+pub(super) fn mark_dirty(client: &mut Client, id: ClientId, dirty: &mut Vec<ClientId>) {
+    if !client.outbox.is_empty() && !client.queued {
+        client.queued = true;
+        dirty.push(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_must_match_the_host() {
+        let head = |origin: Option<&str>, host: Option<&str>| {
+            let mut head =
+                crate::protocol::http::head::parse_head(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", &Default::default())
+                    .unwrap()
+                    .unwrap()
+                    .0;
+            head.origin = origin.map(str::to_string);
+            head.host = host.map(str::to_string);
+            head
+        };
+        assert!(same_origin(&head(Some("http://chat.example:6667"), Some("chat.example:6667"))));
+        assert!(same_origin(&head(Some("https://chat.example"), Some("chat.example"))));
+        assert!(!same_origin(&head(Some("http://evil.example"), Some("chat.example"))));
+        assert!(!same_origin(&head(None, Some("chat.example"))));
+    }
+
+    #[test]
+    fn poll_events_carry_their_ids() {
+        assert_eq!(with_id(7, r#"{"t":"x"}"#), r#"{"id":7,"t":"x"}"#);
+    }
+
+    #[test]
+    fn tokens_are_random_hex() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}
