@@ -49,6 +49,8 @@ pub struct Config {
     pub crowd_size: usize,
     /// At most one such summary per room per this interval.
     pub crowd_interval: Duration,
+    /// Ports that speak only HTTP (`--http-listen`), e.g. behind a reverse proxy.
+    pub http_listen: Vec<SocketAddr>,
     /// How long a browser's session outlives its last event stream.
     pub web_grace: Duration,
     /// Where HTTP requests for unknown paths are redirected (`301`) instead of `404`.
@@ -86,6 +88,7 @@ impl Default for Config {
             opers: Vec::new(),
             crowd_size: 100,
             crowd_interval: Duration::from_secs(60),
+            http_listen: Vec::new(),
             web_grace: Duration::from_secs(60),
             http_redirect: None,
             trusted_proxies: Vec::new(),
@@ -210,6 +213,7 @@ fn options() -> Options {
         &format!("keep a browser's session SECS after its stream closed, 1-86400 (default {})", d.web_grace.as_secs()),
         "SECS",
     );
+    opts.optmulti("", "http-listen", "also listen on ADDR:PORT for HTTP only (the web face); repeatable", "ADDR:PORT");
     opts.optopt("", "http-redirect", "send HTTP requests for unknown paths to URL (301) instead of 404", "URL");
     opts.optmulti(
         "",
@@ -289,6 +293,7 @@ impl Config {
             format!("--crowd-size {}", self.crowd_size),
             format!("--crowd-interval {}", self.crowd_interval.as_secs()),
         ]);
+        lines.extend(self.http_listen.iter().map(|addr| format!("--http-listen {addr}")));
         lines.push(format!("--web-grace {}", self.web_grace.as_secs()));
         lines.extend(self.http_redirect.iter().map(|url| format!("--http-redirect {url}")));
         lines.extend(self.trusted_proxies.iter().map(|ip| format!("--trusted-proxy {ip}")));
@@ -319,6 +324,13 @@ impl Config {
         }
         if listen.is_empty() {
             listen = d.listen;
+        }
+        let mut http_listen = Vec::new();
+        for text in matches.opt_strs("http-listen") {
+            let addr = text.parse::<SocketAddr>().map_err(|_| {
+                UsageError(format!("--http-listen needs ADDR:PORT such as 127.0.0.1:8080, not {text:?}"))
+            })?;
+            http_listen.push(addr);
         }
         let server_name = match matches.opt_str("server-name") {
             Some(name) if name.is_empty() || name.len() > 63 || !name.chars().all(|c| c.is_ascii_graphic()) => {
@@ -398,6 +410,7 @@ impl Config {
             crowd_size: number(&matches, "crowd-size", d.crowd_size, 0, 1_000_000)?,
             crowd_interval: number(&matches, "crowd-interval", d.crowd_interval.as_secs(), 1, 3600)
                 .map(Duration::from_secs)?,
+            http_listen,
             web_grace: seconds("web-grace", d.web_grace)?,
             http_redirect,
             trusted_proxies,

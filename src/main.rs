@@ -87,7 +87,7 @@ fn check(config: &Config) -> Result<(), String> {
     if let Some(path) = &config.log_file {
         Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
     }
-    for &addr in &config.listen {
+    for &addr in config.listen.iter().chain(&config.http_listen) {
         drop(bind(addr)?);
     }
     let server_name = config.server_name.clone().unwrap_or_else(host_name);
@@ -108,7 +108,15 @@ fn run(config: Config) -> Result<(), String> {
         log.warn("mmap_threshold_not_set", &[("bytes", &mmap_threshold)]);
     }
     // Bind everything before starting anything, so a failure leaves nothing half-started.
-    let listeners = config.listen.iter().map(|&addr| bind(addr)).collect::<Result<Vec<_>, _>>()?;
+    // The chat ports detect each connection's dialect; `--http-listen` ports speak only HTTP.
+    let web: &'static dyn chatd::protocol::dialect::Dialect = &chatd::protocol::web::WEB;
+    let ports =
+        config.listen.iter().map(|addr| (addr, None)).chain(config.http_listen.iter().map(|addr| (addr, Some(web))));
+    let (listeners, dialects): (Vec<_>, Vec<_>) = ports
+        .map(|(&addr, dialect)| bind(addr).map(|l| (l, dialect)))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
     let bound: Vec<String> =
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
 
@@ -175,6 +183,7 @@ fn run(config: Config) -> Result<(), String> {
         );
     }
 
+    let traffic = Arc::new(chatd::net::traffic::Traffic::default());
     let broker = Broker::new(
         broker::Settings {
             server_name: server_name.clone(),
@@ -213,7 +222,8 @@ fn run(config: Config) -> Result<(), String> {
         },
         Arc::clone(&log),
         Arc::clone(&notifier),
-    );
+    )
+    .with_traffic(Arc::clone(&traffic));
     let broker_thread = thread::Builder::new()
         .name("broker".into())
         .spawn(move || broker.run(events_rx))
@@ -228,12 +238,13 @@ fn run(config: Config) -> Result<(), String> {
         config.ping_interval,
         config.ping_timeout,
     );
-    let acceptor = Arc::new(acceptor.with_capacity(capacity.clients, capacity.reader_threads));
-    for (listener, addr) in listeners.into_iter().zip(&bound) {
+    let acceptor = acceptor.with_capacity(capacity.clients, capacity.reader_threads);
+    let acceptor = Arc::new(acceptor.sharing(traffic, config.trusted_proxies.clone()));
+    for ((listener, addr), dialect) in listeners.into_iter().zip(&bound).zip(dialects) {
         let acceptor = Arc::clone(&acceptor);
         thread::Builder::new()
             .name(format!("accept-{addr}"))
-            .spawn(move || accept_loop(listener, acceptor))
+            .spawn(move || accept_loop(listener, acceptor, dialect))
             .map_err(|e| format!("cannot start the acceptor thread: {e}"))?;
     }
     drop(acceptor);

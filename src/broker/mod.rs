@@ -36,6 +36,7 @@ use crate::framing::Terminator;
 use crate::log::Log;
 use crate::net::Slot;
 use crate::net::event::Event;
+use crate::net::traffic::Traffic;
 use crate::notify::Notifier;
 use crate::protocol::dialect::{Session, View};
 use crate::protocol::dialects;
@@ -122,6 +123,8 @@ pub struct Broker {
     web: web::Web,
     /// Events waiting in the channel at the last batch (for `/metrics`).
     queue_depth: u64,
+    /// What the acceptors and readers count (for `/metrics`).
+    traffic: Arc<Traffic>,
 }
 
 /// What a rendering may read of one recipient (`dialect::View`), on top of `base` (see
@@ -162,7 +165,13 @@ impl Broker {
             cache: RenderCache::default(),
             web: web::Web::default(),
             queue_depth: 0,
+            traffic: Arc::new(Traffic::default()),
         }
+    }
+
+    /// Reports `traffic`, which the acceptors and readers count into.
+    pub fn with_traffic(self, traffic: Arc<Traffic>) -> Broker {
+        Broker { traffic, ..self }
     }
 
     /// Runs until `Event::Stop` arrives (or every event sender is gone).
@@ -226,7 +235,6 @@ impl Broker {
                         web_chat: None,
                     },
                 );
-                self.web.counts.accepted += 1;
             }
             Event::Identified { id, session } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };

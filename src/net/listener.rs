@@ -20,8 +20,10 @@ use super::event::Event;
 use super::reader::{InputLimits, reader_loop};
 use super::slot::{Occupancy, Slot};
 use super::sys;
+use super::traffic::Traffic;
 use crate::core::ids::ClientId;
 use crate::log::{Level, Log};
+use crate::protocol::dialect::Dialect;
 use crossbeam_channel::Sender;
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -44,6 +46,8 @@ const READER_WAIT: Duration = Duration::from_secs(10);
 struct ReaderJob {
     stream: Arc<TcpStream>,
     id: ClientId,
+    /// The dialect the listening port speaks, if only one (`--http-listen`).
+    dialect: Option<&'static dyn Dialect>,
 }
 
 /// A reader thread without a client, parked until it is handed one or its wait is over.
@@ -69,6 +73,11 @@ pub struct Acceptor {
     /// Liveness settings handed to the kernel (see `sys::tune_socket`).
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
+    /// Reverse proxies (`--trusted-proxy`): every browser behind one shares its address, so
+    /// `--max-per-ip` does not apply to it (the clients behind it are told apart by the web face).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Connections accepted and refused, bytes read.
+    pub traffic: Arc<Traffic>,
     next_id: AtomicU64,
     /// Shared with every slot handed out, which counts itself out when dropped.
     occupancy: Arc<Occupancy>,
@@ -118,6 +127,8 @@ impl Acceptor {
             input,
             ping_interval,
             ping_timeout,
+            trusted_proxies: Vec::new(),
+            traffic: Arc::new(Traffic::default()),
             next_id: AtomicU64::new(1),
             occupancy: Arc::new(Occupancy::default()),
             idle: Mutex::new(Vec::new()),
@@ -126,6 +137,12 @@ impl Acceptor {
             max_reader_threads: usize::MAX,
             live_readers: AtomicUsize::new(0),
         }
+    }
+
+    /// Counts into `traffic` (shared with the broker, which reports it), and exempts
+    /// `trusted_proxies` from `--max-per-ip`.
+    pub fn sharing(self, traffic: Arc<Traffic>, trusted_proxies: Vec<IpAddr>) -> Acceptor {
+        Acceptor { traffic, trusted_proxies, ..self }
     }
 
     /// Holds clients and reader threads within what the system allows (see `capacity`).
@@ -206,7 +223,7 @@ impl Acceptor {
             return Err(Refusal::Full { count: counts.total, max: self.client_limit(), reason: "capacity" });
         }
         let from_ip = counts.per_ip.get(&ip).copied().unwrap_or(0);
-        if from_ip >= self.max_per_ip {
+        if from_ip >= self.max_per_ip && !self.trusted_proxies.contains(&ip) {
             return Err(Refusal::PerIp { count: from_ip });
         }
         let slot = Slot::take(&self.occupancy, &mut counts, ip);
@@ -219,13 +236,14 @@ pub fn canonical_ip(peer: &SocketAddr) -> IpAddr {
     peer.ip().to_canonical()
 }
 
-/// Accepts connections on `listener` until the process ends.
-pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>) {
+/// Accepts connections on `listener` until the process ends. `dialect`: the one dialect the
+/// port speaks (`--http-listen`); `None` detects each connection's.
+pub fn accept_loop(listener: TcpListener, acceptor: Arc<Acceptor>, dialect: Option<&'static dyn Dialect>) {
     // Where accepted sockets inherit the listener's options (Linux), they are set once here.
     let inherited = sys::tune_listener(&listener, acceptor.ping_interval, acceptor.ping_timeout).is_ok();
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => admit(stream, peer, &acceptor, inherited),
+            Ok((stream, peer)) => admit(stream, peer, &acceptor, inherited, dialect),
             Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {}
             Err(e) => {
                 // Typically out of file descriptors: pause rather than spin, then go on.
@@ -256,6 +274,7 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &
     let fields: [(&str, &dyn std::fmt::Display); 3] =
         [("peer", &peer), ("reason", &reason), ("count", &format_args!("{count}/{max}"))];
     acceptor.log.per_peer(peer.ip(), Level::Warn, "refused", &fields);
+    acceptor.traffic.refused(reason);
     // A fresh socket's send buffer is empty, so this short write cannot block for long.
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let _ = stream.write_all(line.as_bytes());
@@ -264,7 +283,13 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, refusal: Refusal, acceptor: &
 
 /// Takes `stream` as a client, or refuses it. `tuned`: it has inherited its options from the
 /// listener (see `sys::tune_listener`).
-fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>, tuned: bool) {
+fn admit(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: &Arc<Acceptor>,
+    tuned: bool,
+    dialect: Option<&'static dyn Dialect>,
+) {
     let (slot, total) = match acceptor.reserve(canonical_ip(&peer)) {
         Ok(reserved) => reserved,
         Err(refusal) => return refuse(stream, peer, refusal, acceptor),
@@ -277,6 +302,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>, tuned: b
     let stream = Arc::new(stream);
     let writer = Arc::clone(&stream);
     let id = ClientId(acceptor.next_id.fetch_add(1, Ordering::Relaxed));
+    acceptor.traffic.accepted();
     acceptor.log.info(
         "connect",
         &[("client", &id), ("peer", &peer), ("clients", &format!("{total}/{}", acceptor.client_limit()))],
@@ -284,7 +310,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, acceptor: &Arc<Acceptor>, tuned: b
     if acceptor.events.send(Event::Connected { id, stream: writer, peer, at: Instant::now(), slot }).is_err() {
         return; // the broker is gone: shutting down
     }
-    let job = match acceptor.hand_over(ReaderJob { stream, id }) {
+    let job = match acceptor.hand_over(ReaderJob { stream, id, dialect }) {
         Ok(()) => return, // a waiting reader thread took it
         Err(job) => job,
     };
@@ -315,7 +341,12 @@ fn reader_thread(acceptor: &Acceptor, mut job: ReaderJob) {
     let _live = LiveReader(&acceptor.live_readers);
     let me = Arc::new(Waiter { thread: thread::current(), job: Mutex::new(None) });
     loop {
-        reader_loop(job.stream, job.id, acceptor.events.clone(), acceptor.input, Arc::clone(&acceptor.log));
+        let sink = super::reader::Sink {
+            events: acceptor.events.clone(),
+            log: Arc::clone(&acceptor.log),
+            traffic: Arc::clone(&acceptor.traffic),
+        };
+        reader_loop(job.stream, job.id, sink, acceptor.input, job.dialect);
         match acceptor.next_job(&me, READER_WAIT) {
             Some(next) => job = next,
             None => return,
@@ -385,7 +416,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor, false);
+            admit(served, peer, &acceptor, false, None);
             client
         };
 
@@ -428,7 +459,7 @@ mod tests {
         let connect = || {
             let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (served, peer) = listener.accept().unwrap();
-            admit(served, peer, &acceptor, false);
+            admit(served, peer, &acceptor, false, None);
             client
         };
 
@@ -474,7 +505,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let stream = Arc::new(listener.accept().unwrap().0);
-        let job = |id| ReaderJob { stream: Arc::clone(&stream), id: ClientId(id) };
+        let job = |id| ReaderJob { stream: Arc::clone(&stream), id: ClientId(id), dialect: None };
         assert!(acceptor.hand_over(job(1)).is_err(), "nobody waits yet");
 
         let wait = |acceptor: &Arc<Acceptor>, how_long| {

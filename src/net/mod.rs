@@ -17,5 +17,6 @@ pub mod listener;
 pub mod reader;
 pub mod slot;
 pub mod sys;
+pub mod traffic;
 
 pub use slot::Slot;

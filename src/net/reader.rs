@@ -11,6 +11,7 @@
 
 use super::event::Event;
 use super::sys;
+use super::traffic::Traffic;
 use crate::core::ids::ClientId;
 use crate::log::Log;
 use crate::protocol::dialect::{Decoded, Decoder, Dialect};
@@ -131,14 +132,34 @@ fn identify(stream: &TcpStream, buf: &mut [u8]) -> io::Result<Option<(&'static d
 /// for a person turned out to be an IRC client before it could have registered) is replaced by
 /// that dialect's, the broker is told with a second `Identified`, and the bytes not yet final are
 /// read again by the new decoder; they were paid for in the token bucket when they first came.
-pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, limits: InputLimits, log: Arc<Log>) {
+/// Where a reader's output goes: the broker's channel, the log, the traffic counts.
+pub struct Sink {
+    pub events: Sender<Event>,
+    pub log: Arc<Log>,
+    pub traffic: Arc<Traffic>,
+}
+
+/// `dialect`: the one the listening port speaks, if only one (`--http-listen`); otherwise the
+/// first bytes decide.
+pub fn reader_loop(
+    stream: Arc<TcpStream>,
+    id: ClientId,
+    sink: Sink,
+    limits: InputLimits,
+    dialect: Option<&'static dyn Dialect>,
+) {
+    let Sink { events, log, traffic } = sink;
     let mut guard =
         DisconnectGuard { id, events: events.clone(), reason: QuitReason::ConnectionLost, quit_sent: false };
     // Small, and on the stack: it is per connection, input lines are short (IRC: 512 bytes), and
     // the thread's stack pages it lands on are touched anyway (measured: 1 KiB less heap per idle
     // connection, no more stack).
     let mut buf = [0u8; 1024];
-    let (dialect, mut already_read) = match identify(&stream, &mut buf) {
+    let identified = match dialect {
+        Some(dialect) => Ok(Some((dialect, 0))),
+        None => identify(&stream, &mut buf),
+    };
+    let (dialect, mut already_read) = match identified {
         Ok(Some(identified)) => identified,
         Ok(None) => return,
         Err(e) => {
@@ -146,6 +167,7 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
             return;
         }
     };
+    traffic.received(already_read);
     if events.send(Event::Identified { id, session: dialect.session() }).is_err() {
         return;
     }
@@ -176,7 +198,10 @@ pub fn reader_loop(stream: Arc<TcpStream>, id: ClientId, events: Sender<Event>, 
                 }
                 match (&*stream).read(&mut buf) {
                     Ok(0) => return,
-                    Ok(n) => n,
+                    Ok(n) => {
+                        traffic.received(n);
+                        n
+                    }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e)
                         if timeout_set.is_some()

@@ -11,7 +11,6 @@ use std::net::IpAddr;
 pub struct Counts {
     pub messages: u64,
     pub deliveries: u64,
-    pub accepted: u64,
     pub bytes_queued: u64,
     evictions: Vec<(&'static str, u64)>,
 }
@@ -54,10 +53,10 @@ impl Broker {
             now: now_millis(),
             messages_relayed: counts.messages,
             deliveries: counts.deliveries,
-            connections_accepted: counts.accepted,
-            connections_refused: Vec::new(),
+            connections_accepted: self.traffic.accepted_total(),
+            connections_refused: self.traffic.refused_totals(),
             evictions: counts.evictions.clone(),
-            bytes_received: 0,
+            bytes_received: self.traffic.bytes_received_total(),
             bytes_sent: counts.bytes_queued,
             event_queue_depth: queue_depth,
         }
