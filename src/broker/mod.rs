@@ -546,6 +546,10 @@ impl Broker {
         let count = self.clients.len();
         self.log.info("shutdown", &[("reason", &why), ("clients", &count)]);
         let closing = Reply::Closing { reason: QuitReason::ServerShutdown };
+        // Browsers are told on their streams.
+        for id in self.web.ids() {
+            self.deliver_web(id, &closing);
+        }
         // A connection still being identified is told as a person would be.
         let fallback = dialects::FALLBACK.session();
         let base = base_view(&self.settings);

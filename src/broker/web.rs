@@ -111,6 +111,11 @@ impl Web {
         self.sessions.get_mut(&id).map(|s| &mut s.session)
     }
 
+    /// Every session's id.
+    pub(super) fn ids(&self) -> Vec<ClientId> {
+        self.sessions.keys().copied().collect()
+    }
+
     pub(super) fn len(&self) -> usize {
         self.sessions.len()
     }
