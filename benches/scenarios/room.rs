@@ -173,6 +173,8 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let t_measure = start + load.warmup;
     let t_end = t_measure + load.measure;
     let (mut cpu0, mut cpu1) = ((0.0, 0.0), (0.0, 0.0));
+    // The load generator's own CPU over the same window: near a whole core, it is the limit.
+    let (mut own0, mut own1) = ((0.0, 0.0), (0.0, 0.0));
     let mut msg = Vec::with_capacity(64);
     let mut stalled_since: Option<Instant> = None;
     let mut sending = true;
@@ -183,6 +185,7 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         if !measuring && now >= t_measure && now < t_end && cpu0 == (0.0, 0.0) {
             measuring = true;
             cpu0 = cpu_seconds(server.pid());
+            own0 = cpu_seconds(std::process::id());
         }
         let evicted = evicted_at.is_some() || server.evicted.lock().unwrap().is_some();
         if let Some(slow) = &slow
@@ -202,6 +205,7 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         }
         if measuring && now >= t_end {
             cpu1 = cpu_seconds(server.pid());
+            own1 = cpu_seconds(std::process::id());
             measuring = false;
         }
         // With a slow reader, keep the load on (unmeasured) until it is evicted, for at most 10 s more.
@@ -308,6 +312,7 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         // Most of a server's time on loopback is the kernel's (send, and the receiving side's
         // TCP work, which runs in the sender's context).
         ("cpu_kernel_share", (cpu1.1 - cpu0.1) / (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1)),
+        ("loadgen_cpu_share", (own1.0 + own1.1 - own0.0 - own0.1) / secs),
         ("lost", lost as f64),
         ("duplicated", dup as f64),
         ("out_of_order", ledger.out_of_order as f64),
