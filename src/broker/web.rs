@@ -241,13 +241,7 @@ impl Broker {
             "/api/send" => Some(self.send(head, &request.body)),
             "/api/events" => self.stream(conn, head),
             "/api/poll" => self.poll(conn, head),
-            _ => assets::find(path).map(|asset| {
-                let mut response = Response::html(asset.body).with_field("Content-Type", asset.content_type);
-                if asset.path != "/" {
-                    response = response.with_field("Cache-Control", "no-cache");
-                }
-                response
-            }),
+            _ => assets::find(path).map(asset_response),
         }
     }
 
@@ -587,6 +581,13 @@ impl Broker {
     }
 }
 
+/// One file of the page, with its own type (one `Content-Type` only: with `nosniff` a script
+/// sent as `text/html` would not run) and the security headers.
+fn asset_response(asset: &assets::Asset) -> Response {
+    let response = Response::new(StatusCode::OK).with_body(asset.content_type, asset.body).with_security_headers();
+    if asset.path == "/" { response } else { response.with_field("Cache-Control", "no-cache") }
+}
+
 /// A long-poll's answer: the events after `after` (possibly none). It ends the connection.
 fn poll_answer(session: &WebSession, after: u64) -> Response {
     let mut body = String::from("{\"events\":[");
@@ -630,6 +631,18 @@ mod tests {
         assert!(same_origin(&head(Some("https://chat.example"), Some("chat.example"))));
         assert!(!same_origin(&head(Some("http://evil.example"), Some("chat.example"))));
         assert!(!same_origin(&head(None, Some("chat.example"))));
+    }
+
+    #[test]
+    fn every_asset_has_one_content_type_its_own() {
+        for asset in &assets::ASSETS {
+            let response = asset_response(asset);
+            let bytes = String::from_utf8(response.to_bytes(0, None)).unwrap();
+            let types: Vec<&str> = bytes.lines().filter(|l| l.starts_with("Content-Type:")).collect();
+            assert_eq!(types, [format!("Content-Type: {}", asset.content_type)], "{}", asset.path);
+            assert_eq!(response.field("X-Content-Type-Options"), Some("nosniff"));
+            assert!(response.field("Content-Security-Policy").is_some());
+        }
     }
 
     #[test]
