@@ -92,7 +92,9 @@ fn a_wrong_method_gets_405_with_allow() {
     for (method, path, allow) in [
         ("POST", "/", "GET, HEAD"),
         ("PUT", "/server-status", "GET, HEAD"),
+        // Regression: a 405 on the stream's path left the connection parked, never read again.
         ("DELETE", "/api/events", "GET, HEAD"),
+        ("POST", "/api/poll", "GET, HEAD"),
         ("GET", "/api/login", "POST"),
         ("HEAD", "/api/send", "POST"),
         ("OPTIONS", "/metrics", "GET, HEAD"),

@@ -21,7 +21,7 @@ pub mod events;
 
 use super::Reply;
 use super::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
-use super::http::{RequestError, RequestFramer, detect_request_line, response};
+use super::http::{Method, Request, RequestError, RequestFramer, detect_request_line, response};
 use crate::core::limits::HTTP_REQUEST_TIMEOUT_SECS;
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,13 @@ pub const IDLE_SECS: u64 = 30;
 
 /// Paths whose answer comes later, and ends the connection's use (see the module header).
 const PARKING_PATHS: [&str; 2] = ["/api/events", "/api/poll"];
+
+/// Whether `request` is one the broker may answer later: a `GET` or `HEAD` of a parking path.
+/// Any other method there is answered at once (405), so the connection must go on reading:
+/// parked, it would neither read its next request nor time out.
+fn parks(request: &Request) -> bool {
+    matches!(request.head.method, Method::Get | Method::Head) && PARKING_PATHS.contains(&request.head.path.as_str())
+}
 
 pub struct Web;
 
@@ -77,7 +84,7 @@ impl Decoder for HttpDecoder {
         while let Some(request) = self.framer.next_request() {
             self.started = None;
             self.idle_since = None;
-            let parks = request.as_ref().is_ok_and(|r| PARKING_PATHS.contains(&r.head.path.as_str()));
+            let parks = request.as_ref().is_ok_and(parks);
             out.push(Decoded::Request(request.map(Box::new)));
             if parks {
                 self.parked = true;
@@ -170,6 +177,20 @@ mod tests {
         out.clear();
         decoder.decode(b"Host: a\r\n\r\n", &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn only_get_and_head_of_the_stream_and_the_poll_park_the_connection() {
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(
+            b"DELETE /api/events HTTP/1.1\r\nHost: a\r\n\r\nPOST /api/poll HTTP/1.1\r\nHost: a\r\n\r\n\
+              HEAD /api/poll HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n",
+            &mut out,
+        );
+        let paths = ["/api/events", "/api/poll", "/api/poll"].map(|p| Ok(p.to_string()));
+        assert_eq!(requests(&out), paths, "405s keep reading; HEAD parks as GET does");
+        assert_eq!(decoder.patience(Instant::now()), None);
     }
 
     #[test]
