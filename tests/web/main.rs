@@ -9,6 +9,7 @@
 mod common;
 
 mod routes;
+mod status;
 
 #[test]
 fn the_json_reader_reads_what_the_server_writes() {
