@@ -9,6 +9,7 @@
 mod common;
 
 mod routes;
+mod sessions;
 mod status;
 
 #[test]
