@@ -8,9 +8,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod lifetime;
 mod routes;
 mod sessions;
 mod status;
+mod stream;
 
 #[test]
 fn the_json_reader_reads_what_the_server_writes() {
