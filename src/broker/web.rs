@@ -443,16 +443,16 @@ impl Broker {
             client.web_chat = Some(id);
         }
         let session = self.web.sessions.get_mut(&id)?;
-        session.detached_since = None;
         let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
         if after + 1 < oldest {
-            session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
+            // Missed events are gone: the answer is the resync and the snapshot after it.
             self.resync(id);
-            return None;
         }
+        let session = self.web.sessions.get_mut(&id)?;
         if session.events.iter().any(|(n, _)| *n > after) {
             return Some(poll_answer(session, after));
         }
+        session.detached_since = None;
         session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
         None
     }

@@ -189,6 +189,21 @@ fn a_poll_with_nothing_new_waits_and_answers_when_an_event_comes() {
 }
 
 #[test]
+fn a_poll_past_the_buffer_gets_the_resync() {
+    // Regression: the poll was answered with the resync alone; the snapshot waited for the next.
+    let server = Server::start(&["--flood-rate", "0", "--history", "2"]);
+    let mut alice = server.register("alice");
+    let user = login(&server, "webber");
+    let read = fill_buffer(&server, &mut alice, &user);
+    say_many(&mut alice, KEPT, 1);
+    let events = poll_events(&user.poll(&server, read).read_response(false));
+    let kinds: Vec<&str> = events.iter().map(|e| e.text("t")).collect();
+    assert_eq!(kinds, ["resync", "hello", "joined_self", "history", "current"]);
+    let history: Vec<&Json> = events[3].get("entries").array().iter().collect();
+    assert_eq!(history.len(), 2);
+}
+
+#[test]
 fn stream_and_poll_without_a_session_get_401_and_the_close() {
     let server = Server::start(&[]);
     for target in ["/api/events", "/api/poll?after=0"] {
