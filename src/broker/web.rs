@@ -443,6 +443,13 @@ impl Broker {
             client.web_chat = Some(id);
         }
         let session = self.web.sessions.get_mut(&id)?;
+        // One poll waits per session: an earlier one still waiting is answered now, else its
+        // connection (which reads nothing more) would be held until the browser gave up.
+        if let Some((earlier, earlier_after, _)) = session.poll.take() {
+            let response = poll_answer(session, earlier_after);
+            self.respond(earlier, response, None);
+        }
+        let session = self.web.sessions.get_mut(&id)?;
         let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
         if after + 1 < oldest {
             // Missed events are gone: the answer is the resync and the snapshot after it.

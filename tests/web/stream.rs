@@ -189,6 +189,25 @@ fn a_poll_with_nothing_new_waits_and_answers_when_an_event_comes() {
 }
 
 #[test]
+fn a_second_poll_of_a_session_does_not_leave_the_first_unanswered() {
+    // Regression: the second poll took the first one's place, and the first connection waited
+    // (reading nothing more, with no timeout) until the client gave up.
+    let server = Server::start(&[]);
+    let mut alice = server.register("alice");
+    let user = login(&server, "webber");
+    let last = poll_events(&user.poll(&server, 0).read_response(false)).last().unwrap().get("id").u64();
+    let mut first = user.poll(&server, last);
+    let mut second = user.poll(&server, last);
+    alice.send("for whoever waits");
+    // Whichever was taken first is answered (empty, or with the line), and so is the other.
+    for poll in [&mut first, &mut second] {
+        let events = poll_events(&poll.read_response(false));
+        assert!(events.iter().all(|e| e.text("text") == "for whoever waits"), "{events:?}");
+        poll.expect_closed();
+    }
+}
+
+#[test]
 fn a_poll_past_the_buffer_gets_the_resync() {
     // Regression: the poll was answered with the resync alone; the snapshot waited for the next.
     let server = Server::start(&["--flood-rate", "0", "--history", "2"]);
