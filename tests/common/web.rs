@@ -95,6 +95,8 @@ impl WebUser {
 pub struct Event {
     pub id: u64,
     pub json: Json,
+    /// The `data:` as sent.
+    pub data: String,
 }
 
 impl Event {
@@ -128,7 +130,7 @@ impl EventStream {
         assert!(id > self.last_id, "event id {id} after {}: {sse:?}", self.last_id);
         assert_eq!(sse.lines.len(), 2, "one id and one data line: {sse:?}");
         self.last_id = id;
-        let event = Event { id, json: must_parse(&sse.data) };
+        let event = Event { id, json: must_parse(&sse.data), data: sse.data };
         self.events.push(event.clone());
         event
     }

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chat;
 mod lifetime;
 mod routes;
 mod sessions;
