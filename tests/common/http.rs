@@ -311,3 +311,10 @@ impl HttpClient {
 pub fn one_shot(server: &Server, request: &Req) -> Response {
     HttpClient::connect(server).request(request)
 }
+
+/// Writes `bytes` to `stream` from a thread, until all are taken (true) or the server refuses
+/// them (false: the connection was closed or reset, which is what hostile tests want to see).
+pub fn flood_from_thread(stream: &TcpStream, bytes: Vec<u8>) -> std::thread::JoinHandle<bool> {
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || bytes.chunks(64 * 1024).all(|chunk| writer.write_all(chunk).is_ok()))
+}

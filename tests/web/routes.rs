@@ -184,6 +184,13 @@ fn a_head_not_complete_in_ten_seconds_gets_408_and_the_close() {
     let rest = http.read_to_close();
     assert_eq!(rest.len(), response.must("Content-Length").parse::<usize>().unwrap());
     assert_eq!(other.request(&Req::get("/favicon.ico")).status, 204, "the other connection is still served");
+    // A client that sends on after its 408 is read for a bounded time only, then cut off
+    // (regression: it was read as long as it sent, holding a thread the broker had let go).
+    let answered = Instant::now();
+    let writing = crate::common::http::flood_from_thread(&http.stream, vec![b'x'; 8 << 20]);
+    let all_taken = writing.join().unwrap();
+    assert!(!all_taken, "8 MiB taken after the 408");
+    assert!(answered.elapsed() < crate::common::TIMEOUT, "read on for {:?} after the 408", answered.elapsed());
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! statuses) and hands every one to the broker's web face as `Decoded::Request`, in order; the
 //! broker answers each (it holds the sessions, counts and chat state). The decoder bounds time: a
 //! request must be complete within `HTTP_REQUEST_TIMEOUT_SECS` of its first byte (else 408 and
-//! close), and an idle keep-alive connection is closed after `IDLE_SECS`.
+//! close), an idle keep-alive connection is closed after `IDLE_SECS`, and one that will carry no
+//! more requests is read (and what comes dropped) for `LINGER_SECS` and `LINGER_BYTES` at most.
 //!
 //! An HTTP connection is never a chat client (`HttpConnection::chat_client`). A browser's chat
 //! client is a web session (`events::WebChat`) that the broker keeps across the connections it
@@ -30,6 +31,15 @@ pub static WEB: Web = Web;
 
 /// How long a keep-alive connection may wait idle for its next request.
 pub const IDLE_SECS: u64 = 30;
+
+/// How long a connection that will carry no more requests (an error was answered, the last
+/// request said `close`, or 408) is still read, its bytes dropped, before the reader stops. A
+/// close while the client is still sending (a refused 10 MB body) would make the kernel reset
+/// the connection, and the client might lose the answer; reading on without a bound would hold
+/// the thread for as long as the client cared to send. A client that keeps sending never lets
+/// the read time out, so the bytes dropped are bounded too (`LINGER_BYTES`).
+pub const LINGER_SECS: u64 = 2;
+pub const LINGER_BYTES: usize = 64 * 1024;
 
 /// Paths whose answer comes later, and ends the connection's use (see the module header).
 const PARKING_PATHS: [&str; 2] = ["/api/events", "/api/poll"];
@@ -57,7 +67,15 @@ impl Dialect for Web {
     }
 
     fn decoder(&self, _max_line: usize) -> Box<dyn Decoder> {
-        Box::new(HttpDecoder { framer: RequestFramer::new(), started: None, idle_since: None, parked: false })
+        Box::new(HttpDecoder {
+            framer: RequestFramer::new(),
+            started: None,
+            idle_since: None,
+            parked: false,
+            ending: false,
+            ending_since: None,
+            dropped: 0,
+        })
     }
 
     fn session(&self) -> Box<dyn Session> {
@@ -73,11 +91,32 @@ struct HttpDecoder {
     idle_since: Option<Instant>,
     /// A request answered later has gone: nothing more is read.
     parked: bool,
+    /// A 408 was given: no request can follow (as after the framer finished).
+    ending: bool,
+    /// When the connection was first seen to carry no more requests (by `patience`).
+    ending_since: Option<Instant>,
+    /// Bytes dropped since then.
+    dropped: usize,
+}
+
+impl HttpDecoder {
+    /// No request can follow: what comes is dropped, for `LINGER_SECS` at most.
+    fn is_ending(&self) -> bool {
+        self.ending || self.framer.is_finished()
+    }
 }
 
 impl Decoder for HttpDecoder {
     fn decode(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
         if self.parked {
+            return;
+        }
+        if self.is_ending() {
+            self.dropped = self.dropped.saturating_add(bytes.len());
+            if self.dropped > LINGER_BYTES {
+                out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+                self.parked = true;
+            }
             return;
         }
         self.framer.push(bytes);
@@ -97,10 +136,12 @@ impl Decoder for HttpDecoder {
     }
 
     fn patience(&mut self, now: Instant) -> Option<Duration> {
-        if self.parked || self.framer.is_finished() {
+        if self.parked {
             return None;
         }
-        let (since, limit) = if self.framer.in_progress() {
+        let (since, limit) = if self.is_ending() {
+            (*self.ending_since.get_or_insert(now), LINGER_SECS)
+        } else if self.framer.in_progress() {
             self.idle_since = None;
             (*self.started.get_or_insert(now), HTTP_REQUEST_TIMEOUT_SECS)
         } else {
@@ -111,12 +152,15 @@ impl Decoder for HttpDecoder {
     }
 
     fn timed_out(&mut self, out: &mut Vec<Decoded>) {
-        if self.framer.in_progress() {
+        if !self.is_ending() && self.framer.in_progress() {
+            // Answered 408 and closed by the broker; the linger follows.
             out.push(Decoded::Request(Err(RequestError::Timeout)));
+            self.ending = true;
         } else {
+            // Idle too long, or lingered long enough: the reader stops.
             out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+            self.parked = true;
         }
-        self.parked = true;
     }
 }
 
@@ -207,11 +251,58 @@ mod tests {
         assert_eq!(decoder.patience(later), Some(Duration::from_secs(2)));
         decoder.timed_out(&mut out);
         assert_eq!(requests(&out), vec![Err(RequestError::Timeout)]);
+        // Then the linger: bytes are dropped, and when it is over the reader stops.
+        out.clear();
+        decoder.decode(b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out);
+        assert!(out.is_empty());
+        assert_eq!(decoder.patience(later), Some(Duration::from_secs(LINGER_SECS)));
+        decoder.timed_out(&mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+        assert_eq!(decoder.patience(later), None);
 
         let mut idle = WEB.decoder(0);
         let mut out = Vec::new();
         idle.timed_out(&mut out);
         assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+    }
+
+    #[test]
+    fn after_an_error_the_connection_lingers_a_bounded_time() {
+        // Regression: a refused body that kept coming was read (and dropped) for as long as the
+        // client sent it, each such connection holding a thread after the broker let it go.
+        let t0 = Instant::now();
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\nAAAA", &mut out);
+        assert!(matches!(requests(&out).as_slice(), [Err(RequestError::BodyTooLarge { .. })]));
+        assert_eq!(decoder.patience(t0), Some(Duration::from_secs(LINGER_SECS)));
+        out.clear();
+        decoder.decode(&[b'A'; 4096], &mut out);
+        assert!(out.is_empty());
+        // More bytes do not extend it.
+        assert_eq!(decoder.patience(t0 + Duration::from_secs(1)), Some(Duration::from_secs(LINGER_SECS - 1)));
+        decoder.timed_out(&mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+
+        // A client that sends without a pause never lets the read time out: bounded by bytes.
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n", &mut out);
+        out.clear();
+        for _ in 0..LINGER_BYTES / 1024 {
+            decoder.decode(&[b'A'; 1024], &mut out);
+        }
+        assert!(out.is_empty());
+        decoder.decode(b"A", &mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+        assert_eq!(decoder.patience(t0), None);
+
+        // The same after a request that closes the connection.
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &mut out);
+        assert_eq!(requests(&out), vec![Ok("/".to_string())]);
+        assert_eq!(decoder.patience(t0), Some(Duration::from_secs(LINGER_SECS)));
     }
 
     #[test]
