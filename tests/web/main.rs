@@ -9,6 +9,7 @@
 mod common;
 
 mod chat;
+mod hostile;
 mod lifetime;
 mod routes;
 mod sessions;
