@@ -18,9 +18,8 @@ use super::{Broker, Client, now_millis};
 use crate::core::ids::{ClientId, IdMap};
 use crate::net::reader::TokenBucket;
 use crate::protocol::dialect::Session;
-use crate::protocol::http::fields::query_value;
 use crate::protocol::http::status::json_string;
-use crate::protocol::http::{Head, Method, Request, RequestError, Response, SetCookie, StatusCode, sse};
+use crate::protocol::http::{Head, Method, Request, RequestError, Response, SetCookie, StatusCode};
 use crate::protocol::web::{assets, events};
 use crate::protocol::{ParseError, QuitReason, Reply, netcat};
 use std::collections::{HashMap, VecDeque};
@@ -29,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod access;
+mod delivery;
 mod stats;
 
 pub use crate::core::cidr::Cidr;
@@ -164,14 +164,6 @@ fn same_origin(head: &Head) -> bool {
     }
 }
 
-/// The event with its id, as the long-poll lists it: `{"id":N,...}`.
-fn with_id(id: u64, json: &str) -> String {
-    match json.strip_prefix('{') {
-        Some(rest) => format!("{{\"id\":{id},{rest}"),
-        None => json.to_string(),
-    }
-}
-
 impl Broker {
     /// Answers one request from connection `conn`.
     pub(super) fn web_request(&mut self, conn: ClientId, request: Result<Box<Request>, RequestError>) {
@@ -247,13 +239,7 @@ impl Broker {
             "/api/send" => Some(self.send(head, &request.body)),
             "/api/events" => self.stream(conn, head),
             "/api/poll" => self.poll(conn, head),
-            _ => assets::find(path).map(|asset| {
-                let mut response = Response::html(asset.body).with_field("Content-Type", asset.content_type);
-                if asset.path != "/" {
-                    response = response.with_field("Cache-Control", "no-cache");
-                }
-                response
-            }),
+            _ => assets::find(path).map(asset_response),
         }
     }
 
@@ -395,290 +381,13 @@ impl Broker {
         }
         Response::new(StatusCode::NO_CONTENT)
     }
-
-    /// `GET /api/events`: attaches the connection as the session's stream.
-    fn stream(&mut self, conn: ClientId, head: &Head) -> Option<Response> {
-        let Some(id) = self.session_of(head) else {
-            return Some(Response::json(StatusCode::UNAUTHORIZED, error_json("no session")).closing());
-        };
-        let after = head
-            .last_event_id
-            .as_deref()
-            .map(str::to_string)
-            .or_else(|| head.query.as_deref().and_then(|q| query_value(q, "after")))
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        let mut bytes = sse::stream_head(now_millis());
-        bytes.extend_from_slice(sse::retry(RETRY_MS).as_bytes());
-        self.send_raw(conn, &bytes);
-        let old = self.web.sessions.get_mut(&id).and_then(|s| s.stream.replace((conn, Instant::now())));
-        if let Some((old, _)) = old.filter(|(old, _)| *old != conn) {
-            self.doom(old, QuitReason::Answered);
-        }
-        if let Some(client) = self.clients.get_mut(&conn) {
-            client.web_chat = Some(id);
-        }
-        let session = self.web.sessions.get_mut(&id)?;
-        session.detached_since = None;
-        let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
-        if after + 1 < oldest {
-            // Missed events are gone: start over from a snapshot.
-            self.resync(id);
-        } else {
-            let mut text = String::new();
-            for (n, json) in session.events.iter().filter(|(n, _)| *n > after) {
-                sse::write_event(&mut text, *n, None, json);
-            }
-            self.send_raw(conn, text.as_bytes());
-        }
-        None
-    }
-
-    /// Forgets the session's events and sends a `resync` and a snapshot of its state.
-    fn resync(&mut self, id: ClientId) {
-        if let Some(session) = self.web.sessions.get_mut(&id) {
-            session.events.clear();
-            session.bytes = 0;
-        }
-        self.push_event(id, Arc::from("{\"t\":\"resync\"}"));
-        self.state.resync(id, &mut self.out);
-        self.dispatch();
-    }
-
-    /// `GET /api/poll?after=N`: the events after N, or wait for the next.
-    fn poll(&mut self, conn: ClientId, head: &Head) -> Option<Response> {
-        let Some(id) = self.session_of(head) else {
-            return Some(Response::json(StatusCode::UNAUTHORIZED, error_json("no session")).closing());
-        };
-        let after =
-            head.query.as_deref().and_then(|q| query_value(q, "after")).and_then(|n| n.parse().ok()).unwrap_or(0);
-        if let Some(client) = self.clients.get_mut(&conn) {
-            client.web_chat = Some(id);
-        }
-        let session = self.web.sessions.get_mut(&id)?;
-        session.detached_since = None;
-        let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
-        if after + 1 < oldest {
-            session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
-            self.resync(id);
-            return None;
-        }
-        if session.events.iter().any(|(n, _)| *n > after) {
-            return Some(poll_answer(session, after));
-        }
-        session.poll = Some((conn, after, Instant::now() + POLL_WAIT));
-        None
-    }
-
-    /// Delivers one reply to web session `id` (see `deliver_web_many`).
-    pub(super) fn deliver_web(&mut self, id: ClientId, reply: &Reply) {
-        self.deliver_web_many(&[id], reply);
-    }
-
-    /// Delivers one reply to web sessions `ids`: rendered once (a web event is the same for every
-    /// recipient), then numbered, kept and passed on to each session's stream or waiting poll.
-    pub(super) fn deliver_web_many(&mut self, ids: &[ClientId], reply: &Reply) {
-        let closing = matches!(reply, Reply::Closing { .. });
-        let mut json: Option<Arc<str>> = None;
-        for &id in ids {
-            let Some(session) = self.web.sessions.get_mut(&id) else { continue };
-            if session.doomed && !closing {
-                continue;
-            }
-            let json = json.get_or_insert_with(|| {
-                let mut bytes = Vec::new();
-                session.session.render(reply, &super::base_view(&self.settings), &mut bytes);
-                String::from_utf8_lossy(&bytes).into()
-            });
-            if json.is_empty() {
-                return;
-            }
-            let forward = keep(session, Arc::clone(json), &mut self.web.frame);
-            self.forward(forward);
-        }
-    }
-
-    /// Keeps one event in session `id` and passes it on.
-    fn push_event(&mut self, id: ClientId, json: Arc<str>) {
-        let Some(session) = self.web.sessions.get_mut(&id) else { return };
-        let forward = keep(session, json, &mut self.web.frame);
-        self.forward(forward);
-    }
-
-    /// Sends an event where `keep` said: the frame in `web.frame` to a stream, or a poll's answer.
-    fn forward(&mut self, forward: Forward) {
-        match forward {
-            Forward::Nowhere => {}
-            Forward::Stream(conn) => {
-                let max_sendq = self.settings.max_sendq;
-                if let Some(client) = self.clients.get_mut(&conn)
-                    && !client.doomed
-                {
-                    match client.outbox.queue(&self.web.frame, max_sendq) {
-                        Ok(()) => mark_dirty(client, conn, &mut self.dirty),
-                        Err(reason) => self.doom(conn, reason),
-                    }
-                }
-            }
-            Forward::Poll(conn, response) => self.respond(conn, response, None),
-        }
-    }
-
-    /// A connection is going: its session (if it streamed or polled for one) is detached.
-    pub(super) fn detach(&mut self, client: &Client, conn: ClientId) {
-        let Some(session) = client.web_chat.and_then(|id| self.web.sessions.get_mut(&id)) else { return };
-        if session.stream.is_some_and(|(c, _)| c == conn) {
-            session.stream = None;
-        }
-        if session.poll.is_some_and(|(c, _, _)| c == conn) {
-            session.poll = None;
-        }
-        if session.stream.is_none() && session.poll.is_none() {
-            session.detached_since.get_or_insert(Instant::now());
-        }
-    }
-
-    /// Removes web session `id`: tells its stream why, frees it in chat state, logs one line.
-    pub(super) fn evict_web(&mut self, id: ClientId, reason: QuitReason) {
-        if !matches!(reason, QuitReason::ConnectionLost) {
-            self.deliver_web(id, &Reply::Closing { reason: reason.clone() });
-        }
-        let Some(session) = self.web.sessions.remove(&id) else { return };
-        self.web.tokens.remove(&session.token);
-        let nick = self.state.remove(id, &reason, &mut self.out);
-        self.dispatch();
-        if let Some((conn, _)) = session.stream {
-            self.doom(conn, QuitReason::Answered);
-        }
-        if let Some((conn, after, _)) = session.poll {
-            let response = poll_answer(&session, after);
-            self.respond(conn, response, None);
-        }
-        self.web.counts.evicted(&reason);
-        let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
-        let fields: [(&str, &dyn std::fmt::Display); 5] = [
-            ("client", &id),
-            ("nick", &nick),
-            ("peer", &session.peer),
-            ("reason", &reason.log_token()),
-            ("dialect", &"web"),
-        ];
-        if reason.is_eviction() {
-            self.log.warn("evict", &fields);
-        } else {
-            self.log.info("quit", &fields);
-        }
-    }
-
-    /// The sweep's part for web sessions: keep-alive comments on quiet streams, long-polls
-    /// that waited long enough, sessions past their grace.
-    pub(super) fn sweep_web(&mut self, now: Instant) {
-        let mut keep_alive = Vec::new();
-        let mut polls = Vec::new();
-        let mut expired = Vec::new();
-        let grace = self.settings.web.grace;
-        for (&id, session) in &mut self.web.sessions {
-            if let Some((conn, written)) = &mut session.stream {
-                if std::mem::take(&mut session.streamed) {
-                    *written = now;
-                } else if now.saturating_duration_since(*written) >= Duration::from_secs(sse::KEEP_ALIVE_SECS) {
-                    *written = now;
-                    keep_alive.push(*conn);
-                }
-            }
-            if let Some((conn, after, deadline)) = session.poll
-                && now >= deadline
-            {
-                session.poll = None;
-                session.detached_since = Some(now);
-                polls.push((conn, poll_answer(session, after)));
-            }
-            if session.detached_since.is_some_and(|since| now.saturating_duration_since(since) >= grace) {
-                expired.push(id);
-            }
-        }
-        for conn in keep_alive {
-            self.send_raw(conn, sse::KEEP_ALIVE.as_bytes());
-        }
-        for (conn, response) in polls {
-            self.respond(conn, response, None);
-        }
-        for id in expired {
-            self.doom(id, QuitReason::ConnectionLost);
-        }
-    }
 }
 
-/// Where a kept event goes.
-enum Forward {
-    Nowhere,
-    /// To this stream: the frame is in `Web::frame`.
-    Stream(ClientId),
-    /// As the answer to this waiting poll.
-    Poll(ClientId, Response),
-}
-
-/// Keeps `json` as `session`'s next event (forgetting the oldest past the bounds) and says where
-/// it goes; for a stream, frames it into `frame`.
-fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forward {
-    let n = session.next_event;
-    session.next_event += 1;
-    session.bytes += json.len();
-    session.events.push_back((n, json));
-    while session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES {
-        if let Some((_, old)) = session.events.pop_front() {
-            session.bytes -= old.len();
-        }
-    }
-    if let Some((conn, _)) = session.stream {
-        session.streamed = true;
-        frame.clear();
-        if let Some((n, json)) = session.events.back() {
-            // A web event is one line of JSON (its strings escape every line break), so it is one
-            // `data:` field.
-            frame.extend_from_slice(b"id: ");
-            push_decimal(frame, *n);
-            frame.extend_from_slice(b"\ndata: ");
-            frame.extend_from_slice(json.as_bytes());
-            frame.extend_from_slice(b"\n\n");
-        }
-        Forward::Stream(conn)
-    } else if let Some((conn, after, _)) = session.poll.take() {
-        session.detached_since = Some(Instant::now());
-        Forward::Poll(conn, poll_answer(session, after))
-    } else {
-        Forward::Nowhere
-    }
-}
-
-/// A long-poll's answer: the events after `after` (possibly none). It ends the connection.
-fn poll_answer(session: &WebSession, after: u64) -> Response {
-    let mut body = String::from("{\"events\":[");
-    let mut first = true;
-    for (n, json) in session.events.iter().filter(|(n, _)| *n > after) {
-        if !first {
-            body.push(',');
-        }
-        first = false;
-        body.push_str(&with_id(*n, json));
-    }
-    body.push_str("]}");
-    Response::json(StatusCode::OK, body).closing()
-}
-
-/// Appends `n` in decimal (no formatting machinery: once per event per stream).
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+/// One file of the page, with its own type (one `Content-Type` only: with `nosniff` a script
+/// sent as `text/html` would not run) and the security headers.
+fn asset_response(asset: &assets::Asset) -> Response {
+    let response = Response::new(StatusCode::OK).with_body(asset.content_type, asset.body).with_security_headers();
+    if asset.path == "/" { response } else { response.with_field("Cache-Control", "no-cache") }
 }
 
 /// Lists `client` for the next flush.
@@ -690,46 +399,4 @@ pub(super) fn mark_dirty(client: &mut Client, id: ClientId, dirty: &mut Vec<Clie
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_must_match_the_host() {
-        let head = |origin: Option<&str>, host: Option<&str>| {
-            let mut head =
-                crate::protocol::http::head::parse_head(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", &Default::default())
-                    .unwrap()
-                    .unwrap()
-                    .0;
-            head.origin = origin.map(str::to_string);
-            head.host = host.map(str::to_string);
-            head
-        };
-        assert!(same_origin(&head(Some("http://chat.example:6667"), Some("chat.example:6667"))));
-        assert!(same_origin(&head(Some("https://chat.example"), Some("chat.example"))));
-        assert!(!same_origin(&head(Some("http://evil.example"), Some("chat.example"))));
-        assert!(!same_origin(&head(None, Some("chat.example"))));
-    }
-
-    #[test]
-    fn poll_events_carry_their_ids() {
-        assert_eq!(with_id(7, r#"{"t":"x"}"#), r#"{"id":7,"t":"x"}"#);
-    }
-
-    #[test]
-    fn decimals_are_written_as_digits() {
-        for n in [0, 7, 10, 1234567890, u64::MAX] {
-            let mut out = Vec::new();
-            push_decimal(&mut out, n);
-            assert_eq!(out, n.to_string().into_bytes());
-        }
-    }
-
-    #[test]
-    fn tokens_are_random_hex() {
-        let (a, b) = (new_token().unwrap(), new_token().unwrap());
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_ne!(a, b);
-    }
-}
+mod tests;

@@ -9,16 +9,21 @@
 //! Each test binary (a file in tests/, or a directory with main.rs and one module per topic)
 //! includes this module; its helpers live by subject: `irc` and `netcat` (each dialect's
 //! registration and exact lines), `raw` (bytes on the wire), `time` (clocks and timestamps),
-//! `log` (parsing operator log lines) and `process` (runs of chatd that end by themselves).
+//! `log` (parsing operator log lines), `process` (runs of chatd that end by themselves), and for
+//! the web face `http` (requests and answers on raw TCP, Server-Sent Events), `json` (reading
+//! what it sends) and `web` (a browser's session: login, posts, the event stream, long-polls).
 
 #![allow(dead_code)]
 
+pub mod http;
 pub mod irc;
+pub mod json;
 pub mod log;
 pub mod netcat;
 pub mod process;
 pub mod raw;
 pub mod time;
+pub mod web;
 
 #[allow(unused_imports)] // each test binary uses its own few helpers
 pub use netcat::{after_clock, expect_said, netcat_settle};

@@ -5,7 +5,8 @@
 //! statuses) and hands every one to the broker's web face as `Decoded::Request`, in order; the
 //! broker answers each (it holds the sessions, counts and chat state). The decoder bounds time: a
 //! request must be complete within `HTTP_REQUEST_TIMEOUT_SECS` of its first byte (else 408 and
-//! close), and an idle keep-alive connection is closed after `IDLE_SECS`.
+//! close), an idle keep-alive connection is closed after `IDLE_SECS`, and one that will carry no
+//! more requests is read (and what comes dropped) for `LINGER_SECS` and `LINGER_BYTES` at most.
 //!
 //! An HTTP connection is never a chat client (`HttpConnection::chat_client`). A browser's chat
 //! client is a web session (`events::WebChat`) that the broker keeps across the connections it
@@ -21,7 +22,7 @@ pub mod events;
 
 use super::Reply;
 use super::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
-use super::http::{RequestError, RequestFramer, detect_request_line, response};
+use super::http::{Method, Request, RequestError, RequestFramer, detect_request_line, response};
 use crate::core::limits::HTTP_REQUEST_TIMEOUT_SECS;
 use std::time::{Duration, Instant};
 
@@ -31,8 +32,24 @@ pub static WEB: Web = Web;
 /// How long a keep-alive connection may wait idle for its next request.
 pub const IDLE_SECS: u64 = 30;
 
+/// How long a connection that will carry no more requests (an error was answered, the last
+/// request said `close`, or 408) is still read, its bytes dropped, before the reader stops. A
+/// close while the client is still sending (a refused 10 MB body) would make the kernel reset
+/// the connection, and the client might lose the answer; reading on without a bound would hold
+/// the thread for as long as the client cared to send. A client that keeps sending never lets
+/// the read time out, so the bytes dropped are bounded too (`LINGER_BYTES`).
+pub const LINGER_SECS: u64 = 2;
+pub const LINGER_BYTES: usize = 64 * 1024;
+
 /// Paths whose answer comes later, and ends the connection's use (see the module header).
 const PARKING_PATHS: [&str; 2] = ["/api/events", "/api/poll"];
+
+/// Whether `request` is one the broker may answer later: a `GET` or `HEAD` of a parking path.
+/// Any other method there is answered at once (405), so the connection must go on reading:
+/// parked, it would neither read its next request nor time out.
+fn parks(request: &Request) -> bool {
+    matches!(request.head.method, Method::Get | Method::Head) && PARKING_PATHS.contains(&request.head.path.as_str())
+}
 
 pub struct Web;
 
@@ -50,7 +67,15 @@ impl Dialect for Web {
     }
 
     fn decoder(&self, _max_line: usize) -> Box<dyn Decoder> {
-        Box::new(HttpDecoder { framer: RequestFramer::new(), started: None, idle_since: None, parked: false })
+        Box::new(HttpDecoder {
+            framer: RequestFramer::new(),
+            started: None,
+            idle_since: None,
+            parked: false,
+            ending: false,
+            ending_since: None,
+            dropped: 0,
+        })
     }
 
     fn session(&self) -> Box<dyn Session> {
@@ -66,6 +91,19 @@ struct HttpDecoder {
     idle_since: Option<Instant>,
     /// A request answered later has gone: nothing more is read.
     parked: bool,
+    /// A 408 was given: no request can follow (as after the framer finished).
+    ending: bool,
+    /// When the connection was first seen to carry no more requests (by `patience`).
+    ending_since: Option<Instant>,
+    /// Bytes dropped since then.
+    dropped: usize,
+}
+
+impl HttpDecoder {
+    /// No request can follow: what comes is dropped, for `LINGER_SECS` at most.
+    fn is_ending(&self) -> bool {
+        self.ending || self.framer.is_finished()
+    }
 }
 
 impl Decoder for HttpDecoder {
@@ -73,11 +111,19 @@ impl Decoder for HttpDecoder {
         if self.parked {
             return;
         }
+        if self.is_ending() {
+            self.dropped = self.dropped.saturating_add(bytes.len());
+            if self.dropped > LINGER_BYTES {
+                out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+                self.parked = true;
+            }
+            return;
+        }
         self.framer.push(bytes);
         while let Some(request) = self.framer.next_request() {
             self.started = None;
             self.idle_since = None;
-            let parks = request.as_ref().is_ok_and(|r| PARKING_PATHS.contains(&r.head.path.as_str()));
+            let parks = request.as_ref().is_ok_and(parks);
             out.push(Decoded::Request(request.map(Box::new)));
             if parks {
                 self.parked = true;
@@ -90,10 +136,12 @@ impl Decoder for HttpDecoder {
     }
 
     fn patience(&mut self, now: Instant) -> Option<Duration> {
-        if self.parked || self.framer.is_finished() {
+        if self.parked {
             return None;
         }
-        let (since, limit) = if self.framer.in_progress() {
+        let (since, limit) = if self.is_ending() {
+            (*self.ending_since.get_or_insert(now), LINGER_SECS)
+        } else if self.framer.in_progress() {
             self.idle_since = None;
             (*self.started.get_or_insert(now), HTTP_REQUEST_TIMEOUT_SECS)
         } else {
@@ -104,12 +152,15 @@ impl Decoder for HttpDecoder {
     }
 
     fn timed_out(&mut self, out: &mut Vec<Decoded>) {
-        if self.framer.in_progress() {
+        if !self.is_ending() && self.framer.in_progress() {
+            // Answered 408 and closed by the broker; the linger follows.
             out.push(Decoded::Request(Err(RequestError::Timeout)));
+            self.ending = true;
         } else {
+            // Idle too long, or lingered long enough: the reader stops.
             out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+            self.parked = true;
         }
-        self.parked = true;
     }
 }
 
@@ -173,6 +224,20 @@ mod tests {
     }
 
     #[test]
+    fn only_get_and_head_of_the_stream_and_the_poll_park_the_connection() {
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(
+            b"DELETE /api/events HTTP/1.1\r\nHost: a\r\n\r\nPOST /api/poll HTTP/1.1\r\nHost: a\r\n\r\n\
+              HEAD /api/poll HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n",
+            &mut out,
+        );
+        let paths = ["/api/events", "/api/poll", "/api/poll"].map(|p| Ok(p.to_string()));
+        assert_eq!(requests(&out), paths, "405s keep reading; HEAD parks as GET does");
+        assert_eq!(decoder.patience(Instant::now()), None);
+    }
+
+    #[test]
     fn a_slow_head_gets_408_and_an_idle_connection_is_closed() {
         let t0 = Instant::now();
         let mut decoder = WEB.decoder(0);
@@ -186,11 +251,58 @@ mod tests {
         assert_eq!(decoder.patience(later), Some(Duration::from_secs(2)));
         decoder.timed_out(&mut out);
         assert_eq!(requests(&out), vec![Err(RequestError::Timeout)]);
+        // Then the linger: bytes are dropped, and when it is over the reader stops.
+        out.clear();
+        decoder.decode(b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out);
+        assert!(out.is_empty());
+        assert_eq!(decoder.patience(later), Some(Duration::from_secs(LINGER_SECS)));
+        decoder.timed_out(&mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+        assert_eq!(decoder.patience(later), None);
 
         let mut idle = WEB.decoder(0);
         let mut out = Vec::new();
         idle.timed_out(&mut out);
         assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+    }
+
+    #[test]
+    fn after_an_error_the_connection_lingers_a_bounded_time() {
+        // Regression: a refused body that kept coming was read (and dropped) for as long as the
+        // client sent it, each such connection holding a thread after the broker let it go.
+        let t0 = Instant::now();
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\nAAAA", &mut out);
+        assert!(matches!(requests(&out).as_slice(), [Err(RequestError::BodyTooLarge { .. })]));
+        assert_eq!(decoder.patience(t0), Some(Duration::from_secs(LINGER_SECS)));
+        out.clear();
+        decoder.decode(&[b'A'; 4096], &mut out);
+        assert!(out.is_empty());
+        // More bytes do not extend it.
+        assert_eq!(decoder.patience(t0 + Duration::from_secs(1)), Some(Duration::from_secs(LINGER_SECS - 1)));
+        decoder.timed_out(&mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+
+        // A client that sends without a pause never lets the read time out: bounded by bytes.
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n", &mut out);
+        out.clear();
+        for _ in 0..LINGER_BYTES / 1024 {
+            decoder.decode(&[b'A'; 1024], &mut out);
+        }
+        assert!(out.is_empty());
+        decoder.decode(b"A", &mut out);
+        assert!(matches!(out.as_slice(), [Decoded::Answer { close: true, .. }]));
+        assert_eq!(decoder.patience(t0), None);
+
+        // The same after a request that closes the connection.
+        let mut decoder = WEB.decoder(0);
+        let mut out = Vec::new();
+        decoder.decode(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &mut out);
+        assert_eq!(requests(&out), vec![Ok("/".to_string())]);
+        assert_eq!(decoder.patience(t0), Some(Duration::from_secs(LINGER_SECS)));
     }
 
     #[test]
