@@ -1,7 +1,6 @@
 // chatd's browser page: the login form, then rooms, private conversations and members, fed by
-// the server's event stream. The wire protocol is docs' "web face" section: every event is JSON
-// with a type `t` and an increasing id; the page sends what the person types, verbatim, as the
-// netcat line it is.
+// the server's event stream (README, "The web face": every event is JSON with a type `t` and an
+// increasing id). What the person types goes to the server verbatim, as the netcat line it is.
 //
 // Safety rule for this file: user text (messages, nicknames, topics, reasons, server notices)
 // only ever reaches the document through textContent / createTextNode, never as HTML. The
@@ -25,9 +24,7 @@ const keep = {
   set(area, key, value) {
     try {
       window[area].setItem('chatd.' + key, JSON.stringify(value));
-    } catch {
-      // Storage full or forbidden: the page works without it.
-    }
+    } catch {} // full or forbidden: the page works without it
   },
 };
 
@@ -36,6 +33,7 @@ const keep = {
 const ROOM_COMMANDS = new Set(['me', 'part', 'topic', 'who', 'kick', 'mode', 'invite']);
 const MAX_LINES = 2000; // per view; older lines are dropped from the page
 const RETRY_MS = 2000;
+const SESSION_OVER = 'Your session has ended. Join again to get your rooms back.';
 
 const state = {
   nick: '',
@@ -44,15 +42,14 @@ const state = {
   replayUntil: 0, // after a reload: events up to here were seen before, so no view jumps
   restoreKey: keep.get('sessionStorage', 'shown', null),
   read: keep.get('sessionStorage', 'read', {}), // view key -> last event id seen in it
-  views: new Map(),
-  shown: null,
+  views: new Map(), // key ('r:#room', 'p:nick', 's:') -> view
+  shown: null, // the key of the view on screen
   current: null, // the room plain lines go to, as the server last said
   rejoin: [], // rooms to join again once a fresh session says hello
   openOnPrivate: null, // a conversation to show when the page's own /msg comes back
-  generation: 0, // bumped when a session ends, to stop its stream, poll and sends
+  generation: 0, // bumped when a session starts or ends, to stop the old stream, poll and sends
   stream: null,
   probing: false,
-  online: false,
 };
 
 const lower = (s) => String(s).toLowerCase();
@@ -61,10 +58,18 @@ const privateKey = (nick) => 'p:' + lower(nick);
 const isMe = (nick) => lower(nick) === lower(state.nick);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// An element with a class and (as text, never HTML) its text.
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(className, text, data) {
+  const node = el('button', className, text);
+  node.type = 'button';
+  Object.assign(node.dataset, data);
   return node;
 }
 
@@ -86,10 +91,9 @@ function viewFor(kind, name, create = true) {
     log.hidden = true;
     $('logs').append(log);
     view = { key, kind, name, joined: kind === 'room', topic: null, members: new Map(), crowded: false };
+    // seen: messages shown (history overlaps what came live); pinned: scrolled to the bottom.
     Object.assign(view, { unread: 0, mention: false, log, seen: new Set(), lastDay: '', pinned: true });
-    log.addEventListener('scroll', () => {
-      view.pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    });
+    log.addEventListener('scroll', () => (view.pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40));
     state.views.set(key, view);
     renderLists();
   }
@@ -110,10 +114,9 @@ function dropView(view) {
   view.log.remove();
   state.views.delete(view.key);
   if (state.shown === view.key) {
-    const next = state.current && state.views.get(roomKey(state.current));
     state.shown = null;
-    const fallback = next || state.views.values().next().value;
-    if (fallback) show(fallback.key);
+    const next = state.views.get(roomKey(state.current || '')) || state.views.values().next().value;
+    if (next) show(next.key);
   }
   renderLists();
 }
@@ -126,8 +129,7 @@ function show(key) {
   state.shown = key;
   keep.set('sessionStorage', 'shown', key);
   view.log.hidden = false;
-  view.unread = 0;
-  view.mention = false;
+  Object.assign(view, { unread: 0, mention: false });
   markRead(view);
   if (view.pinned) view.log.scrollTop = view.log.scrollHeight;
   closeDrawers();
@@ -163,11 +165,9 @@ function timeNode(at) {
 }
 
 function nickButton(nick) {
-  const button = el('button', 'nick ' + colourOf(nick), nick);
-  button.type = 'button';
-  button.dataset.nick = nick;
-  button.title = isMe(nick) ? 'you' : 'Talk privately with ' + nick;
-  return button;
+  const node = button('nick ' + colourOf(nick), nick, { nick });
+  node.title = isMe(nick) ? 'you' : 'Talk privately with ' + nick;
+  return node;
 }
 
 // Text with its web addresses as links (the address is the link's text too).
@@ -178,9 +178,7 @@ function richText(text) {
   for (const match of text.matchAll(url)) {
     span.append(document.createTextNode(text.slice(from, match.index)));
     const link = el('a', '', match[0]);
-    link.href = match[0];
-    link.target = '_blank';
-    link.rel = 'noopener noreferrer';
+    Object.assign(link, { href: match[0], target: '_blank', rel: 'noopener noreferrer' });
     span.append(link);
     from = match.index + match[0].length;
   }
@@ -209,8 +207,9 @@ function addMessage(view, msg, id, old = false) {
   const mention = !mine && view.kind === 'room' && mentions(msg.text);
   const line = el('div', `line msg ${msg.kind}${mine ? ' mine' : ''}${mention ? ' mention' : ''}${old ? ' old' : ''}`);
   line.append(timeNode(msg.at));
-  if (msg.kind === 'action') line.append(el('span', 'mark', '*'), nickButton(msg.from));
-  else if (msg.kind === 'notice') line.append(el('span', 'mark', '-'), nickButton(msg.from), el('span', 'mark', '-'));
+  // As a terminal shows them: "* bob waves", "-bob- notice", "bob text".
+  if (msg.kind === 'action') line.append(el('span', 'mark', '*'));
+  if (msg.kind === 'notice') line.append(el('span', 'mark', '-'), nickButton(msg.from), el('span', 'mark', '-'));
   else line.append(nickButton(msg.from));
   line.append(richText(msg.text));
   append(view, line, msg.at);
@@ -249,16 +248,11 @@ function renderLists() {
     if (view.kind === 'server') continue;
     total += view.unread;
     const item = el('li', 'view-item');
-    const open = el('button', 'view-open');
-    open.type = 'button';
-    open.dataset.key = view.key;
+    const open = button(view.joined ? 'view-open' : 'view-open left', undefined, { key: view.key });
     open.append(el('span', 'view-name', view.name));
     if (view.key === state.shown) open.setAttribute('aria-current', 'true');
-    if (!view.joined) open.classList.add('left');
     if (view.unread) open.append(el('span', 'badge' + (view.mention ? ' hot' : ''), String(view.unread)));
-    const close = el('button', 'view-close', '\u00d7');
-    close.type = 'button';
-    close.dataset.close = view.key;
+    const close = button('view-close', '\u00d7', { close: view.key });
     close.title = view.kind === 'room' ? 'Leave ' + view.name : 'Close this conversation';
     item.append(open, close);
     (view.kind === 'room' ? rooms : privates).append(item);
@@ -293,24 +287,39 @@ function renderMembers() {
     return;
   }
   const rank = (m) => (m.op ? 0 : m.voice ? 1 : 2);
-  const members = [...view.members.values()].sort((a, b) => rank(a) - rank(b) || lower(a.nick).localeCompare(lower(b.nick)));
-  $('members-title').textContent = view.crowded && !members.length ? 'People (crowded room: /who lists them)' : `People (${members.length})`;
+  const byName = (a, b) => lower(a.nick).localeCompare(lower(b.nick));
+  const members = [...view.members.values()].sort((a, b) => rank(a) - rank(b) || byName(a, b));
+  const crowded = view.crowded && !members.length;
+  $('members-title').textContent = crowded ? 'People (a crowd: /who lists them)' : `People (${members.length})`;
   for (const member of members) {
     const item = el('li', member.away ? 'member away' : 'member');
-    item.append(el('span', 'rank', member.op ? '@' : member.voice ? '+' : ''), nickButton(member.nick));
+    item.append(el('span', 'rank', prefix(member)), nickButton(member.nick));
     if (member.away) item.append(el('span', 'away-tag', 'away'));
     list.append(item);
   }
 }
 
-function refreshIfShown(view) {
+// A line about a room's members or topic: the header and member list may change too.
+function roomLine(view, text) {
+  systemLine(view, text);
+  renderLists();
   if (view.key === state.shown) {
     renderHeader();
     renderMembers();
   }
 }
 
+function setNick(nick) {
+  state.nick = nick;
+  keep.set('localStorage', 'nick', nick);
+  renderHeader();
+}
+
+const because = (reason) => (reason ? ` (${reason})` : '');
+
 // ---- events from the server -----------------------------------------------------------------
+
+const prefix = (member) => (member.op ? '@' : member.voice ? '+' : '');
 
 function memberMap(list) {
   return new Map(list.map((m) => [lower(m.nick), { nick: m.nick, op: !!m.op, voice: !!m.voice, away: !!m.away }]));
@@ -320,33 +329,26 @@ function roomViews() {
   return [...state.views.values()].filter((v) => v.kind === 'room');
 }
 
+// One handler per event type (README, "The web face"); `replaying`: seen before a reload.
 const handlers = {
   hello(ev) {
-    state.nick = ev.nick;
-    keep.set('localStorage', 'nick', ev.nick);
-    renderHeader();
-    const rooms = state.rejoin;
-    state.rejoin = [];
-    for (const room of rooms) sendLine('/join ' + room);
+    setNick(ev.nick);
+    for (const room of state.rejoin.splice(0)) sendLine('/join ' + room);
   },
   joined_self(ev, id, replaying) {
     const view = viewFor('room', ev.room);
     Object.assign(view, { name: ev.room, joined: true, topic: ev.topic, members: memberMap(ev.members) });
-    view.crowded = ev.members.length === 0;
+    view.crowded = ev.members.length === 0; // a crowded room's joins are not listed one by one
     state.current = ev.room;
-    systemLine(view, `You joined ${ev.room}.`);
     rememberRooms();
+    roomLine(view, `You joined ${ev.room}.`);
     follow(view.key, replaying);
-    renderLists();
-    refreshIfShown(view);
   },
   history(ev, id) {
     const view = viewFor('room', ev.room);
     for (const entry of ev.entries) addMessage(view, entry, id, true);
   },
-  said(ev, id) {
-    addMessage(viewFor('room', ev.room), ev, id);
-  },
+  said: (ev, id) => addMessage(viewFor('room', ev.room), ev, id),
   private(ev, id) {
     const other = isMe(ev.from) ? ev.to : ev.from;
     const view = viewFor('private', other);
@@ -360,70 +362,54 @@ const handlers = {
   joined(ev) {
     const view = viewFor('room', ev.room);
     view.members.set(lower(ev.nick), { nick: ev.nick, op: false, voice: false, away: false });
-    systemLine(view, `${ev.nick} joined ${ev.room}.`);
-    refreshIfShown(view);
+    roomLine(view, `${ev.nick} joined ${ev.room}.`);
   },
   parted(ev) {
     const view = viewFor('room', ev.room);
     view.members.delete(lower(ev.nick));
-    systemLine(view, `${ev.nick} left ${ev.room}` + (ev.reason ? ` (${ev.reason}).` : '.'));
-    refreshIfShown(view);
+    roomLine(view, `${ev.nick} left ${ev.room}${because(ev.reason)}.`);
   },
   parted_self(ev) {
     const view = state.views.get(roomKey(ev.room));
     state.current = ev.current;
     if (view) dropView(view);
     rememberRooms();
-    systemLine(shownView(), `You left ${ev.room}` + (ev.reason ? ` (${ev.reason}).` : '.'));
+    systemLine(shownView(), `You left ${ev.room}${because(ev.reason)}.`);
   },
   quit(ev) {
-    const who = lower(ev.nick);
-    const text = `${ev.nick} left the server` + (ev.reason ? ` (${ev.reason}).` : '.');
-    for (const view of roomViews()) {
-      if (view.members.delete(who)) {
-        systemLine(view, text);
-        refreshIfShown(view);
-      }
-    }
+    const text = `${ev.nick} left the server${because(ev.reason)}.`;
+    for (const view of roomViews()) if (view.members.delete(lower(ev.nick))) roomLine(view, text);
     const conversation = state.views.get(privateKey(ev.nick));
     if (conversation) systemLine(conversation, text);
   },
   nick(ev) {
     const text = ev.you ? `You are now known as ${ev.new}.` : `${ev.old} is now known as ${ev.new}.`;
-    if (ev.you) {
-      state.nick = ev.new;
-      keep.set('localStorage', 'nick', ev.new);
-    }
+    if (ev.you) setNick(ev.new);
     for (const view of roomViews()) {
       const member = view.members.get(lower(ev.old));
-      if (!member) continue;
-      view.members.delete(lower(ev.old));
+      if (!member || !view.members.delete(lower(ev.old))) continue;
       view.members.set(lower(ev.new), { ...member, nick: ev.new });
-      systemLine(view, text);
+      roomLine(view, text);
     }
     const conversation = state.views.get(privateKey(ev.old));
     if (conversation && !state.views.has(privateKey(ev.new))) {
       state.views.delete(conversation.key);
+      if (state.shown === conversation.key) state.shown = privateKey(ev.new);
       Object.assign(conversation, { key: privateKey(ev.new), name: ev.new });
       state.views.set(conversation.key, conversation);
-      if (state.shown === privateKey(ev.old)) state.shown = conversation.key;
-      systemLine(conversation, text);
+      roomLine(conversation, text);
     }
     renderLists();
-    renderHeader();
-    renderMembers();
   },
   topic(ev) {
     const view = viewFor('room', ev.room);
-    view.topic = ev.topic === null ? null : { text: ev.topic, by: ev.by, at: Date.now() };
-    systemLine(view, ev.topic === null ? `${ev.by} cleared the topic.` : `${ev.by} set the topic: ${ev.topic}`);
-    refreshIfShown(view);
+    view.topic = ev.topic === null ? null : { text: ev.topic, by: ev.by };
+    roomLine(view, ev.topic === null ? `${ev.by} cleared the topic.` : `${ev.by} set the topic: ${ev.topic}`);
   },
   members(ev) {
     const view = viewFor('room', ev.room);
     view.members = memberMap(ev.members);
-    systemLine(view, `${ev.members.length} here: ` + ev.members.map((m) => (m.op ? '@' : m.voice ? '+' : '') + m.nick).join(', '));
-    refreshIfShown(view);
+    roomLine(view, `${ev.members.length} here: ` + ev.members.map((m) => prefix(m) + m.nick).join(', '));
   },
   current(ev, id, replaying) {
     state.current = ev.room;
@@ -434,30 +420,28 @@ const handlers = {
     $('away-mark').title = ev.text || '';
     systemLine(shownView(), ev.text === null ? 'You are back.' : `You are marked away: ${ev.text}`);
   },
-  crowd(ev) {
-    systemLine(viewFor('room', ev.room), `${ev.room}: ${ev.joined} joined, ${ev.left} left.`);
-  },
-  notice(ev) {
-    // Netcat's system lines start with "-- "; the page marks them by style instead.
-    const text = ev.text.split('\n').map((l) => l.replace(/^-- ?/, '')).join('\n');
-    systemLine(shownView(), text, 'sys notice-text');
-  },
-  error(ev) {
-    systemLine(shownView(), ev.text, 'error');
-  },
-  closing(ev) {
-    sessionOver(`The server ended the session: ${ev.reason}`);
-  },
+  crowd: (ev) => systemLine(viewFor('room', ev.room), `${ev.room}: ${ev.joined} joined, ${ev.left} left.`),
+  // Netcat's system lines start with "-- "; the page marks them by style instead.
+  notice: (ev) => systemLine(shownView(), ev.text.replace(/^-- ?/gm, ''), 'sys notice-text'),
+  error: (ev) => systemLine(shownView(), ev.text, 'error'),
+  closing: (ev) => sessionOver(`The server ended the session: ${ev.reason}`),
   resync() {
     // The server could not replay everything missed: rooms and members come again in full.
     for (const view of roomViews()) {
       Object.assign(view, { joined: false, members: new Map(), topic: null });
-      systemLine(view, 'Reconnected; some messages may be missing here.');
+      roomLine(view, 'Reconnected; some messages may be missing here.');
     }
     renderLists();
-    renderMembers();
   },
 };
+
+function parse(json) {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
 
 function onEvent(id, ev) {
   if (id && id <= state.lastId) return; // already handled (an overlapping replay)
@@ -475,7 +459,6 @@ function onEvent(id, ev) {
 // ---- transport: the event stream (or the long-poll) and sending ------------------------------
 
 function setOnline(online) {
-  state.online = online;
   $('status').hidden = online;
 }
 
@@ -490,15 +473,7 @@ function openStream() {
   const stream = new EventSource(state.lastId ? `/api/events?after=${state.lastId}` : '/api/events');
   state.stream = stream;
   stream.onopen = () => setOnline(true);
-  stream.onmessage = (message) => {
-    let ev = null;
-    try {
-      ev = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    onEvent(Number(message.lastEventId) || 0, ev);
-  };
+  stream.onmessage = (message) => onEvent(Number(message.lastEventId) || 0, parse(message.data));
   stream.onerror = () => {
     if (state.stream !== stream) return;
     setOnline(false);
@@ -517,23 +492,14 @@ async function probe(stream) {
   if (state.probing) return;
   state.probing = true;
   const generation = state.generation;
-  try {
-    const answer = await fetch('/api/session', { cache: 'no-store' });
-    if (generation !== state.generation) return;
-    if (answer.status === 404) {
-      sessionOver('Your session has ended (it was away too long). Join again to get your rooms back.');
-      return;
-    }
-    if (stream.readyState === EventSource.CLOSED) setTimeout(() => reopen(generation, stream), RETRY_MS);
-  } catch {
-    if (stream.readyState === EventSource.CLOSED) setTimeout(() => reopen(generation, stream), RETRY_MS);
-  } finally {
-    state.probing = false;
+  const answer = await fetch('/api/session', { cache: 'no-store' }).catch(() => null);
+  state.probing = false;
+  if (generation !== state.generation || state.stream !== stream) return;
+  if (answer && answer.status === 404) {
+    sessionOver(SESSION_OVER);
+  } else if (stream.readyState === EventSource.CLOSED) {
+    setTimeout(() => state.stream === stream && openStream(), RETRY_MS);
   }
-}
-
-function reopen(generation, stream) {
-  if (generation === state.generation && state.stream === stream) openStream();
 }
 
 // The fallback for browsers without EventSource: ask for the events after the last one, again
@@ -543,10 +509,7 @@ async function pollLoop(generation) {
     try {
       const answer = await fetch(`/api/poll?after=${state.lastId}`, { cache: 'no-store' });
       if (generation !== state.generation) return;
-      if (answer.status === 401) {
-        sessionOver('Your session has ended. Join again to get your rooms back.');
-        return;
-      }
+      if (answer.status === 401) return sessionOver(SESSION_OVER);
       if (!answer.ok) throw new Error('poll answered ' + answer.status);
       const body = await answer.json();
       setOnline(true);
@@ -575,34 +538,24 @@ async function pump() {
   let failures = 0;
   while (outbox.length && generation === state.generation) {
     const line = outbox[0];
-    let answer;
-    try {
-      answer = await fetch('/api/send', {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/plain;charset=utf-8', 'X-Chatd-Session': state.token },
-        body: line,
-      });
-    } catch {
-      failures += 1;
-      if (failures < 5) {
-        await sleep(RETRY_MS);
-        continue;
-      }
-      outbox.shift();
-      systemLine(shownView(), `Not sent (no connection): ${line}`, 'error');
+    const headers = { 'Content-Type': 'text/plain;charset=utf-8', 'X-Chatd-Session': state.token };
+    const answer = await fetch('/api/send', { method: 'POST', headers, body: line }).catch(() => null);
+    if (!answer && ++failures < 5) {
+      await sleep(RETRY_MS); // the network may be back in a moment (the stream says so meanwhile)
+      continue;
+    }
+    if (answer && answer.status === 429) {
+      // Flood control, as for netcat users: wait as told, then send the same line again.
+      await sleep((Number(answer.headers.get('Retry-After')) || 1) * 1000);
       continue;
     }
     failures = 0;
-    if (answer.status === 429) {
-      // Flood control, as for netcat users: wait as told, then send the same line again.
-      const wait = Number(answer.headers.get('Retry-After')) || 1;
-      await sleep(wait * 1000);
-      continue;
-    }
     outbox.shift();
-    if (answer.status === 401) {
+    if (!answer) {
+      systemLine(shownView(), `Not sent (no connection): ${line}`, 'error');
+    } else if (answer.status === 401) {
       outbox.length = 0;
-      sessionOver('Your session has ended. Join again to get your rooms back.');
+      sessionOver(SESSION_OVER);
     } else if (answer.status === 413) {
       systemLine(shownView(), 'Not sent: that line is too long.', 'error');
     } else if (!answer.ok) {
@@ -619,12 +572,10 @@ function submit(text) {
   const view = state.views.get(state.shown);
   const command = text.startsWith('/') && !text.startsWith('//') ? lower(text.slice(1).split(/\s/, 1)[0]) : null;
   if (view && view.kind === 'private' && command === null) {
-    sendLine(`/msg ${view.name} ${text.startsWith('//') ? text.slice(1) : text}`);
-    return;
+    return sendLine(`/msg ${view.name} ${text.startsWith('//') ? text.slice(1) : text}`);
   }
   if (view && view.kind === 'private' && command === 'me') {
-    systemLine(view, '/me describes an action in a room; here, just type the message.', 'error');
-    return;
+    return systemLine(view, '/me describes an action in a room; here, just type the message.', 'error');
   }
   if (view && view.kind === 'room' && (command === null || ROOM_COMMANDS.has(command))) {
     if (!view.joined || lower(state.current || '') !== lower(view.name)) {
@@ -690,52 +641,29 @@ function showLogin(message) {
 }
 
 async function login(nick) {
-  const button = $('login-button');
-  button.disabled = true;
-  try {
-    const answer = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain;charset=utf-8' },
-      body: nick,
-    });
-    const body = await answer.json().catch(() => ({}));
-    if (!answer.ok) {
-      showLogin(body.error || `Could not join (${answer.status}).`);
-      return;
-    }
-    if (!state.rejoin.length) state.rejoin = keep.get('localStorage', 'rooms', []);
-    startSession(body, false);
-  } catch {
-    showLogin('The server cannot be reached; try again in a moment.');
-  } finally {
-    button.disabled = false;
-  }
+  $('login-button').disabled = true;
+  const headers = { 'Content-Type': 'text/plain;charset=utf-8' };
+  const answer = await fetch('/api/login', { method: 'POST', headers, body: nick }).catch(() => null);
+  const body = answer ? await answer.json().catch(() => ({})) : {};
+  $('login-button').disabled = false;
+  if (!answer) return showLogin('The server cannot be reached; try again in a moment.');
+  if (!answer.ok) return showLogin(body.error || `Could not join (${answer.status}).`);
+  if (!state.rejoin.length) state.rejoin = keep.get('localStorage', 'rooms', []);
+  startSession(body, false);
 }
 
 // ---- the person's input ---------------------------------------------------------------------
 
 const typed = { lines: [], at: 0, draft: '' };
 
+// Up and down bring back earlier lines, as in a terminal.
 function onComposerKey(event) {
+  if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
   const input = event.target;
-  if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
-    // Earlier lines, as in a terminal.
-    if (typed.at === typed.lines.length) typed.draft = input.value;
-    typed.at = Math.max(0, Math.min(typed.lines.length, typed.at + (event.key === 'ArrowUp' ? -1 : 1)));
-    input.value = typed.at === typed.lines.length ? typed.draft : typed.lines[typed.at];
-    event.preventDefault();
-  } else if (event.key === 'Tab' && input.value) {
-    // Completes the nickname being typed from the room's members.
-    const view = state.views.get(state.shown);
-    const match = /(\S+)$/.exec(input.value.slice(0, input.selectionStart));
-    if (!view || !match) return;
-    const found = [...view.members.values()].map((m) => m.nick).find((n) => lower(n).startsWith(lower(match[1])));
-    if (!found) return;
-    event.preventDefault();
-    const before = input.value.slice(0, match.index);
-    const suffix = before ? ' ' : ': ';
-    input.value = before + found + suffix + input.value.slice(input.selectionStart);
-  }
+  if (typed.at === typed.lines.length) typed.draft = input.value;
+  typed.at = Math.max(0, Math.min(typed.lines.length, typed.at + (event.key === 'ArrowUp' ? -1 : 1)));
+  input.value = typed.at === typed.lines.length ? typed.draft : typed.lines[typed.at];
+  event.preventDefault();
 }
 
 function wire() {
@@ -794,15 +722,9 @@ function closeDrawers() {
 // On load: resume the session the cookie names (a reload within the grace period), else log in.
 async function boot() {
   wire();
-  try {
-    const answer = await fetch('/api/session', { cache: 'no-store' });
-    if (answer.ok) {
-      startSession(await answer.json(), true);
-      return;
-    }
-  } catch {
-    // Fall through to the form, which says so if the server is unreachable.
-  }
+  const answer = await fetch('/api/session', { cache: 'no-store' }).catch(() => null);
+  const session = answer && answer.ok ? await answer.json().catch(() => null) : null;
+  if (session) return startSession(session, true);
   state.rejoin = keep.get('localStorage', 'rooms', []);
   showLogin('');
 }
