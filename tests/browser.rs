@@ -79,7 +79,8 @@ fn netcat_step(step: &str, bob: &mut Client) {
             bob.send("said while you were away");
         }
         "bob-sees-quit" => {
-            bob.expect("-- alice quit (gone for coffee)");
+            let line = bob.expect("-- alice quit (");
+            assert!(line.contains("gone for coffee"), "quit without its reason: {line:?}");
         }
         "bob-sees-rejoin" => {
             bob.expect("-- alice joined #rust");

@@ -9,7 +9,7 @@
 // `require` made with createRequire honours it).
 
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import readline from 'node:readline';
@@ -113,6 +113,7 @@ async function main() {
 
 async function run(browser, page) {
   mkdirSync(shotDir, { recursive: true });
+  rmSync(join(shotDir, 'failure.png'), { force: true }); // from an earlier run
   await page.goto(url);
 
   // A nickname someone holds is refused with the server's reason.
@@ -224,7 +225,7 @@ async function run(browser, page) {
 
   // A phone: one column, the side lists behind buttons.
   await page.setViewportSize({ width: 390, height: 760 });
-  if (await page.isVisible('#room-list')) throw new Error('the room list is not collapsed on a phone');
+  await page.locator('#room-list').waitFor({ state: 'hidden', timeout: WAIT }); // collapsed
   await page.click('#toggle-views');
   await page.locator('#room-list').waitFor({ state: 'visible', timeout: WAIT });
   await page.screenshot({ path: join(shotDir, 'chat-phone.png') });
@@ -266,3 +267,5 @@ async function run(browser, page) {
 }
 
 await main();
+// The open stdin would keep Node running.
+process.exit();
