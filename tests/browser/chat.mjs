@@ -223,16 +223,20 @@ async function run(browser, page) {
   await page.waitForSelector('#status[hidden]', { state: 'attached', timeout: WAIT * 2 });
   await expectLine(page, 'said while you were away');
 
-  // A phone: one column, the side lists behind buttons.
+  // A phone in dark mode: one column, the side lists behind buttons (no sliding: the
+  // screenshots show where things end up).
+  await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
   await page.setViewportSize({ width: 390, height: 760 });
   await page.locator('#room-list').waitFor({ state: 'hidden', timeout: WAIT }); // collapsed
+  await page.screenshot({ path: join(shotDir, 'chat-phone.png') });
   await page.click('#toggle-views');
   await page.locator('#room-list').waitFor({ state: 'visible', timeout: WAIT });
-  await page.screenshot({ path: join(shotDir, 'chat-phone.png') });
+  await page.screenshot({ path: join(shotDir, 'chat-phone-rooms.png') });
   await listed(page, '#rust').click();
   await expectTitle(page, '#rust');
   ok('phone layout: lists collapse and open');
   await page.setViewportSize({ width: 1100, height: 720 });
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 
   // /quit ends the session; joining again brings the remembered rooms back.
   await say(page, '/quit gone for coffee');

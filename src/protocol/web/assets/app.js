@@ -90,7 +90,7 @@ function viewFor(kind, name, create = true) {
     log.setAttribute('role', 'log');
     log.hidden = true;
     $('logs').append(log);
-    view = { key, kind, name, joined: kind === 'room', topic: null, members: new Map(), crowded: false };
+    view = { key, kind, name, joined: true, topic: null, members: new Map(), crowded: false };
     // seen: messages shown (history overlaps what came live); pinned: scrolled to the bottom.
     Object.assign(view, { unread: 0, mention: false, log, seen: new Set(), lastDay: '', pinned: true });
     log.addEventListener('scroll', () => (view.pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40));
