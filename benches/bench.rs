@@ -10,7 +10,8 @@
 //! - `servers`: starting and stopping chatd, ngircd and InspIRCd, their configurations, chatd's log;
 //! - `loadgen`: the epoll load generator (`Net`), registering clients, the slow reader;
 //! - `measure`: the shared clock, the latency histogram, /proc;
-//! - `scenarios`: fanout, rate, slow reader, idle, churn, crowd and the soak, each returning metrics;
+//! - `scenarios`: fanout, rate, slow reader, idle, churn, crowd, the web face's fanout and idle
+//!   sessions, and the soak, each returning metrics;
 //! - `report`: the table, the JSON lines, the plot, and `--from` (replay of a saved run).
 //!
 //! Modules live in directories (`benches/NAME/mod.rs`): cargo would take a `benches/NAME.rs` for
@@ -25,7 +26,7 @@ mod servers;
 use measure::{now_ns, raise_fd_limit};
 use report::Results;
 use scenarios::room::{FANOUT_SIZES, Load, room_load};
-use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, soak};
+use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, soak, web::idle_web};
 use servers::{BASE_BINARY, CHATD_WRAP, Kind, Server, peer_limits};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -56,7 +57,9 @@ const USAGE: &str =
   --quick        shorter runs (about a third of the time); also CHATD_BENCH_QUICK=1
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
-  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd (default: all);
+  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd, web (default: all);
+                 web (chatd only): the fanout with web sessions as receivers, each size right
+                 after the IRC fanout's (which it runs too), and idle web sessions
                  soak runs only when named: chatd (and --base) under mixed load, sampled every
                  second into the results and target/bench/soak-plot.svg
   --soak-secs N  soak: seconds of mixed load (default 600)
@@ -159,6 +162,7 @@ fn profile(out_dir: &Path) -> Result<(), String> {
         measure: Duration::from_secs(600),
         slow_reader: false,
         per_sender: Some(PER_SENDER),
+        web: false,
     };
     println!("profile: chatd under callgrind, {CLIENTS} clients in one room, {SENDERS} senders x {PER_SENDER} lines");
     let metrics = {
@@ -236,6 +240,7 @@ fn main() {
     let q = o.quick;
     let secs = |full: f64, quick: f64| Duration::from_secs_f64(if q { quick } else { full });
     let idle_sizes: &[usize] = if q { &[1000, 5000] } else { &[1000, 5000, 10000] };
+    let idle_web_size = if q { 5000 } else { 10000 };
     if fd_limit < *idle_sizes.last().unwrap() as u64 + 100 {
         eprintln!("bench: warning: open-file limit {fd_limit} is below the idle scenario's size");
     }
@@ -267,10 +272,13 @@ fn main() {
             measure: secs(5.0, 2.0),
             slow_reader,
             per_sender: None,
+            web: false,
         };
-        if want("fanout") || want("slow") {
+        // The web fanout is read beside the IRC fanout of the same run, so `web` runs that too.
+        let irc_fanout = want("fanout") || want("web");
+        if irc_fanout || want("slow") {
             for &n in &FANOUT_SIZES {
-                if n == 100 || want("fanout") {
+                if n == 100 || irc_fanout {
                     let load = fanout(n, false);
                     plan.push((format!("fanout-{n}"), Box::new(move |s| room_load(s, &load))));
                 }
@@ -280,6 +288,10 @@ fn main() {
                 if n == 100 && want("slow") {
                     let load = fanout(100, true);
                     plan.push(("slow-reader-100".into(), Box::new(move |s| room_load(s, &load))));
+                }
+                if want("web") {
+                    let load = Load { web: true, ..fanout(n, false) };
+                    plan.push((format!("web-{n}"), Box::new(move |s| room_load(s, &load))));
                 }
             }
         }
@@ -291,6 +303,10 @@ fn main() {
             for &n in idle_sizes {
                 plan.push((format!("idle-{n}"), Box::new(move |s| idle(s, n))));
             }
+        }
+        if want("web") {
+            let n = idle_web_size;
+            plan.push((format!("idle-web-{n}"), Box::new(move |s| idle_web(s, n))));
         }
         if want("churn") {
             let d = secs(5.0, 2.0);
@@ -306,9 +322,10 @@ fn main() {
         }
         for (scenario, run) in &plan {
             for &kind in &kinds {
-                // Only chatd speaks netcat (crowd), and the soak reads chatd's log.
+                // Only chatd speaks netcat (crowd) and has a web face, and the soak reads chatd's log.
                 let soaking = scenario == "soak";
-                if (soaking || scenario.starts_with("crowd")) && !kind.is_chatd() {
+                let chatd_only = ["crowd", "web-", "idle-web-"].iter().any(|p| scenario.starts_with(p));
+                if (soaking || chatd_only) && !kind.is_chatd() {
                     continue;
                 }
                 let t = Instant::now();
@@ -342,6 +359,18 @@ fn main() {
                     )
                 {
                     metrics.push(("relative_to_no_slow", with / without));
+                }
+                if let Some(size) = scenario.strip_prefix("web-")
+                    && let (Some(web), Some(irc)) = (
+                        metrics.iter().find(|m| m.0 == "deliveries_per_s").map(|m| m.1),
+                        results
+                            .values
+                            .get(&(format!("fanout-{size}"), "deliveries_per_s"))
+                            .and_then(|r| r.get(&kind))
+                            .and_then(|v| v.last().copied()),
+                    )
+                {
+                    metrics.push(("web_to_irc", web / irc));
                 }
                 results.add(scenario, kind, &metrics);
                 let seconds = t.elapsed().as_secs_f64();

@@ -4,9 +4,12 @@
 //! `Net::poll` answers every PING itself and hands each other line over without its line end;
 //! the time of the read that brought a line is `Net::now`, for latency samples. Registration of
 //! many clients (`establish`) keeps at most a window of them in flight, below the server's listen
-//! backlog. `slow` is the one blocking client: a member that never reads.
+//! backlog. `slow` is the one blocking client: a member that never reads. `web` is the browser's
+//! side of the web face: its requests, and a reader of HTTP answers and event streams for the
+//! connections opened with `open_raw`, whose bytes `Net::poll` hands over as they were read.
 
 pub mod slow;
+pub mod web;
 
 use crate::measure::now_ns;
 use mio::net::TcpStream as MioStream;
@@ -20,6 +23,8 @@ pub struct Conn {
     rbuf: Vec<u8>,
     wbuf: Vec<u8>,
     pub closed: bool,
+    /// Bytes are handed over as read, not as lines (and no PING is answered): an HTTP connection.
+    raw: bool,
     /// The last ERROR line from the server, or why reading failed.
     pub last_line: String,
 }
@@ -54,6 +59,14 @@ impl Net {
         Ok(i)
     }
 
+    /// A new connection whose bytes `poll` hands over as read (see `poll`).
+    pub fn open_raw(&mut self) -> io::Result<usize> {
+        let i = self.closed_slot();
+        self.conns[i].raw = true;
+        self.reopen(i)?;
+        Ok(i)
+    }
+
     /// A new connection slot, closed until `reopen`ed.
     pub fn closed_slot(&mut self) -> usize {
         self.conns.push(Conn {
@@ -61,6 +74,7 @@ impl Net {
             rbuf: Vec::new(),
             wbuf: Vec::new(),
             closed: true,
+            raw: false,
             last_line: String::new(),
         });
         self.conns.len() - 1
@@ -112,7 +126,8 @@ impl Net {
     }
 
     /// Waits up to `timeout` for sockets, answers PINGs, and hands every other line (without its
-    /// line end) to `f`; `None` means the connection closed.
+    /// line end) to `f`; `None` means the connection closed. A raw connection's bytes are handed
+    /// over as each read brought them, whatever they are.
     pub fn poll<F: FnMut(&mut Net, usize, Option<&[u8]>)>(&mut self, timeout: Duration, mut f: F) {
         if let Err(e) = self.poll.poll(&mut self.events, Some(timeout))
             && e.kind() != io::ErrorKind::Interrupted
@@ -161,6 +176,10 @@ impl Net {
             };
             self.now = now_ns();
             let data = &scratch[..n];
+            if self.conns[i].raw {
+                f(self, i, Some(data));
+                continue;
+            }
             let mut start = 0;
             if !rbuf.is_empty() {
                 match data.iter().position(|&b| b == b'\n') {

@@ -1,7 +1,9 @@
 //! Reporting: the results of every run kept by (scenario, metric) and server, the table (medians,
 //! with min–max over rounds, and chatd's ratio to each other server), the JSON lines (`jsonl`),
-//! the fanout plot (`plot`) and the replay of a saved run (`replay`, for `--from`).
+//! the fanout plot (`plot`), the web fanout beside the IRC fanout (`beside`) and the replay of a
+//! saved run (`replay`, for `--from`).
 
+mod beside;
 mod jsonl;
 mod plot;
 mod replay;
@@ -17,7 +19,7 @@ use std::fmt::Write as _;
 
 /// Whether a larger value of this metric is better (for the ratio's reading).
 fn higher_is_better(metric: &str) -> bool {
-    matches!(metric, "deliveries_per_s" | "msgs_per_s" | "sessions_per_s" | "relative_to_no_slow")
+    matches!(metric, "deliveries_per_s" | "msgs_per_s" | "sessions_per_s" | "relative_to_no_slow" | "web_to_irc")
 }
 
 #[derive(Default)]
@@ -101,6 +103,7 @@ pub fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&beside::web_beside_irc(results, kinds));
     out
 }
 

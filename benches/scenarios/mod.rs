@@ -2,7 +2,10 @@
 //! metrics, or an error that fails that run (the bench goes on with the next).
 //!
 //! - `room`: one room under load: fanout (as fast as a window of messages in flight allows), rate
-//!   (a fixed rate), slow reader (fanout with one member that never reads);
+//!   (a fixed rate), slow reader (fanout with one member that never reads), and the fanout to
+//!   web sessions (`web-N`);
+//! - `web`: browsers' sessions on the web face: set up, read (for `web-N`), and held idle
+//!   (`idle-web-N`);
 //! - `idle`: many registered clients doing nothing; `churn`: sessions opened and closed in a loop;
 //!   `crowd`: a storm of netcat users joining one room;
 //! - `soak`: chatd under mixed load for a long time, sampled every second.
@@ -14,6 +17,7 @@ pub mod crowd;
 pub mod idle;
 pub mod room;
 pub mod soak;
+pub mod web;
 
 use crate::servers::Server;
 

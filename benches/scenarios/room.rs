@@ -1,14 +1,17 @@
-//! One room under load: fanout, rate and slow reader. Senders put numbered, timestamped lines into
-//! the room; every member checks it got each other sender's lines once and in order, and records
-//! their latency. Without a fixed rate, each sender keeps a window of messages in flight (sent,
-//! not yet received by every other member).
+//! One room under load: fanout, rate and slow reader, and the fanout to web sessions (`web-N`,
+//! whose sessions `web` sets up and reads). Senders (IRC clients) put numbered, timestamped lines
+//! into the room; every member checks it got each other sender's lines once and in order, and
+//! records their latency. Without a fixed rate, each sender keeps a window of messages in flight
+//! (sent, not yet received by every other member).
 
 use super::Metrics;
+use super::web::{DEFAULT_ROOM, fanout_receivers, read_said};
 use crate::loadgen::slow::{kernel_queued, slow_client};
 use crate::loadgen::{Net, bench_payload, establish, find};
 use crate::measure::{Histogram, cpu_seconds, now_ns};
 use crate::servers::Server;
 use std::io::Write;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// Clients in the fanout scenarios (the plot's x axis).
@@ -26,34 +29,133 @@ pub struct Load {
     pub slow_reader: bool,
     /// Messages per sender, then stop (a fixed workload, for profiles); None: send for `measure`.
     pub per_sender: Option<u64>,
+    /// The receivers are `clients` web sessions in the default room (plus the `senders`, IRC
+    /// clients) instead of IRC clients in a room of `clients` (the senders among them).
+    pub web: bool,
+}
+
+/// Every member's receipts of the senders' lines: each once and in order, their latency, and the
+/// window of each sender (its oldest line not yet received by every other member).
+struct Ledger {
+    senders: usize,
+    window: usize,
+    /// Members who receive each line: all but its sender.
+    receivers: u64,
+    /// The members whose receipts are the scenario's deliveries and latencies (all but the IRC
+    /// senders in `web-N`, whose receivers are the web sessions).
+    counted: Range<usize>,
+    next: Vec<u64>,   // next sequence number per sender
+    oldest: Vec<u64>, // oldest message not yet received by everyone
+    ring: Vec<u64>,   // receipts of the messages in the window
+    last: Vec<u64>,   // last sequence per (receiver, sender)
+    got: Vec<u64>,
+    out_of_order: u64,
+    received_total: u64,
+    hist: Histogram,
+    /// While measuring: the counted members' receipts, and every member's.
+    deliveries: u64,
+    all_deliveries: u64,
+}
+
+impl Ledger {
+    fn new(members: usize, senders: usize, window: usize, counted: Range<usize>) -> Ledger {
+        Ledger {
+            senders,
+            window,
+            receivers: (members - 1) as u64,
+            counted,
+            next: vec![0; senders],
+            oldest: vec![0; senders],
+            ring: vec![0; senders * window],
+            last: vec![u64::MAX; members * senders],
+            got: vec![0; members * senders],
+            out_of_order: 0,
+            received_total: 0,
+            hist: Histogram::new(),
+            deliveries: 0,
+            all_deliveries: 0,
+        }
+    }
+
+    /// Member `r` received sender `k`'s line `seq`, `latency` ns after it was sent. False when
+    /// the line is not one of the senders' to another member.
+    fn record(&mut self, r: usize, k: usize, seq: u64, latency: u64, measuring: bool, windowed: bool) -> bool {
+        let (s, w) = (self.senders, self.window);
+        if k >= s || k == r {
+            return false;
+        }
+        self.received_total += 1;
+        let pair = r * s + k;
+        if self.last[pair] != u64::MAX && seq <= self.last[pair] {
+            self.out_of_order += 1;
+        } else {
+            self.last[pair] = seq;
+        }
+        self.got[pair] += 1;
+        if measuring {
+            self.all_deliveries += 1;
+            if self.counted.contains(&r) {
+                self.deliveries += 1;
+                self.hist.record(latency);
+            }
+        }
+        if windowed && seq >= self.oldest[k] && seq < self.next[k] {
+            self.ring[k * w + (seq % w as u64) as usize] += 1;
+            while self.oldest[k] < self.next[k]
+                && self.ring[k * w + (self.oldest[k] % w as u64) as usize] >= self.receivers
+            {
+                self.oldest[k] += 1;
+            }
+        }
+        true
+    }
+
+    /// Lines lost and duplicated, over every member and sender.
+    fn lost_and_duplicated(&self, members: usize) -> (u64, u64) {
+        let (mut lost, mut dup) = (0u64, 0u64);
+        for r in 0..members {
+            for k in 0..self.senders {
+                if k == r {
+                    continue;
+                }
+                let g = self.got[r * self.senders + k];
+                lost += self.next[k].saturating_sub(g);
+                dup += g.saturating_sub(self.next[k]);
+            }
+        }
+        (lost, dup)
+    }
 }
 
 pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let mut net = Net::new(server.addr).map_err(|e| e.to_string())?;
+    let s = load.senders;
+    if load.web && load.slow_reader {
+        return Err("the slow reader is measured with IRC receivers only".into());
+    }
+    // Members: the IRC clients (the first `s` send), then, in `web-N`, the web sessions.
+    let room = if load.web { DEFAULT_ROOM } else { "#bench" };
     let (range, _) = establish(
         &mut net,
-        load.clients,
+        if load.web { s } else { load.clients },
         &|i| format!("b{i}"),
-        &|_| "#bench".into(),
+        &|_| room.into(),
         server.kind.connect_window(),
         Duration::from_secs(60),
     )?;
-    let n = range.len();
-    let s = load.senders;
+    let mut web = None;
+    if load.web {
+        web = Some(fanout_receivers(&mut net, &server.addr.to_string(), load.clients, server.kind.connect_window())?);
+    }
+    let members = range.start..web.as_ref().map_or(range.end, |w| w.range.end);
+    let n = members.len();
+    let counted = if load.web { s..n } else { 0..n };
     let mut slow = None;
     if load.slow_reader {
-        slow = Some(slow_client(server.addr, "slow", "#bench")?);
+        slow = Some(slow_client(server.addr, "slow", room)?);
     }
-    let receivers = (n - 1) as u64;
     let w = load.window;
-    let mut next = vec![0u64; s]; // next sequence number per sender
-    let mut oldest = vec![0u64; s]; // oldest message not yet received by everyone
-    let mut ring = vec![0u64; s * w]; // receipts of the messages in the window
-    let mut last = vec![u64::MAX; n * s]; // last sequence per (receiver, sender)
-    let mut got = vec![0u64; n * s];
-    let (mut ooo, mut received_total) = (0u64, 0u64);
-    let mut hist = Histogram::new();
-    let (mut deliveries, mut measuring) = (0u64, false);
+    let mut ledger = Ledger::new(n, s, w, counted.clone());
     let mut evicted_at: Option<u64> = None;
     // The slow client's backlog inside the server: what was sent its way (a receiver that keeps up
     // gets the same lines) less what the kernel holds for it at either end of its connection.
@@ -63,12 +165,16 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
     let mut backlog_passed = false;
     let mut backlog = 0u64;
     let mut last_sample = Instant::now();
+    let mut measuring = false;
+    let target = format!("PRIVMSG {room} :");
 
     let start = Instant::now();
     let start_ns = now_ns();
     let t_measure = start + load.warmup;
     let t_end = t_measure + load.measure;
     let (mut cpu0, mut cpu1) = ((0.0, 0.0), (0.0, 0.0));
+    // The load generator's own CPU over the same window: near a whole core, it is the limit.
+    let (mut own0, mut own1) = ((0.0, 0.0), (0.0, 0.0));
     let mut msg = Vec::with_capacity(64);
     let mut stalled_since: Option<Instant> = None;
     let mut sending = true;
@@ -79,6 +185,7 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         if !measuring && now >= t_measure && now < t_end && cpu0 == (0.0, 0.0) {
             measuring = true;
             cpu0 = cpu_seconds(server.pid());
+            own0 = cpu_seconds(std::process::id());
         }
         let evicted = evicted_at.is_some() || server.evicted.lock().unwrap().is_some();
         if let Some(slow) = &slow
@@ -98,11 +205,12 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         }
         if measuring && now >= t_end {
             cpu1 = cpu_seconds(server.pid());
+            own1 = cpu_seconds(std::process::id());
             measuring = false;
         }
         // With a slow reader, keep the load on (unmeasured) until it is evicted, for at most 10 s more.
         let more = load.slow_reader && !evicted && now < t_end + Duration::from_secs(10);
-        let all_sent = load.per_sender.is_some_and(|c| next.iter().all(|&n| n >= c));
+        let all_sent = load.per_sender.is_some_and(|c| ledger.next.iter().all(|&n| n >= c));
         if sending && (all_sent || now >= t_end && !more) {
             sending = false;
         }
@@ -111,29 +219,31 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
                 loop {
                     if let Some(gap) = rate_gap {
                         // Message m (over all senders) is due at m × gap; sender k sends m ≡ k (mod s).
-                        let m = next[k] * s as u64 + k as u64;
+                        let m = ledger.next[k] * s as u64 + k as u64;
                         if start + gap.mul_f64(m as f64) > now {
                             break;
                         }
-                    } else if next[k] - oldest[k] >= w as u64 {
+                    } else if ledger.next[k] - ledger.oldest[k] >= w as u64 {
                         break;
                     }
-                    if load.per_sender.is_some_and(|c| next[k] >= c) {
+                    let seq = ledger.next[k];
+                    if load.per_sender.is_some_and(|c| seq >= c) {
                         break;
                     }
                     msg.clear();
-                    let _ = write!(&mut msg, "PRIVMSG #bench :{k} {} {}\r\n", next[k], now_ns());
+                    msg.extend_from_slice(target.as_bytes());
+                    let _ = write!(&mut msg, "{k} {seq} {}\r\n", now_ns());
                     if rate_gap.is_none() {
-                        ring[k * w + (next[k] % w as u64) as usize] = 0;
+                        ledger.ring[k * w + (seq % w as u64) as usize] = 0;
                     }
-                    next[k] += 1;
+                    ledger.next[k] += 1;
                     sent_total += 1;
                     net.send(range.start + k, &msg);
                 }
             }
         } else {
-            let expected = sent_total * receivers;
-            if received_total >= expected || now > t_end + Duration::from_secs(15) {
+            let expected = sent_total * ledger.receivers;
+            if ledger.received_total >= expected || now > t_end + Duration::from_secs(15) {
                 break;
             }
         }
@@ -141,45 +251,39 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
             Some(_) => Duration::from_millis(1),
             None => Duration::from_millis(20),
         };
-        let progress = received_total;
+        let progress = ledger.received_total;
+        let windowed = rate_gap.is_none();
+        let mut broken = None;
         net.poll(timeout, |net, i, line| {
             let Some(line) = line else { return };
-            if i < range.start || i >= range.end {
+            if i < members.start || i >= members.end {
                 return;
             }
-            let r = i - range.start;
+            let r = i - members.start;
+            if let Some(web) = web.as_mut().filter(|_| r >= s) {
+                let now = net.now;
+                let mut said = |k, seq, ts: u64| {
+                    ledger.record(r, k, seq, now.saturating_sub(ts), measuring, windowed);
+                };
+                if let Err(e) = read_said(web, r - s, line, &mut said) {
+                    broken.get_or_insert(format!("web session {}: {e}", r - s));
+                }
+                return;
+            }
             let Some((k, seq, ts)) = bench_payload(line) else {
                 if line.starts_with(b":slow!") && find(line, b" QUIT").is_some() {
                     evicted_at.get_or_insert(net.now);
                 }
                 return;
             };
-            if k >= s || k == r {
-                return;
-            }
-            if r == s {
+            if ledger.record(r, k, seq, net.now.saturating_sub(ts), measuring, windowed) && r == s {
                 slow_bytes += line.len() as u64 + 2;
             }
-            received_total += 1;
-            let pair = r * s + k;
-            if last[pair] != u64::MAX && seq <= last[pair] {
-                ooo += 1;
-            } else {
-                last[pair] = seq;
-            }
-            got[pair] += 1;
-            if measuring {
-                deliveries += 1;
-                hist.record(net.now.saturating_sub(ts));
-            }
-            if rate_gap.is_none() && seq >= oldest[k] && seq < next[k] {
-                ring[k * w + (seq % w as u64) as usize] += 1;
-                while oldest[k] < next[k] && ring[k * w + (oldest[k] % w as u64) as usize] >= receivers {
-                    oldest[k] += 1;
-                }
-            }
         });
-        if received_total == progress && sending && rate_gap.is_none() {
+        if let Some(e) = broken {
+            return Err(e);
+        }
+        if ledger.received_total == progress && sending && rate_gap.is_none() {
             let since = *stalled_since.get_or_insert(Instant::now());
             if since.elapsed() > Duration::from_secs(3) {
                 return Err("no message arrived for 3 s (lost messages stall the window)".into());
@@ -187,35 +291,31 @@ pub fn room_load(server: &Server, load: &Load) -> Result<Metrics, String> {
         } else {
             stalled_since = None;
         }
-        if let Some(c) = net.conns[range.clone()].iter().position(|c| c.closed) {
-            return Err(format!("client {c} was disconnected: {}", net.conns[range.start + c].last_line));
+        if let Some(c) = net.conns[members.clone()].iter().position(|c| c.closed) {
+            return Err(format!("member {c} was disconnected: {}", net.conns[members.start + c].last_line));
         }
     }
-    let (mut lost, mut dup) = (0u64, 0u64);
-    for r in 0..n {
-        for k in 0..s {
-            if k == r {
-                continue;
-            }
-            let g = got[r * s + k];
-            lost += next[k].saturating_sub(g);
-            dup += g.saturating_sub(next[k]);
-        }
-    }
+    let (lost, dup) = ledger.lost_and_duplicated(n);
     let secs = load.measure.as_secs_f64();
+    // Counted members who receive each line: every member but the sender, or every web session.
+    let per_message = if load.web { counted.len() } else { n - 1 };
+    let (deliveries, hist) = (ledger.deliveries, &ledger.hist);
     let mut m: Metrics = vec![
         ("deliveries_per_s", deliveries as f64 / secs),
-        ("msgs_per_s", deliveries as f64 / secs / receivers as f64),
+        ("msgs_per_s", deliveries as f64 / secs / per_message as f64),
         ("p50_us", hist.quantile(0.5) / 1e3),
         ("p99_us", hist.quantile(0.99) / 1e3),
         ("p999_us", hist.quantile(0.999) / 1e3),
-        ("cpu_us_per_delivery", (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1) * 1e6 / deliveries.max(1) as f64),
+        // Per delivery of every kind (in `web-N`, the IRC senders' receipts of each other's
+        // lines too): the server's CPU pays for them all.
+        ("cpu_us_per_delivery", (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1) * 1e6 / ledger.all_deliveries.max(1) as f64),
         // Most of a server's time on loopback is the kernel's (send, and the receiving side's
         // TCP work, which runs in the sender's context).
         ("cpu_kernel_share", (cpu1.1 - cpu0.1) / (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1)),
+        ("loadgen_cpu_share", (own1.0 + own1.1 - own0.0 - own0.1) / secs),
         ("lost", lost as f64),
         ("duplicated", dup as f64),
-        ("out_of_order", ooo as f64),
+        ("out_of_order", ledger.out_of_order as f64),
     ];
     if load.slow_reader {
         // The server's own log is the first witness where there is one (chatd); else the others'

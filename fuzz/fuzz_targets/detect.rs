@@ -4,19 +4,32 @@
 //! Input: the first bytes a peer sends.
 //!
 //! Checks: the answer is the documented one (IRC when the first word is an IRC registration
-//! command, in any case, and a separator follows it; undecided while the bytes so far could
-//! still become such a word; netcat otherwise), and a decision is never premature: once some
-//! prefix of the input is decided, every longer prefix is decided the same way.
+//! command, in any case, and a separator follows it; HTTP when the first line is an HTTP/1.x
+//! request line, as `http::detect_request_line` decides — that function has its own checks in the
+//! `http_request` target; undecided while either could still come; netcat otherwise), and a
+//! decision is never premature: once some prefix of the input is decided, every longer prefix is
+//! decided the same way.
 #![no_main]
 
 use chatd::protocol::dialects::detect;
+use chatd::protocol::http::detect_request_line;
 use libfuzzer_sys::fuzz_target;
 
 /// The words that open an IRC registration, as the IRC dialect's documentation lists them.
 const OPENERS: [&str; 5] = ["CAP", "PASS", "NICK", "USER", "PING"];
 
-/// The documented rule, written out independently of the implementation.
+/// The documented rule: IRC's written out independently of the implementation, then HTTP's.
 fn expected(first: &[u8]) -> Option<&'static str> {
+    match (irc_rule(first), detect_request_line(first)) {
+        (Some("irc"), _) => Some("irc"),
+        (_, Some(true)) => Some("http"),
+        (None, _) | (_, None) => None,
+        _ => Some("netcat"),
+    }
+}
+
+/// IRC or not: `Some("netcat")` for "not IRC".
+fn irc_rule(first: &[u8]) -> Option<&'static str> {
     let end = first.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n' | 0));
     let word = &first[..end.unwrap_or(first.len())];
     let is_opener = OPENERS.iter().any(|o| o.as_bytes().eq_ignore_ascii_case(word));

@@ -407,8 +407,8 @@ impl Broker {
                 self.dirty.push(id);
             }
         }
-        for id in web {
-            self.deliver_web(id, reply);
+        if !web.is_empty() {
+            self.deliver_web_many(&web, reply);
         }
     }
 

@@ -15,7 +15,7 @@
 //! answered at once.
 
 use super::{Broker, Client, now_millis};
-use crate::core::ids::ClientId;
+use crate::core::ids::{ClientId, IdMap};
 use crate::net::reader::TokenBucket;
 use crate::protocol::dialect::Session;
 use crate::protocol::http::fields::query_value;
@@ -25,6 +25,7 @@ use crate::protocol::web::{assets, events};
 use crate::protocol::{ParseError, QuitReason, Reply, netcat};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod access;
@@ -83,11 +84,14 @@ pub(super) struct WebSession {
     session: Box<dyn Session>,
     peer: IpAddr,
     /// Events not yet forgotten, oldest first, with their ids.
-    events: VecDeque<(u64, String)>,
+    events: VecDeque<(u64, Arc<str>)>,
     bytes: usize,
     next_event: u64,
-    /// The connection streaming this session's events, and when it was last written to.
+    /// The connection streaming this session's events, and when the sweep last saw it written
+    /// to (to send a keep-alive comment after 15 quiet seconds).
     stream: Option<(ClientId, Instant)>,
+    /// An event went to the stream since the last sweep (cheaper than a clock read per event).
+    streamed: bool,
     /// A long-poll waiting: its connection, the last event it has, and its deadline.
     poll: Option<(ClientId, u64, Instant)>,
     /// Since when neither a stream nor a poll has been attached.
@@ -99,9 +103,11 @@ pub(super) struct WebSession {
 /// Every web session, by chat id and by token.
 #[derive(Default)]
 pub(super) struct Web {
-    sessions: HashMap<ClientId, WebSession>,
+    sessions: IdMap<WebSession>,
     tokens: HashMap<String, ClientId>,
     next: u64,
+    /// One event framed for one stream, kept between events for its allocation.
+    frame: Vec<u8>,
     /// Counts for `/server-status` and `/metrics`.
     pub(super) counts: stats::Counts,
 }
@@ -341,6 +347,7 @@ impl Broker {
                 bytes: 0,
                 next_event: 1,
                 stream: None,
+                streamed: false,
                 poll: None,
                 detached_since: Some(Instant::now()),
                 bucket: TokenBucket::new(web.flood_burst, web.flood_rate, Instant::now()),
@@ -433,7 +440,7 @@ impl Broker {
             session.events.clear();
             session.bytes = 0;
         }
-        self.push_event(id, "{\"t\":\"resync\"}".to_string());
+        self.push_event(id, Arc::from("{\"t\":\"resync\"}"));
         self.state.resync(id, &mut self.out);
         self.dispatch();
     }
@@ -463,44 +470,57 @@ impl Broker {
         None
     }
 
-    /// Delivers one reply to web session `id`: rendered, numbered, kept, and passed on to its
-    /// stream or waiting poll.
+    /// Delivers one reply to web session `id` (see `deliver_web_many`).
     pub(super) fn deliver_web(&mut self, id: ClientId, reply: &Reply) {
-        let Some(session) = self.web.sessions.get(&id) else { return };
-        if session.doomed && !matches!(reply, Reply::Closing { .. }) {
-            return;
-        }
-        let mut base = super::base_view(&self.settings);
-        base.nick = self.state.nick(id).map_or("*", |n| n.as_str());
-        let mut json = Vec::new();
-        session.session.render(reply, &base, &mut json);
-        if json.is_empty() {
-            return;
-        }
-        self.push_event(id, String::from_utf8_lossy(&json).into_owned());
+        self.deliver_web_many(&[id], reply);
     }
 
-    /// Keeps one event and passes it on.
-    fn push_event(&mut self, id: ClientId, json: String) {
-        let Some(session) = self.web.sessions.get_mut(&id) else { return };
-        let n = session.next_event;
-        session.next_event += 1;
-        session.bytes += json.len();
-        session.events.push_back((n, json));
-        while session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES {
-            if let Some((_, old)) = session.events.pop_front() {
-                session.bytes -= old.len();
+    /// Delivers one reply to web sessions `ids`: rendered once (a web event is the same for every
+    /// recipient), then numbered, kept and passed on to each session's stream or waiting poll.
+    pub(super) fn deliver_web_many(&mut self, ids: &[ClientId], reply: &Reply) {
+        let closing = matches!(reply, Reply::Closing { .. });
+        let mut json: Option<Arc<str>> = None;
+        for &id in ids {
+            let Some(session) = self.web.sessions.get_mut(&id) else { continue };
+            if session.doomed && !closing {
+                continue;
             }
+            let json = json.get_or_insert_with(|| {
+                let mut bytes = Vec::new();
+                session.session.render(reply, &super::base_view(&self.settings), &mut bytes);
+                String::from_utf8_lossy(&bytes).into()
+            });
+            if json.is_empty() {
+                return;
+            }
+            let forward = keep(session, Arc::clone(json), &mut self.web.frame);
+            self.forward(forward);
         }
-        if let Some((conn, written)) = &mut session.stream {
-            *written = Instant::now();
-            let conn = *conn;
-            let frame = session.events.back().map(|(n, json)| sse::event(*n, None, json)).unwrap_or_default();
-            self.send_raw(conn, frame.as_bytes());
-        } else if let Some((conn, after, _)) = session.poll.take() {
-            let response = poll_answer(session, after);
-            session.detached_since = Some(Instant::now());
-            self.respond(conn, response, None);
+    }
+
+    /// Keeps one event in session `id` and passes it on.
+    fn push_event(&mut self, id: ClientId, json: Arc<str>) {
+        let Some(session) = self.web.sessions.get_mut(&id) else { return };
+        let forward = keep(session, json, &mut self.web.frame);
+        self.forward(forward);
+    }
+
+    /// Sends an event where `keep` said: the frame in `web.frame` to a stream, or a poll's answer.
+    fn forward(&mut self, forward: Forward) {
+        match forward {
+            Forward::Nowhere => {}
+            Forward::Stream(conn) => {
+                let max_sendq = self.settings.max_sendq;
+                if let Some(client) = self.clients.get_mut(&conn)
+                    && !client.doomed
+                {
+                    match client.outbox.queue(&self.web.frame, max_sendq) {
+                        Ok(()) => mark_dirty(client, conn, &mut self.dirty),
+                        Err(reason) => self.doom(conn, reason),
+                    }
+                }
+            }
+            Forward::Poll(conn, response) => self.respond(conn, response, None),
         }
     }
 
@@ -558,11 +578,13 @@ impl Broker {
         let mut expired = Vec::new();
         let grace = self.settings.web.grace;
         for (&id, session) in &mut self.web.sessions {
-            if let Some((conn, written)) = &mut session.stream
-                && now.saturating_duration_since(*written) >= Duration::from_secs(sse::KEEP_ALIVE_SECS)
-            {
-                *written = now;
-                keep_alive.push(*conn);
+            if let Some((conn, written)) = &mut session.stream {
+                if std::mem::take(&mut session.streamed) {
+                    *written = now;
+                } else if now.saturating_duration_since(*written) >= Duration::from_secs(sse::KEEP_ALIVE_SECS) {
+                    *written = now;
+                    keep_alive.push(*conn);
+                }
             }
             if let Some((conn, after, deadline)) = session.poll
                 && now >= deadline
@@ -587,6 +609,48 @@ impl Broker {
     }
 }
 
+/// Where a kept event goes.
+enum Forward {
+    Nowhere,
+    /// To this stream: the frame is in `Web::frame`.
+    Stream(ClientId),
+    /// As the answer to this waiting poll.
+    Poll(ClientId, Response),
+}
+
+/// Keeps `json` as `session`'s next event (forgetting the oldest past the bounds) and says where
+/// it goes; for a stream, frames it into `frame`.
+fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forward {
+    let n = session.next_event;
+    session.next_event += 1;
+    session.bytes += json.len();
+    session.events.push_back((n, json));
+    while session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES {
+        if let Some((_, old)) = session.events.pop_front() {
+            session.bytes -= old.len();
+        }
+    }
+    if let Some((conn, _)) = session.stream {
+        session.streamed = true;
+        frame.clear();
+        if let Some((n, json)) = session.events.back() {
+            // A web event is one line of JSON (its strings escape every line break), so it is one
+            // `data:` field.
+            frame.extend_from_slice(b"id: ");
+            push_decimal(frame, *n);
+            frame.extend_from_slice(b"\ndata: ");
+            frame.extend_from_slice(json.as_bytes());
+            frame.extend_from_slice(b"\n\n");
+        }
+        Forward::Stream(conn)
+    } else if let Some((conn, after, _)) = session.poll.take() {
+        session.detached_since = Some(Instant::now());
+        Forward::Poll(conn, poll_answer(session, after))
+    } else {
+        Forward::Nowhere
+    }
+}
+
 /// A long-poll's answer: the events after `after` (possibly none). It ends the connection.
 fn poll_answer(session: &WebSession, after: u64) -> Response {
     let mut body = String::from("{\"events\":[");
@@ -600,6 +664,21 @@ fn poll_answer(session: &WebSession, after: u64) -> Response {
     }
     body.push_str("]}");
     Response::json(StatusCode::OK, body).closing()
+}
+
+/// Appends `n` in decimal (no formatting machinery: once per event per stream).
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Lists `client` for the next flush.
@@ -635,6 +714,15 @@ mod tests {
     #[test]
     fn poll_events_carry_their_ids() {
         assert_eq!(with_id(7, r#"{"t":"x"}"#), r#"{"id":7,"t":"x"}"#);
+    }
+
+    #[test]
+    fn decimals_are_written_as_digits() {
+        for n in [0, 7, 10, 1234567890, u64::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 
     #[test]

@@ -49,8 +49,9 @@ impl Session for WebChat {
     }
 
     fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
+        let _ = view;
         let mut json = String::with_capacity(128);
-        event(reply, view.nick, &mut json);
+        event(reply, &mut json);
         out.extend_from_slice(json.as_bytes());
     }
 }
@@ -184,9 +185,10 @@ pub fn error_text(reply: Option<&Reply>) -> String {
     }
 }
 
-/// Renders `reply` as one JSON event for the web client whose nickname is `me`; appends nothing
-/// for replies the page has no use for (IRC-only answers).
-pub fn event(reply: &Reply, me: &str, out: &mut String) {
+/// Renders `reply` as one JSON event; appends nothing for replies the page has no use for
+/// (IRC-only answers). The same for every recipient: the broker renders a reply once for all
+/// the web sessions it goes to.
+pub fn event(reply: &Reply, out: &mut String) {
     match reply {
         Reply::Welcome { person, .. } => Obj::new(out, "hello").str("nick", nick(person)).end(),
         Reply::YouJoined { room, members: list, topic: t, .. } => {
@@ -234,17 +236,10 @@ pub fn event(reply: &Reply, me: &str, out: &mut String) {
             .opt("current", current.as_ref().map(|r| r.as_str()))
             .end(),
         Reply::Kicked { room, by, nick: kicked, reason } => {
-            // For the page a kick is a part, with who did it in the reason.
+            // For the page a kick is a part, with who did it in the reason; the kicked one's page
+            // sees its own nickname leave. (The same for every recipient: rendered once for all.)
             let why = format!("kicked by {}: {}", by.nick, for_netcat(reason));
-            if kicked.as_str() == me {
-                Obj::new(out, "parted_self").str("room", room.as_str()).opt("current", None).str("reason", &why).end()
-            } else {
-                Obj::new(out, "parted")
-                    .str("room", room.as_str())
-                    .str("nick", kicked.as_str())
-                    .str("reason", &why)
-                    .end()
-            }
+            Obj::new(out, "parted").str("room", room.as_str()).str("nick", kicked.as_str()).str("reason", &why).end()
         }
         Reply::Quit { who, reason } => {
             Obj::new(out, "quit").str("nick", nick(who)).text("reason", &reason.to_string()).end()
@@ -300,7 +295,7 @@ mod tests {
 
     fn json(reply: &Reply) -> String {
         let mut out = String::new();
-        event(reply, "me", &mut out);
+        event(reply, &mut out);
         out
     }
 
