@@ -78,6 +78,14 @@ fn netcat_step(step: &str, bob: &mut Client) {
         "bob-says-while-cut-off" => {
             bob.send("said while you were away");
         }
+        "bob-opens-den" => {
+            bob.send("/join #den");
+            bob.expect("-- You joined #den");
+        }
+        "bob-kicks-alice" => {
+            bob.expect("-- alice joined #den");
+            bob.send("/kick #den alice behave");
+        }
         "bob-sees-quit" => {
             let line = bob.expect("-- alice quit (");
             assert!(line.contains("gone for coffee"), "quit without its reason: {line:?}");

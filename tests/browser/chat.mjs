@@ -223,6 +223,14 @@ async function run(browser, page) {
   await page.waitForSelector('#status[hidden]', { state: 'attached', timeout: WAIT * 2 });
   await expectLine(page, 'said while you were away');
 
+  // Kicked out of a room: it leaves the list, with who did it and why.
+  await need('bob-opens-den');
+  await say(page, '/join #den');
+  await expectTitle(page, '#den');
+  await need('bob-kicks-alice');
+  await listed(page, '#den').waitFor({ state: 'detached', timeout: WAIT });
+  await expectLine(page, 'You left #den (kicked by bob: behave)');
+
   // A phone in dark mode: one column, the side lists behind buttons (no sliding: the
   // screenshots show where things end up).
   await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });

@@ -365,6 +365,11 @@ const handlers = {
     roomLine(view, `${ev.nick} joined ${ev.room}.`);
   },
   parted(ev) {
+    // Our own nickname leaving is a kick (a part of our own is `parted_self`).
+    if (isMe(ev.nick)) {
+      const current = lower(state.current || '') === lower(ev.room) ? null : state.current;
+      return handlers.parted_self({ room: ev.room, current, reason: ev.reason });
+    }
     const view = viewFor('room', ev.room);
     view.members.delete(lower(ev.nick));
     roomLine(view, `${ev.nick} left ${ev.room}${because(ev.reason)}.`);
