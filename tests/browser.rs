@@ -3,8 +3,10 @@
 //!
 //! The script drives the browser; when the netcat user must act it prints `need STEP`, this test
 //! does the netcat part of STEP (`netcat_step`) and answers `go`. The script's last line is `PASS`
-//! or `FAIL reason`. Screenshots go to `target/browser/` (`chat.png`, `chat-phone.png`, and
-//! `failure.png` when it fails).
+//! or `FAIL reason`. Two scenarios, each against its own server: `chat` (the conversation, rooms,
+//! a reload, markup, a cut-off, a phone, `/quit`, the long-poll) and `expiry` (cut off past
+//! `--web-grace`). Screenshots go to `target/browser/` (`chat.png`, `chat-phone.png`,
+//! `chat-phone-rooms.png`, `chat-login-again.png`, and `failure-SCENARIO.png` on a failure).
 //!
 //! Ignored by default: it needs `/usr/bin/chromium`, `node` and the npm package playwright-core,
 //! found through `NODE_PATH` (default: `target/browser/node_modules`, where `.ci/run` installs it).
@@ -100,15 +102,25 @@ fn netcat_step(step: &str, bob: &mut Client) {
         "bob-hears-carol" => {
             bob.expect("<carol> hi from the long-poll");
         }
+        "bob-joins-far" => {
+            bob.send("/join #far");
+            bob.expect("-- You joined #far");
+        }
+        "bob-sees-dave-lost" => {
+            let line = bob.expect("-- dave quit (");
+            assert!(line.contains("connection lost"), "not lost: {line:?}");
+        }
+        "bob-welcomes-dave-back" => {
+            bob.expect("-- dave joined #far");
+            bob.send("welcome back");
+        }
         other => panic!("the script asked for an unknown step {other:?}"),
     }
 }
 
-#[test]
-#[ignore = "needs chromium and node with playwright-core"]
-fn a_browser_chats_with_a_netcat_user() {
-    let server = Server::start(&[]);
-    let mut bob = server.register("bob");
+/// Runs the script's `scenario` against `server`, doing bob's part; fails with everything the
+/// script printed, its stderr and the server's log.
+fn run_script(server: &Server, bob: &mut Client, scenario: &str) {
     let shots = target_dir().join("browser");
     let node_path = std::env::var_os("NODE_PATH").unwrap_or_else(|| shots.join("node_modules").into_os_string());
     let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/chat.mjs");
@@ -116,6 +128,7 @@ fn a_browser_chats_with_a_netcat_user() {
         .arg(&script_path)
         .arg(format!("http://{}/", server.addr))
         .arg(&shots)
+        .arg(scenario)
         .env("NODE_PATH", node_path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -153,7 +166,7 @@ fn a_browser_chats_with_a_netcat_user() {
         println!("script: {line}");
         output.push(line.clone());
         if let Some(step) = line.strip_prefix("need ") {
-            netcat_step(step, &mut bob);
+            netcat_step(step, bob);
             writeln!(to_script, "go").unwrap();
         }
     }
@@ -161,9 +174,26 @@ fn a_browser_chats_with_a_netcat_user() {
     let stderr = stderr.join().unwrap();
     assert!(
         status.success() && output.iter().any(|line| line == "PASS"),
-        "the browser script failed ({status}):\n{}\n--- its stderr:\n{stderr}\n--- server log:\n{}",
+        "the browser script ({scenario}) failed ({status}):\n{}\n--- its stderr:\n{stderr}\n--- server log:\n{}",
         output.join("\n"),
         server.log.text()
     );
-    assert!(shots.join("chat.png").is_file(), "no screenshot at {}", shots.join("chat.png").display());
+}
+
+#[test]
+#[ignore = "needs chromium and node with playwright-core"]
+fn a_browser_chats_with_a_netcat_user() {
+    let server = Server::start(&[]);
+    let mut bob = server.register("bob");
+    run_script(&server, &mut bob, "chat");
+    let shot = target_dir().join("browser/chat.png");
+    assert!(shot.is_file(), "no screenshot at {}", shot.display());
+}
+
+#[test]
+#[ignore = "needs chromium and node with playwright-core"]
+fn a_page_cut_off_past_the_grace_period_logs_in_again_and_rejoins_its_rooms() {
+    let server = Server::start(&["--web-grace", "1"]);
+    let mut bob = server.register("bob");
+    run_script(&server, &mut bob, "expiry");
 }

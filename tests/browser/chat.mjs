@@ -1,5 +1,6 @@
 // The chat page in a real browser (headless Chromium through playwright-core), run by
-// tests/browser.rs: `node chat.mjs URL SHOT_DIR`.
+// tests/browser.rs: `node chat.mjs URL SHOT_DIR [SCENARIO]`. Scenarios: `chat` (the default: the
+// whole conversation) and `expiry` (a page cut off for longer than the server's --web-grace).
 //
 // The script drives the browser only. Where the netcat user must act (say something, or check
 // what it received) it prints `need STEP` and waits for the line `go` on stdin: the Rust test
@@ -15,7 +16,7 @@ import http from 'node:http';
 import readline from 'node:readline';
 
 const require = createRequire(import.meta.url);
-const [url, shotDir] = process.argv.slice(2);
+const [url, shotDir, scenario = 'chat'] = process.argv.slice(2);
 const WAIT = 15000; // any one expectation; the server is a debug build on a shared machine
 
 let chromium;
@@ -95,14 +96,16 @@ async function main() {
   });
 
   try {
-    await run(browser, page);
+    mkdirSync(shotDir, { recursive: true });
+    rmSync(join(shotDir, `failure-${scenario}.png`), { force: true }); // from an earlier run
+    await (scenario === 'expiry' ? runExpiry(page) : run(browser, page));
     if (dialogs.length) throw new Error(`a dialog opened: ${dialogs.join(' | ')}`);
     if (problems.length) throw new Error(`the page reported: ${problems.join(' | ')}`);
     console.log('PASS');
   } catch (error) {
     console.log(`FAIL ${error.message.split('\n')[0]}`);
     console.log(error.stack);
-    await page.screenshot({ path: join(shotDir, 'failure.png') }).catch(() => {});
+    await page.screenshot({ path: join(shotDir, `failure-${scenario}.png`) }).catch(() => {});
     const text = await page.locator('body').innerText().catch(() => '');
     console.log('--- page text at the failure:\n' + text);
     process.exitCode = 1;
@@ -111,9 +114,18 @@ async function main() {
   }
 }
 
+// Cuts the page off: offline, and its event stream ended by the server (another stream for the
+// session takes its place, and is then closed). Going offline alone keeps open connections.
+async function cutOff(page) {
+  await page.context().setOffline(true);
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'chatd_session');
+  const thief = await openStream(cookie.value);
+  await page.waitForSelector('#status:not([hidden])', { timeout: WAIT });
+  ok('reconnecting shown while cut off');
+  return thief;
+}
+
 async function run(browser, page) {
-  mkdirSync(shotDir, { recursive: true });
-  rmSync(join(shotDir, 'failure.png'), { force: true }); // from an earlier run
   await page.goto(url);
 
   // A nickname someone holds is refused with the server's reason.
@@ -209,14 +221,8 @@ async function run(browser, page) {
   await page.screenshot({ path: join(shotDir, 'chat.png') });
   ok(`screenshot ${join(shotDir, 'chat.png')}`);
 
-  // Cut off and back: "reconnecting…" meanwhile, and what was said meanwhile arrives. Going
-  // offline keeps open connections, so another stream for the session takes the page's place
-  // (the server ends the older one) and goes away again once the browser is back online.
-  await page.context().setOffline(true);
-  const cookie = (await page.context().cookies()).find((c) => c.name === 'chatd_session');
-  const thief = await openStream(cookie.value);
-  await page.waitForSelector('#status:not([hidden])', { timeout: WAIT });
-  ok('reconnecting shown while cut off');
+  // Cut off and back within the grace period: what was said meanwhile arrives.
+  const thief = await cutOff(page);
   await need('bob-says-while-cut-off');
   thief.destroy();
   await page.context().setOffline(false);
@@ -276,6 +282,29 @@ async function run(browser, page) {
   await expectLine(old, 'hi from the long-poll');
   await need('bob-hears-carol');
   await context.close();
+}
+
+// A page cut off for longer than the grace period: the session is over, the page offers the
+// nickname again and, once logged in, joins the rooms it was in.
+async function runExpiry(page) {
+  await page.goto(url);
+  await login(page, 'dave');
+  await expectTitle(page, '#lobby');
+  await say(page, '/join #far');
+  await expectTitle(page, '#far');
+  await need('bob-joins-far');
+  const thief = await cutOff(page);
+  thief.destroy();
+  await need('bob-sees-dave-lost');
+  await page.context().setOffline(false);
+  await page.waitForSelector('#login:not([hidden])', { timeout: WAIT });
+  if ((await page.inputValue('#login-nick')) !== 'dave') throw new Error('the last nickname is not prefilled');
+  ok('session over: ' + (await page.textContent('#login-error')));
+  await page.screenshot({ path: join(shotDir, 'chat-login-again.png') });
+  await page.click('#login-button');
+  await expectTitle(page, '#far');
+  await need('bob-welcomes-dave-back');
+  await expectLine(page, 'welcome back');
 }
 
 await main();
