@@ -145,6 +145,8 @@ async function pump() {
     }
   }
   sending = false;
+  // Lines queued for a session that started while this one's last send was on its way.
+  if (outbox.length && generation !== link.generation) pump();
 }
 
 // What the person typed, as the line(s) the server expects.
@@ -164,7 +166,7 @@ function submit(text) {
       state.current = view.name;
     }
   }
-  if (command === 'msg' || command === 'query') {
+  if (command === 'msg') {
     const target = text.split(/\s+/)[1];
     if (target && !target.startsWith('#')) state.openOnPrivate = lower(target);
   }
@@ -202,6 +204,7 @@ function sessionOver(reason) {
   link.generation += 1;
   closeStream();
   link.token = '';
+  outbox.length = 0; // lines for the session that ended
   setOnline(true);
   // Rooms to offer again: the page joins them once the next session says hello.
   link.rejoin = keep.get('localStorage', 'rooms', []);
