@@ -1,5 +1,6 @@
 //! The browser chat page, embedded in the binary: no build step, no CDN, works on a LAN without
-//! internet. Served by the broker's web face at `/`, `/app.js` and `/app.css`.
+//! internet. Served by the broker's web face at `/`, `/app.js` (which imports `/chat.js`) and
+//! `/app.css`.
 
 /// One embedded file: its path, media type and bytes.
 pub struct Asset {
@@ -9,9 +10,10 @@ pub struct Asset {
 }
 
 /// Every file of the page.
-pub const ASSETS: [Asset; 3] = [
+pub const ASSETS: [Asset; 4] = [
     Asset { path: "/", content_type: "text/html; charset=utf-8", body: include_str!("assets/index.html") },
     Asset { path: "/app.js", content_type: "text/javascript; charset=utf-8", body: include_str!("assets/app.js") },
+    Asset { path: "/chat.js", content_type: "text/javascript; charset=utf-8", body: include_str!("assets/chat.js") },
     Asset { path: "/app.css", content_type: "text/css; charset=utf-8", body: include_str!("assets/app.css") },
 ];
 
