@@ -201,6 +201,7 @@ fn run(config: Config) -> Result<(), String> {
                 trusted_proxies: config.trusted_proxies.clone(),
                 status_allow: config.status_allow.clone(),
                 max_clients: config.max_clients,
+                max_per_ip: config.max_per_ip,
                 max_line: config.max_line,
                 flood_burst: config.flood_burst,
                 flood_rate: config.flood_rate,

@@ -57,6 +57,9 @@ pub struct WebSettings {
     /// Who may read `/server-status` and `/metrics`; empty: the status is public, metrics loopback only.
     pub status_allow: Vec<Cidr>,
     pub max_clients: usize,
+    /// Most web sessions from one client address (`--max-per-ip`): behind a trusted proxy every
+    /// connection comes from the proxy, so the limit is applied here, to the forwarded address.
+    pub max_per_ip: usize,
     /// The line limit and flood control, as for netcat users.
     pub max_line: usize,
     pub flood_burst: u32,
@@ -71,6 +74,7 @@ impl Default for WebSettings {
             trusted_proxies: Vec::new(),
             status_allow: Vec::new(),
             max_clients: 1024,
+            max_per_ip: 16,
             max_line: 1024,
             flood_burst: 10,
             flood_rate: 5,
@@ -292,6 +296,14 @@ impl Broker {
     fn login(&mut self, head: &Head, body: &[u8], peer: IpAddr) -> Response {
         if !same_origin(head) {
             return Response::json(StatusCode::FORBIDDEN, error_json("cross-origin request refused"));
+        }
+        let from_peer = self.web.sessions.values().filter(|s| s.peer == peer && !s.doomed).count();
+        if from_peer >= self.settings.web.max_per_ip {
+            let text = format!(
+                "too many sessions from your address ({from_peer}/{}), end one first",
+                self.settings.web.max_per_ip
+            );
+            return Response::json(StatusCode::TOO_MANY_REQUESTS, error_json(&text));
         }
         let Some(token) = new_token() else {
             return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json("no random source"));

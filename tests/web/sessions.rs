@@ -168,3 +168,22 @@ fn send_answers_429_with_retry_after_when_flooding() {
     // The refused line was dropped, not queued.
     alice.expect_nothing_before_round_trip();
 }
+
+#[test]
+fn behind_a_trusted_proxy_max_per_ip_counts_the_forwarded_address() {
+    let server = Server::start(&["--trusted-proxy", "127.0.0.1", "--max-per-ip", "2"]);
+    let login_from = |nick: &str, client: &str| {
+        let request = Req::post("/api/login", nick.as_bytes())
+            .field("Origin", &origin(server.addr))
+            .field("X-Forwarded-For", client);
+        one_shot(&server, &request)
+    };
+    assert_eq!(login_from("one", "203.0.113.7").status, 200);
+    assert_eq!(login_from("two", "203.0.113.7").status, 200);
+    let refused = login_from("three", "203.0.113.7");
+    assert_eq!(refused.status, 429, "{refused:?}");
+    assert!(refused.json().text("error").contains("too many sessions"), "{refused:?}");
+    // Another browser behind the same proxy is its own address; the proxy itself is not limited.
+    assert_eq!(login_from("four", "198.51.100.2").status, 200);
+    server.expect_log(&[" INFO connect ", "peer=203.0.113.7", "dialect=web"]);
+}
