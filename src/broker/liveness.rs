@@ -105,6 +105,12 @@ impl Broker {
                 continue;
             }
             client.outbox.free_if_idle();
+            if client.closing_by.is_some_and(|by| now >= by) {
+                // An answer that would not leave in time: the connection goes without its tail.
+                client.doomed = true;
+                self.doomed.push((id, QuitReason::Answered));
+                continue;
+            }
             // A connection that is no chat client (HTTP) has nothing to register.
             let registered = self.state.is_registered(id) || client.session.as_ref().is_some_and(|s| !s.chat_client());
             let profile = client.session.as_ref().map(|s| s.profile());

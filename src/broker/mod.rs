@@ -55,6 +55,9 @@ const MAX_EVENTS_PER_BATCH: usize = 1024;
 const RETRY_BLOCKED: Duration = Duration::from_millis(5);
 /// How often the sweep runs.
 const SWEEP_EVERY: Duration = Duration::from_millis(250);
+/// How long an answer that closes its connection may take to leave before the connection goes
+/// anyway.
+const ANSWER_DRAIN: Duration = Duration::from_secs(5);
 /// How long the shutdown farewell may take to drain.
 const FAREWELL_DRAIN: Duration = Duration::from_millis(1000);
 
@@ -99,6 +102,9 @@ struct Client {
     slot: Option<Slot>,
     /// The web session this connection streams or polls for (`web`).
     web_chat: Option<ClientId>,
+    /// The connection was answered and closes once its output has all left, or at this time
+    /// (an HTTP answer with `Connection: close`: removed at once, it would lose its tail).
+    closing_by: Option<Instant>,
 }
 
 pub struct Broker {
@@ -233,6 +239,7 @@ impl Broker {
                         doomed: false,
                         slot: Some(slot),
                         web_chat: None,
+                        closing_by: None,
                     },
                 );
             }
@@ -322,6 +329,22 @@ impl Broker {
                 self.out.deliveries.extend(answers);
                 self.state.set_profile(id, profile, now_millis(), &mut self.out);
             }
+        }
+    }
+
+    /// Closes connection `conn` once what is queued for it has left (see `Client::closing_by`).
+    fn close_when_sent(&mut self, conn: ClientId) {
+        let Some(client) = self.clients.get_mut(&conn) else { return };
+        if client.doomed {
+            return;
+        }
+        if client.outbox.is_empty() {
+            return self.doom(conn, QuitReason::Answered);
+        }
+        client.closing_by.get_or_insert(Instant::now() + ANSWER_DRAIN);
+        if !client.queued {
+            client.queued = true;
+            self.dirty.push(conn);
         }
     }
 
@@ -441,10 +464,20 @@ impl Broker {
             client.queued = false;
             if client.doomed || client.outbox.is_empty() {
                 client.blocked = false;
+                if client.closing_by.is_some() && !client.doomed {
+                    client.doomed = true;
+                    self.doomed.push((id, QuitReason::Answered));
+                }
                 continue;
             }
             match client.outbox.send() {
-                Ok(Sent::All) => client.blocked = false,
+                Ok(Sent::All) => {
+                    client.blocked = false;
+                    if client.closing_by.is_some() {
+                        client.doomed = true;
+                        self.doomed.push((id, QuitReason::Answered));
+                    }
+                }
                 Ok(Sent::Blocked) => {
                     if !client.blocked {
                         client.blocked = true;
@@ -476,12 +509,22 @@ impl Broker {
             let closing = Reply::Closing { reason: reason.clone() };
             client.outbox.append_with(|out| render::render(&closing, &recipient, out));
             let _ = client.outbox.send();
+        } else if client.closing_by.is_some() && reason == QuitReason::ConnectionLost {
+            // An answer still leaving to a client that closed its sending side after its request
+            // (`nc -N`): its reading side may well be open; one last try.
+            let _ = client.outbox.send();
         }
         let nick = self.state.remove(id, &reason, &mut self.out);
         self.dispatch();
         drop(client.slot.take());
         let (peer, connected_for) = (client.peer, liveness::seconds(client.liveness.connected().elapsed()));
-        client.outbox.close();
+        if reason == QuitReason::Answered || client.closing_by.is_some() {
+            // The answer has left: only our direction closes, and the reader reads (and drops)
+            // what the client still sends until it closes too, so it gets no reset.
+            client.outbox.finish();
+        } else {
+            client.outbox.close();
+        }
         let nick = nick.map_or_else(|| "-".to_string(), |n| n.to_string());
         let fields: [(&str, &dyn std::fmt::Display); 6] = [
             ("client", &id),

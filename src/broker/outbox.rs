@@ -31,6 +31,10 @@ pub trait Transport {
     /// Closes the connection as the client is removed: wakes its reader if one is still
     /// reading, and releases the broker's hold.
     fn close(self);
+    /// Closes only the broker's direction once an answer has all left: a reader still reading
+    /// sees the peer's own close (or its time limit) and lets go; the peer gets no reset for
+    /// bytes it sent after its request.
+    fn finish(self);
 }
 
 /// A client's socket, shared with its reader, which only reads from it.
@@ -41,6 +45,12 @@ impl Transport for Arc<TcpStream> {
 
     fn shutdown(&self) {
         let _ = TcpStream::shutdown(self, Shutdown::Both);
+    }
+
+    fn finish(self) {
+        if Arc::strong_count(&self) > 1 {
+            let _ = TcpStream::shutdown(&self, Shutdown::Write);
+        }
     }
 
     fn close(self) {
@@ -196,6 +206,11 @@ impl<T: Transport> Outbox<T> {
     pub fn close(self) {
         self.transport.close();
     }
+
+    /// See `Transport::finish`.
+    pub fn finish(self) {
+        self.transport.finish();
+    }
 }
 
 /// How many bytes a history reply may add to a client's send queue: half of what is left under
@@ -269,6 +284,10 @@ mod tests {
         }
 
         fn close(self) {
+            self.0.borrow_mut().closed = true;
+        }
+
+        fn finish(self) {
             self.0.borrow_mut().closed = true;
         }
     }

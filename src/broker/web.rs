@@ -241,6 +241,11 @@ impl Broker {
             "/api/session" => Some(self.session_info(head)),
             "/api/login" => Some(self.login(head, &request.body, peer)),
             "/api/send" => Some(self.send(head, &request.body)),
+            // HEAD of the stream or the poll: their heads, without starting either.
+            "/api/events" if head.method == Method::Head => {
+                Some(Response::dynamic(StatusCode::OK, "text/event-stream", Vec::new()))
+            }
+            "/api/poll" if head.method == Method::Head => Some(Response::json(StatusCode::OK, "")),
             "/api/events" => self.stream(conn, head),
             "/api/poll" => self.poll(conn, head),
             _ => assets::find(path).map(asset_response),
@@ -248,12 +253,14 @@ impl Broker {
     }
 
     /// Queues `response` on `conn` and closes it afterwards unless it stays open.
+    /// Queues `response` on `conn`; one that closes the connection closes it once it has all
+    /// left (see `Client::closing_by`).
     pub(super) fn respond(&mut self, conn: ClientId, response: Response, head: Option<&Head>) {
         let bytes = response.to_bytes(now_millis(), head);
         let close = !response.keeps_alive(head);
         self.send_raw(conn, &bytes);
         if close {
-            self.doom(conn, QuitReason::Answered);
+            self.close_when_sent(conn);
         }
     }
 
@@ -296,6 +303,12 @@ impl Broker {
     fn login(&mut self, head: &Head, body: &[u8], peer: IpAddr) -> Response {
         if !same_origin(head) {
             return Response::json(StatusCode::FORBIDDEN, error_json("cross-origin request refused"));
+        }
+        // Web sessions hold nicknames and event buffers without a connection of their own: they
+        // count against --max-clients beside the connections.
+        if self.clients.len() + self.web.len() >= self.settings.web.max_clients {
+            let text = format!("server full ({} clients), try again later", self.settings.web.max_clients);
+            return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json(&text));
         }
         let from_peer = self.web.sessions.values().filter(|s| s.peer == peer && !s.doomed).count();
         if from_peer >= self.settings.web.max_per_ip {

@@ -1,9 +1,10 @@
 //! How long a web session lives: the grace after its last stream or poll (`--web-grace`), a
 //! stream that comes back within it, and a stream that never reads (the send-queue rule).
 
+use crate::common::http::{HttpClient, Req};
 use crate::common::log::parse_log_line;
 use crate::common::netcat::expect_exact;
-use crate::common::web::login;
+use crate::common::web::{EventStream, login, poll_events};
 use crate::common::{Server, TIMEOUT};
 use std::io;
 use std::mem::size_of;
@@ -161,4 +162,53 @@ fn a_stream_that_never_reads_is_evicted_by_the_send_queue_rule_and_the_room_goes
     alice.expect("<bob> bye");
     server.expect_log(&[" INFO quit ", "nick=webber ", "reason=connection-lost", "dialect=web"]);
     drop(stream);
+}
+
+#[test]
+fn resuming_after_the_largest_event_id_does_not_hurt_the_server() {
+    // `Last-Event-ID: 18446744073709551615` once overflowed an addition in the broker.
+    let server = Server::start(&[]);
+    let user = login(&server, "maxed");
+    let mut http = HttpClient::connect(&server);
+    http.send(&Req::get(&format!("/api/events?after={}", u64::MAX)).field("Cookie", &user.cookie));
+    assert_eq!(http.read_head().status, 200);
+    let mut stream = EventStream { http, last_id: 0, events: Vec::new() };
+    stream.expect("resync");
+    stream.expect("hello");
+    let mut poll = user.poll(&server, u64::MAX);
+    let events = poll_events(&poll.read_response(false));
+    assert_eq!(events.first().map(|e| e.text("t").to_string()).as_deref(), Some("resync"), "{events:?}");
+    // The server is alive and serves the next one.
+    let other = login(&server, "other");
+    other.say(&server, "still here");
+}
+
+#[test]
+fn a_session_answered_at_once_on_every_poll_outlives_the_grace() {
+    // A busy room answers every poll at once: those answers count as the session being there.
+    let server = Server::start(&["--web-grace", "1"]);
+    let user = login(&server, "poller");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(2500) {
+        let mut poll = user.poll(&server, 0);
+        let answer = poll.read_response(false);
+        assert_eq!(answer.status, 200, "polled for {:?}: {answer:?}", started.elapsed());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn head_of_the_stream_and_the_poll_answers_at_once_and_keeps_the_connection() {
+    let server = Server::start(&[]);
+    let user = login(&server, "header");
+    let mut http = HttpClient::connect(&server);
+    for path in ["/api/events", "/api/poll?after=0"] {
+        let head = http.request(&Req::new("HEAD", path).field("Cookie", &user.cookie));
+        assert_eq!(head.status, 200, "{path}: {head:?}");
+        assert!(head.body.is_empty(), "{path}: HEAD has no body");
+    }
+    // The same connection still serves, and the session has no stream attached by the HEADs.
+    assert_eq!(http.request(&Req::get("/server-status")).status, 200);
+    let mut stream = user.stream(&server, None);
+    stream.expect("hello");
 }

@@ -36,8 +36,12 @@ impl Broker {
         let session = self.web.sessions.get_mut(&id)?;
         session.detached_since = None;
         let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
-        if after + 1 < oldest {
-            // Missed events are gone: start over from a snapshot.
+        // What was missed is gone (the buffer no longer reaches back), or more than the send
+        // queue may take at once: start over from a snapshot.
+        let missed: usize = session.events.iter().filter(|(n, _)| *n > after).map(|(_, json)| json.len() + 32).sum();
+        // An id the session never gave (a server restarted since) needs the snapshot too.
+        let unknown = after >= session.next_event;
+        if unknown || after.saturating_add(1) < oldest || missed > self.settings.max_sendq / 2 {
             self.resync(id);
         } else {
             let mut text = String::new();
@@ -65,7 +69,7 @@ impl Broker {
         let Some(id) = self.session_of(head) else {
             return Some(Response::json(StatusCode::UNAUTHORIZED, error_json("no session")).closing());
         };
-        let after =
+        let after: u64 =
             head.query.as_deref().and_then(|q| query_value(q, "after")).and_then(|n| n.parse().ok()).unwrap_or(0);
         if let Some(client) = self.clients.get_mut(&conn) {
             client.web_chat = Some(id);
@@ -79,12 +83,20 @@ impl Broker {
         }
         let session = self.web.sessions.get_mut(&id)?;
         let oldest = session.events.front().map_or(session.next_event, |(n, _)| *n);
-        if after + 1 < oldest {
-            // Missed events are gone: the answer is the resync and the snapshot after it.
+        if after.saturating_add(1) < oldest || after >= session.next_event {
+            // Missed events are gone (or the id is one this session never gave): the answer is
+            // the resync and the snapshot after it.
             self.resync(id);
+            let session = self.web.sessions.get_mut(&id)?;
+            let resync = session.events.front().map_or(session.next_event, |(n, _)| *n);
+            return Some(poll_answer(session, resync - 1));
         }
         let session = self.web.sessions.get_mut(&id)?;
         if session.events.iter().any(|(n, _)| *n > after) {
+            // Polled just now: the grace counts from here, as from a poll answered later.
+            if session.stream.is_none() {
+                session.detached_since = Some(Instant::now());
+            }
             return Some(poll_answer(session, after));
         }
         session.detached_since = None;
@@ -212,7 +224,9 @@ impl Broker {
                 && now >= deadline
             {
                 session.poll = None;
-                session.detached_since = Some(now);
+                if session.stream.is_none() {
+                    session.detached_since = Some(now);
+                }
                 polls.push((conn, poll_answer(session, after)));
             }
             if session.detached_since.is_some_and(|since| now.saturating_duration_since(since) >= grace) {
@@ -247,7 +261,8 @@ fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forwar
     session.next_event += 1;
     session.bytes += json.len();
     session.events.push_back((n, json));
-    while session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES {
+    // The newest event is always kept, however large.
+    while session.events.len() > 1 && (session.events.len() > KEEP_EVENTS || session.bytes > KEEP_BYTES) {
         if let Some((_, old)) = session.events.pop_front() {
             session.bytes -= old.len();
         }
@@ -273,11 +288,20 @@ fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forwar
     }
 }
 
-/// A long-poll's answer: the events after `after` (possibly none). It ends the connection.
+/// Bytes of events one long-poll answer carries at most (a quarter of the default
+/// `--max-sendq`): the client polls on from the last id it got.
+const POLL_ANSWER_BYTES: usize = 64 * 1024;
+
+/// A long-poll's answer: the events after `after` (possibly none), as many as fit in
+/// `POLL_ANSWER_BYTES` (one at least), so that an answer stays well within the send queue. It
+/// ends the connection.
 fn poll_answer(session: &WebSession, after: u64) -> Response {
     let mut body = String::from("{\"events\":[");
     let mut first = true;
     for (n, json) in session.events.iter().filter(|(n, _)| *n > after) {
+        if !first && body.len() + json.len() > POLL_ANSWER_BYTES {
+            break;
+        }
         if !first {
             body.push(',');
         }

@@ -192,6 +192,8 @@ function addMessage(view, msg, id, old = false) {
   const seenKey = [msg.at, msg.from, msg.kind, msg.text].join('\u0000');
   if (view.seen.has(seenKey)) return;
   view.seen.add(seenKey);
+  // Bounded like the log: a Set keeps insertion order, so the oldest keys go first.
+  if (view.seen.size > 2 * MAX_LINES) view.seen.delete(view.seen.values().next().value);
   const mine = isMe(msg.from);
   const mention = !mine && view.kind === 'room' && mentions(msg.text);
   const line = el('div', `line msg ${msg.kind}${mine ? ' mine' : ''}${mention ? ' mention' : ''}${old ? ' old' : ''}`);
