@@ -38,6 +38,8 @@ pub const WEB_IDS: u64 = 1 << 62;
 /// Events a session keeps for a stream that reconnects, and their bytes at most.
 const KEEP_EVENTS: usize = 1000;
 const KEEP_BYTES: usize = 512 * 1024;
+/// Streams one session may have at once (tabs of one browser): a newer one replaces the oldest.
+pub(super) const MAX_STREAMS: usize = 4;
 /// How long a long-poll waits for an event.
 const POLL_WAIT: Duration = Duration::from_secs(25);
 /// How long the browser waits before reconnecting a dropped stream.
@@ -91,10 +93,12 @@ pub(super) struct WebSession {
     events: VecDeque<(u64, Arc<str>)>,
     bytes: usize,
     next_event: u64,
-    /// The connection streaming this session's events, and when the sweep last saw it written
-    /// to (to send a keep-alive comment after 15 quiet seconds).
-    stream: Option<(ClientId, Instant)>,
-    /// An event went to the stream since the last sweep (cheaper than a clock read per event).
+    /// The connections streaming this session's events (one per open tab, `MAX_STREAMS` at
+    /// most, oldest first): every event goes to each.
+    streams: Vec<ClientId>,
+    /// When the sweep last saw the streams written to (a keep-alive comment after 15 quiet
+    /// seconds), and whether an event went to them since (cheaper than a clock read per event).
+    stream_written: Instant,
     streamed: bool,
     /// A long-poll waiting: its connection, the last event it has, and its deadline.
     poll: Option<(ClientId, u64, Instant)>,
@@ -357,7 +361,8 @@ impl Broker {
                 events: VecDeque::new(),
                 bytes: 0,
                 next_event: 1,
-                stream: None,
+                streams: Vec::new(),
+                stream_written: Instant::now(),
                 streamed: false,
                 poll: None,
                 detached_since: Some(Instant::now()),

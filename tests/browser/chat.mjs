@@ -114,15 +114,20 @@ async function main() {
   }
 }
 
-// Cuts the page off: offline, and its event stream ended by the server (another stream for the
-// session takes its place, and is then closed). Going offline alone keeps open connections.
+// Streams one session may have at once (tabs); one more closes the oldest (src/broker/web.rs).
+const MAX_STREAMS = 4;
+
+// Cuts the page off: offline, and its event stream ended by the server (as many other streams
+// for the session as it keeps take its place, and are then closed). Going offline alone keeps
+// open connections.
 async function cutOff(page) {
   await page.context().setOffline(true);
   const cookie = (await page.context().cookies()).find((c) => c.name === 'chatd_session');
-  const thief = await openStream(cookie.value);
+  const thieves = [];
+  for (let i = 0; i < MAX_STREAMS; i++) thieves.push(await openStream(cookie.value));
   await page.waitForSelector('#status:not([hidden])', { timeout: WAIT });
   ok('reconnecting shown while cut off');
-  return thief;
+  return { destroy: () => thieves.forEach((thief) => thief.destroy()) };
 }
 
 async function run(browser, page) {

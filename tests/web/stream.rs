@@ -88,17 +88,29 @@ fn a_stream_that_reconnects_with_last_event_id_misses_nothing_and_gets_nothing_t
 }
 
 #[test]
-fn a_new_stream_replaces_the_old_one_which_is_closed() {
+fn every_tab_streams_and_past_four_the_oldest_stream_is_closed() {
+    // Two tabs of one browser share its session: each gets every event, none takes the other's
+    // stream (they once replaced each other on every reconnect, for ever).
     let server = Server::start(&[]);
     let mut alice = server.register("alice");
     let user = login(&server, "webber");
     let mut first = user.stream(&server, None);
     first.expect_joined("#lobby");
     let mut second = user.stream(&server, Some(first.last_id));
-    alice.send("to the second");
-    second.expect_said("#lobby", "alice", "to the second");
+    alice.send("to both tabs");
+    second.expect_said("#lobby", "alice", "to both tabs");
+    first.expect_said("#lobby", "alice", "to both tabs");
+    // Three more: four at most, so the first goes.
+    let mut more: Vec<EventStream> = (0..3).map(|_| user.stream(&server, Some(second.last_id))).collect();
+    alice.send("to the newest four");
+    for stream in more.iter_mut().chain([&mut second]) {
+        stream.expect_said("#lobby", "alice", "to the newest four");
+    }
     let rest = first.http.read_to_close();
-    assert!(rest.is_empty(), "the replaced stream got {:?}", String::from_utf8_lossy(&rest));
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("to the newest four"),
+        "the oldest stream got the line after it was closed"
+    );
 }
 
 /// Fills the session's buffer: its first events (read on a stream, then dropped), then exactly

@@ -1,7 +1,7 @@
 //! Web sessions' events: numbered, kept, streamed (Server-Sent Events) or answered to a
 //! long-poll; streams attached and detached; sessions resynced, swept and removed.
 
-use super::{KEEP_BYTES, KEEP_EVENTS, POLL_WAIT, RETRY_MS, WebSession, error_json, mark_dirty};
+use super::{KEEP_BYTES, KEEP_EVENTS, MAX_STREAMS, POLL_WAIT, RETRY_MS, WebSession, error_json, mark_dirty};
 use crate::broker::{Broker, Client, now_millis};
 use crate::core::ids::ClientId;
 use crate::protocol::http::fields::query_value;
@@ -26,8 +26,13 @@ impl Broker {
         let mut bytes = sse::stream_head(now_millis());
         bytes.extend_from_slice(sse::retry(RETRY_MS).as_bytes());
         self.send_raw(conn, &bytes);
-        let old = self.web.sessions.get_mut(&id).and_then(|s| s.stream.replace((conn, Instant::now())));
-        if let Some((old, _)) = old.filter(|(old, _)| *old != conn) {
+        // Another tab of the same browser streams too; past the bound the oldest stream goes.
+        let oldest_stream = self.web.sessions.get_mut(&id).and_then(|s| {
+            s.streams.retain(|c| *c != conn);
+            s.streams.push(conn);
+            (s.streams.len() > MAX_STREAMS).then(|| s.streams.remove(0))
+        });
+        if let Some(old) = oldest_stream {
             self.doom(old, QuitReason::Answered);
         }
         if let Some(client) = self.clients.get_mut(&conn) {
@@ -94,7 +99,7 @@ impl Broker {
         let session = self.web.sessions.get_mut(&id)?;
         if session.events.iter().any(|(n, _)| *n > after) {
             // Polled just now: the grace counts from here, as from a poll answered later.
-            if session.stream.is_none() {
+            if session.streams.is_empty() {
                 session.detached_since = Some(Instant::now());
             }
             return Some(poll_answer(session, after));
@@ -143,14 +148,16 @@ impl Broker {
     fn forward(&mut self, forward: Forward) {
         match forward {
             Forward::Nowhere => {}
-            Forward::Stream(conn) => {
+            Forward::Streams(conns) => {
                 let max_sendq = self.settings.max_sendq;
-                if let Some(client) = self.clients.get_mut(&conn)
-                    && !client.doomed
-                {
-                    match client.outbox.queue(&self.web.frame, max_sendq) {
-                        Ok(()) => mark_dirty(client, conn, &mut self.dirty),
-                        Err(reason) => self.doom(conn, reason),
+                for conn in conns.into_iter().flatten() {
+                    if let Some(client) = self.clients.get_mut(&conn)
+                        && !client.doomed
+                    {
+                        match client.outbox.queue(&self.web.frame, max_sendq) {
+                            Ok(()) => mark_dirty(client, conn, &mut self.dirty),
+                            Err(reason) => self.doom(conn, reason),
+                        }
                     }
                 }
             }
@@ -161,13 +168,11 @@ impl Broker {
     /// A connection is going: its session (if it streamed or polled for one) is detached.
     pub(in crate::broker) fn detach(&mut self, client: &Client, conn: ClientId) {
         let Some(session) = client.web_chat.and_then(|id| self.web.sessions.get_mut(&id)) else { return };
-        if session.stream.is_some_and(|(c, _)| c == conn) {
-            session.stream = None;
-        }
+        session.streams.retain(|c| *c != conn);
         if session.poll.is_some_and(|(c, _, _)| c == conn) {
             session.poll = None;
         }
-        if session.stream.is_none() && session.poll.is_none() {
+        if session.streams.is_empty() && session.poll.is_none() {
             session.detached_since.get_or_insert(Instant::now());
         }
     }
@@ -181,7 +186,7 @@ impl Broker {
         self.web.tokens.remove(&session.token);
         let nick = self.state.remove(id, &reason, &mut self.out);
         self.dispatch();
-        if let Some((conn, _)) = session.stream {
+        for &conn in &session.streams {
             self.doom(conn, QuitReason::Answered);
         }
         if let Some((conn, after, _)) = session.poll {
@@ -212,19 +217,21 @@ impl Broker {
         let mut expired = Vec::new();
         let grace = self.settings.web.grace;
         for (&id, session) in &mut self.web.sessions {
-            if let Some((conn, written)) = &mut session.stream {
+            if !session.streams.is_empty() {
                 if std::mem::take(&mut session.streamed) {
-                    *written = now;
-                } else if now.saturating_duration_since(*written) >= Duration::from_secs(sse::KEEP_ALIVE_SECS) {
-                    *written = now;
-                    keep_alive.push(*conn);
+                    session.stream_written = now;
+                } else if now.saturating_duration_since(session.stream_written)
+                    >= Duration::from_secs(sse::KEEP_ALIVE_SECS)
+                {
+                    session.stream_written = now;
+                    keep_alive.extend_from_slice(&session.streams);
                 }
             }
             if let Some((conn, after, deadline)) = session.poll
                 && now >= deadline
             {
                 session.poll = None;
-                if session.stream.is_none() {
+                if session.streams.is_empty() {
                     session.detached_since = Some(now);
                 }
                 polls.push((conn, poll_answer(session, after)));
@@ -248,8 +255,8 @@ impl Broker {
 /// Where a kept event goes.
 enum Forward {
     Nowhere,
-    /// To this stream: the frame is in `Web::frame`.
-    Stream(ClientId),
+    /// To these streams: the frame is in `Web::frame`.
+    Streams([Option<ClientId>; MAX_STREAMS]),
     /// As the answer to this waiting poll.
     Poll(ClientId, Response),
 }
@@ -267,7 +274,11 @@ fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forwar
             session.bytes -= old.len();
         }
     }
-    if let Some((conn, _)) = session.stream {
+    if !session.streams.is_empty() {
+        let mut conns = [None; MAX_STREAMS];
+        for (slot, conn) in conns.iter_mut().zip(&session.streams) {
+            *slot = Some(*conn);
+        }
         session.streamed = true;
         frame.clear();
         if let Some((n, json)) = session.events.back() {
@@ -279,7 +290,7 @@ fn keep(session: &mut WebSession, json: Arc<str>, frame: &mut Vec<u8>) -> Forwar
             frame.extend_from_slice(json.as_bytes());
             frame.extend_from_slice(b"\n\n");
         }
-        Forward::Stream(conn)
+        Forward::Streams(conns)
     } else if let Some((conn, after, _)) = session.poll.take() {
         session.detached_since = Some(Instant::now());
         Forward::Poll(conn, poll_answer(session, after))
