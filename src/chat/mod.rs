@@ -39,6 +39,7 @@ use crate::room::{Histories, HistoryLimits, Modes, Room};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod accounts;
 mod crowds;
 mod messaging;
 mod modes;
@@ -173,6 +174,8 @@ struct Member {
     signon: Millis,
     /// Last time the member said something (for `WHOIS` idle time).
     last_spoke: Millis,
+    /// The account this member is logged in to.
+    account: Option<std::sync::Arc<str>>,
 }
 
 impl Member {
@@ -303,7 +306,7 @@ impl State {
             // Answered by the sessions that negotiate capabilities; no other dialect parses it.
             Command::Cap { .. } => {}
             // The table refuses these once registered; nothing is left to do.
-            Command::Pass | Command::User { .. } => {}
+            Command::Pass { .. } | Command::User { .. } => {}
             Command::Ping { token } => out.tell(id, Reply::Pong { token }),
             Command::Pong => {}
             Command::Join { room, key } => self.join(id, &room, key.as_deref(), now, out)?,
@@ -331,6 +334,8 @@ impl State {
             Command::Time => out.tell(id, Reply::Time { now }),
             Command::Oper { name, password } => self.oper(id, &name, &password, out)?,
             Command::Kill { nick, reason } => self.kill(id, &nick, reason, out)?,
+            Command::Account(request) => self.account_command(id, request, now, out)?,
+            Command::Authenticate { .. } => {}
         }
         Ok(Effect::Continue)
     }

@@ -113,6 +113,7 @@ impl State {
                 idle_secs: now.saturating_sub(member.last_spoke) / 1000,
                 signon: member.signon,
                 oper: member.oper,
+                account: member.account.clone(),
             })
         });
         out.tell(id, Reply::Whois { nick, info });
@@ -173,7 +174,12 @@ mod tests {
         let line = |i: usize| format!("{i:03}{}", "x".repeat(97));
         let cost = room::replay_bytes(&HistoryEntry {
             at: 0,
-            from: Arc::new(Person { nick: Nick::parse("a").unwrap(), user: String::new(), host: String::new() }),
+            from: Arc::new(Person {
+                nick: Nick::parse("a").unwrap(),
+                user: String::new(),
+                host: String::new(),
+                account: None,
+            }),
             text: line(0).into(),
             kind: MessageKind::Normal,
         });

@@ -81,6 +81,7 @@ impl State {
             oper: false,
             signon: now,
             last_spoke: now,
+            account: None,
         };
         self.members.insert(id, member);
         if profile.prompted {
@@ -156,7 +157,7 @@ impl State {
                 }
                 self.complete_registration(id, now, out)?;
             }
-            Command::Pass | Command::Pong => {}
+            Command::Pass { .. } | Command::Pong => {}
             Command::Ping { token } => out.tell(id, Reply::Pong { token }),
             _ => out.error(id, ChatError::NickRequired),
         }
@@ -197,7 +198,7 @@ impl State {
         if member.realname.is_empty() {
             member.realname = nick.to_string();
         }
-        let person = Arc::new(Person { nick: nick.clone(), user, host: member.host.clone() });
+        let person = Arc::new(Person { nick: nick.clone(), user, host: member.host.clone(), account: None });
         member.person = Some(Arc::clone(&person));
         member.signon = now;
         member.last_spoke = now;

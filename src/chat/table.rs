@@ -91,7 +91,7 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Quit { .. } => ANYTIME,
         Command::Help { .. } => ANYTIME,
         Command::Cap { .. } => ANYTIME,
-        Command::Pass => UNREGISTERED,
+        Command::Pass { .. } => UNREGISTERED,
         Command::User { .. } => UNREGISTERED,
         Command::Ping { .. } => ANYTIME,
         Command::Pong => ANYTIME,
@@ -118,6 +118,11 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Motd | Command::Lusers | Command::Version | Command::Time => REGISTERED,
         Command::Oper { .. } => REGISTERED,
         Command::Kill { .. } => SERVER_OPERATOR,
+        // Before registration too: SASL, XMLSocket IDENTIFY, a password at the prompt. Each
+        // account handler says what it needs (`chat::accounts`).
+        Command::Account(_) => ANYTIME,
+        // Answered by the IRC session; chat state never sees one.
+        Command::Authenticate { .. } => ANYTIME,
     }
 }
 
@@ -198,7 +203,9 @@ mod tests {
     fn pass_and_user_after_registration_are_refused() {
         let mut s = state();
         registered(&mut s, 1, "alice");
-        for command in [Command::Pass, Command::User { user: "u".into(), realname: "R".into() }] {
+        for command in
+            [Command::Pass { password: "x".into() }, Command::User { user: "u".into(), realname: "R".into() }]
+        {
             let out = run(&mut s, 1, command);
             assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::AlreadyRegistered)]);
         }

@@ -130,6 +130,12 @@ pub struct Profile {
     /// Sent its own room messages back (a browser shows a line once the server has it; IRC's
     /// `echo-message`).
     pub echo_own_messages: bool,
+    /// Registers by logging in: the nickname is the account's name, given with a login or an
+    /// account registration (XMLSocket `IDENTIFY`, `REGISTER`). Commands before that are refused.
+    pub registers_by_login: bool,
+    /// Told when anyone at all comes online, changes nickname or leaves, rooms or not
+    /// (XMLSocket clients keep a list of everyone online).
+    pub hears_presence: bool,
 }
 
 /// Everything about one recipient that a rendering may read, besides the reply itself.

@@ -5,6 +5,7 @@
 //! `Reply`s into bytes behind the one interface in `dialect`; the reader, chat state and the
 //! broker speak only this vocabulary and that interface.
 
+pub mod account;
 pub mod dialect;
 pub mod dialects;
 pub mod http;
@@ -12,6 +13,8 @@ pub mod irc;
 pub mod netcat;
 pub mod text;
 pub mod web;
+
+pub use account::{AccountCommand, AccountFailure, AccountReply, LoginVia, SaslReply};
 
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
@@ -26,6 +29,8 @@ pub struct Person {
     pub user: String,
     /// The peer's IP address.
     pub host: String,
+    /// The account this person is logged in to (IRC `account-tag`, `extended-join`, 330).
+    pub account: Option<Arc<str>>,
 }
 
 /// A person is shown by nickname (the netcat dialect's view); IRC uses `prefix`.
@@ -90,8 +95,9 @@ pub enum Command {
     // The IRC dialect's own commands (RFC 2812 section 3). Parsed by `irc`, never by `netcat`.
     /// `CAP` subcommand (`LS`, `LIST`, `REQ`, `END`) with its argument.
     Cap { sub: String, arg: String },
-    /// `PASS`: accepted before registration (chatd has no server password).
-    Pass,
+    /// `PASS`: before registration; `account:password` logs in to an account once registered
+    /// (chatd has no server password, so any other `PASS` is ignored).
+    Pass { password: String },
     /// `USER`: the username and real name, needed to complete IRC registration.
     User { user: String, realname: String },
     /// `PING`: answered with `PONG` and the same token.
@@ -138,6 +144,11 @@ pub enum Command {
     Version,
     /// `TIME`.
     Time,
+    /// An account request, whichever way the dialect spells it (see `account`).
+    Account(AccountCommand),
+    /// IRC `AUTHENTICATE`: one step of a SASL exchange, answered by the IRC session, which turns
+    /// a complete `PLAIN` payload into `Account(Identify { via: Sasl })`.
+    Authenticate { payload: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,6 +194,8 @@ pub enum QuitReason {
     /// The connection was answered without becoming a chat client (`dialect::Decoded::Answer`)
     /// and closed once the answer was sent.
     Answered,
+    /// The account the client was logged in to was disabled or deleted by an operator.
+    AccountClosed { account: Arc<str>, disabled: bool },
 }
 
 impl QuitReason {
@@ -197,6 +210,7 @@ impl QuitReason {
             QuitReason::ServerShutdown => "shutdown",
             QuitReason::Killed { .. } => "killed",
             QuitReason::Answered => "answered",
+            QuitReason::AccountClosed { .. } => "account-closed",
         }
     }
 
@@ -217,6 +231,7 @@ impl QuitReason {
                 | QuitReason::RegistrationTimeout
                 | QuitReason::SendQueueExceeded
                 | QuitReason::Killed { .. }
+                | QuitReason::AccountClosed { .. }
         )
     }
 }
@@ -233,6 +248,8 @@ impl fmt::Display for QuitReason {
             QuitReason::ServerShutdown => f.write_str("server shutting down"),
             QuitReason::Killed { by, reason } => write!(f, "killed by {by}: {reason}"),
             QuitReason::Answered => f.write_str("answered"),
+            QuitReason::AccountClosed { account, disabled: true } => write!(f, "account {account} disabled"),
+            QuitReason::AccountClosed { account, disabled: false } => write!(f, "account {account} deleted"),
         }
     }
 }
@@ -287,6 +304,8 @@ pub struct WhoisInfo {
     pub idle_secs: u64,
     pub signon: Millis,
     pub oper: bool,
+    /// The account they are logged in to (IRC 330).
+    pub account: Option<Arc<str>>,
 }
 
 /// Counts for `LUSERS` and the welcome.
@@ -394,6 +413,16 @@ pub enum Reply {
     Error(ChatError),
     /// Last words before the server closes this connection.
     Closing { reason: QuitReason },
+    /// About the recipient's account (see `account`).
+    Account(AccountReply),
+    /// Someone came online (registered), told to clients that follow everyone's presence
+    /// (`Profile::hears_presence`: XMLSocket clients).
+    Online { who: Arc<Person> },
+    /// Someone sharing a room with the recipient logged in to an account (`account: Some`) or out
+    /// (IRC `account-notify`).
+    AccountChanged { who: Arc<Person>, account: Option<Arc<str>> },
+    /// IRC: a step of a SASL exchange the session answers itself.
+    Sasl(SaslReply),
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -460,4 +489,6 @@ pub enum ChatError {
     Moderated(RoomName),
     /// A `CAP` subcommand chatd does not know.
     InvalidCapCommand(String),
+    /// A service's name (`account::RESERVED_NICKS`): nobody may take it.
+    NickReserved(String),
 }

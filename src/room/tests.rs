@@ -68,7 +68,12 @@ fn limits(lines: usize, room_bytes: usize, total_bytes: usize) -> HistoryLimits 
 }
 
 fn entry(text: &str) -> HistoryEntry {
-    let from = Arc::new(Person { nick: Nick::parse("alice").unwrap(), user: "~alice".into(), host: "::1".into() });
+    let from = Arc::new(Person {
+        nick: Nick::parse("alice").unwrap(),
+        user: "~alice".into(),
+        host: "::1".into(),
+        account: None,
+    });
     HistoryEntry { at: 0, from, text: text.into(), kind: MessageKind::Normal }
 }
 
@@ -247,6 +252,8 @@ fn replay_bytes_bounds_every_rendering_of_an_entry() {
         nick: Nick::parse(&"n".repeat(20)).unwrap(),
         user: format!("~{}", "u".repeat(10)),
         host: format!("0{}", "::ffff:255.255.255.255:ffff:ffff:ffff:ffff:ff"),
+        // An account name is a nickname (IRC `account-tag` shows it).
+        account: Some(Arc::from("a".repeat(20))),
     });
     let room_name = RoomName::parse(&format!("#{}", "r".repeat(49))).unwrap();
     let server = "s".repeat(63);

@@ -8,7 +8,7 @@ use crate::protocol::{ChatError, Command, MessageKind, Millis, Person, QuitReaso
 use std::sync::Arc;
 
 fn person(nick: &str) -> Arc<Person> {
-    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into() })
+    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into(), account: None })
 }
 
 fn room() -> RoomName {
@@ -229,7 +229,12 @@ fn the_newest_entries_that_fit_are_kept() {
 }
 
 fn entries(count: usize) -> Vec<HistoryEntry> {
-    let from = Arc::new(Person { nick: Nick::parse("alice").unwrap(), user: "~alice".into(), host: "h".into() });
+    let from = Arc::new(Person {
+        nick: Nick::parse("alice").unwrap(),
+        user: "~alice".into(),
+        host: "h".into(),
+        account: None,
+    });
     (0..count)
         .map(|i| HistoryEntry {
             at: i as Millis * 1000,

@@ -125,6 +125,8 @@ impl Session for IrcSession {
             replay_on_join: self.negotiation.caps.server_time,
             echo_own_messages: false,
             pinged: true,
+            registers_by_login: false,
+            hears_presence: false,
         }
     }
 

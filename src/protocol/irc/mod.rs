@@ -91,7 +91,7 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             Some(sub) => Command::Cap { sub: sub.to_ascii_uppercase(), arg: param(1).unwrap_or("").to_string() },
             None => return Some(Err(ParseError::Usage("CAP"))),
         },
-        "PASS" if param(0).is_some() => Command::Pass,
+        "PASS" if param(0).is_some() => Command::Pass { password: param(0).unwrap_or("").to_string() },
         "NICK" => match param(0) {
             Some(nick) => Command::Nick { nick: nick.to_string() },
             None => return Some(Err(ParseError::NoNicknameGiven)),

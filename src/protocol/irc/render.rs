@@ -87,6 +87,7 @@ fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
         QuitReason::ServerShutdown => "Server shutting down".to_string(),
         QuitReason::Killed { by, reason } => format!("Killed ({by} ({reason}))"),
         QuitReason::Answered => "Answered".to_string(),
+        QuitReason::AccountClosed { .. } => format!("Account closed: {reason}"),
     }
 }
 
@@ -203,6 +204,9 @@ impl Out<'_, '_> {
             }
             ChatError::NickTaken(nick) => {
                 self.numeric(ERR_NICKNAMEINUSE, &[&for_irc(nick), "Nickname is already in use"])
+            }
+            ChatError::NickReserved(nick) => {
+                self.numeric(ERR_ERRONEUSNICKNAME, &[&for_irc(nick), "Erroneous nickname: reserved for services"])
             }
             ChatError::NickRequired => self.numeric(ERR_NOTREGISTERED, &["You have not registered"]),
             ChatError::RoomInvalid { room, .. } | ChatError::NoSuchRoom(room) => {
@@ -452,5 +456,7 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         | Reply::Private { echo: true, .. }
         | Reply::Who { .. }
         | Reply::Users(_) => {}
+        // Accounts on IRC: SASL numerics, NickServ notices, account-notify (to be rendered).
+        Reply::Account(_) | Reply::AccountChanged { .. } | Reply::Sasl(_) | Reply::Online { .. } => {}
     }
 }

@@ -24,7 +24,7 @@ fn registration_commands() {
     assert_eq!(err("NICK"), ParseError::NoNicknameGiven);
     assert_eq!(ok("USER al 0 * :Alice Liddell"), Command::User { user: "al".into(), realname: "Alice Liddell".into() });
     assert_eq!(err("USER al 0 *"), ParseError::Usage("USER"));
-    assert_eq!(ok("PASS secret"), Command::Pass);
+    assert_eq!(ok("PASS secret"), Command::Pass { password: "secret".into() });
     assert_eq!(err("PASS"), ParseError::Usage("PASS"));
 }
 
@@ -83,7 +83,7 @@ fn unknown_empty_and_overlong() {
 }
 
 fn person(nick: &str) -> Arc<Person> {
-    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: "~u".into(), host: "127.0.0.1".into() })
+    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: "~u".into(), host: "127.0.0.1".into(), account: None })
 }
 
 fn rendered(reply: &Reply) -> Vec<String> {

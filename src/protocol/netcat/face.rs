@@ -197,6 +197,8 @@ impl Session for NetcatSession {
             replay_on_join: true,
             echo_own_messages: false,
             pinged: false,
+            registers_by_login: false,
+            hears_presence: false,
         }
     }
 

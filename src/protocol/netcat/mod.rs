@@ -22,7 +22,10 @@ mod render;
 pub use render::{View, render};
 
 use super::text::for_netcat;
-use super::{ChatError, Command, HistoryEntry, MessageKind, Millis, ParseError, Person, Reply, TopicChange, UserInfo};
+use super::{
+    AccountCommand, AccountReply, ChatError, Command, HistoryEntry, LoginVia, MessageKind, Millis, ParseError, Person,
+    Reply, TopicChange, UserInfo,
+};
 use crate::core::names::Nick;
 use crate::framing::Terminator;
 use std::fmt::Write as _;
@@ -69,6 +72,23 @@ pub const COMMANDS: &[CommandHelp] = &[
         summary: "invite someone into a room (needed for +i rooms)",
     },
     CommandHelp { name: "away", usage: "/away [TEXT]", summary: "mark yourself away with TEXT, or back without it" },
+    CommandHelp {
+        name: "register",
+        usage: "/register PASSWORD",
+        summary: "register your nickname as an account, so that only you can use it",
+    },
+    CommandHelp {
+        name: "identify",
+        usage: "/identify [NAME] PASSWORD",
+        summary: "log in to your account (NAME: an account other than your nickname)",
+    },
+    CommandHelp {
+        name: "regain",
+        usage: "/regain NICK [PASSWORD]",
+        summary: "take your registered nickname back from whoever holds it",
+    },
+    CommandHelp { name: "password", usage: "/password OLD NEW", summary: "change your account's password" },
+    CommandHelp { name: "unregister", usage: "/unregister PASSWORD", summary: "delete your account" },
     CommandHelp { name: "quit", usage: "/quit [REASON]", summary: "leave the server" },
     CommandHelp { name: "help", usage: "/help [COMMAND]", summary: "list commands, or explain one" },
 ];
@@ -185,6 +205,27 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         }
         "away" => Command::Away { text: text(rest) },
         "quit" => Command::Quit { reason: text(rest) },
+        // Passwords are single words, taken as typed (never cleaned: what was typed is what
+        // is checked); at the password prompt the whole line is the password.
+        "register" if one_word => Command::Account(AccountCommand::Register { name: None, password: word.to_string() }),
+        "identify" if one_word => Command::Account(AccountCommand::Identify {
+            name: None,
+            password: word.to_string(),
+            via: LoginVia::Command,
+        }),
+        "identify" if !word.is_empty() && !after_word.contains(' ') => Command::Account(AccountCommand::Identify {
+            name: Some(word.to_string()),
+            password: after_word.to_string(),
+            via: LoginVia::Command,
+        }),
+        "regain" if one_word => Command::Account(AccountCommand::Regain { nick: word.to_string(), password: None }),
+        "regain" if !word.is_empty() && !after_word.contains(' ') => {
+            Command::Account(AccountCommand::Regain { nick: word.to_string(), password: Some(after_word.to_string()) })
+        }
+        "password" if !word.is_empty() && !after_word.is_empty() && !after_word.contains(' ') => {
+            Command::Account(AccountCommand::SetPassword { old: Some(word.to_string()), new: after_word.to_string() })
+        }
+        "unregister" if one_word => Command::Account(AccountCommand::Unregister { password: Some(word.to_string()) }),
         "help" if no_args => Command::Help { command: None },
         "help" if one_word => Command::Help { command: Some(word.to_string()) },
         _ => return Err(usage),

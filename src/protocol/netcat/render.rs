@@ -148,6 +148,9 @@ fn error_text(error: &ChatError) -> String {
             format!("error: {} is not a valid nickname: {why}", for_netcat(&format!("{nick:?}")))
         }
         ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", for_netcat(nick)),
+        ChatError::NickReserved(nick) => {
+            format!("error: the nickname {} is reserved for services", for_netcat(nick))
+        }
         ChatError::NickRequired => "error: choose a nickname first (type it and press enter)".to_string(),
         ChatError::RoomInvalid { room, why } => {
             format!("error: {} is not a valid room name: {why}", for_netcat(&format!("{room:?}")))
@@ -329,6 +332,57 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Motd
         | Reply::Lusers { .. }
         | Reply::Version
-        | Reply::Time { .. } => {}
+        | Reply::Time { .. }
+        | Reply::Sasl(_)
+        | Reply::Online { .. }
+        | Reply::AccountChanged { .. } => {}
+        Reply::Account(reply) => account(&mut lines, reply),
     }
 }
+
+/// Account replies as lines. The password prompt is the one line not starting with `--`: like
+/// the nickname prompt, it asks for the next line.
+fn account(lines: &mut Lines<'_>, reply: &AccountReply) {
+    match reply {
+        AccountReply::PasswordPrompt { nick, tries_left } => {
+            lines.line(&format!("-- {nick} is a registered nickname."));
+            lines.line(&format!(
+                "Password for {nick} ({}; it will show as you type, /quit to leave):",
+                count(usize::from(*tries_left), "try left", "tries left")
+            ));
+        }
+        AccountReply::Registered { account } => {
+            lines.line(&format!("-- Account {account} registered: the nickname {account} is yours."))
+        }
+        AccountReply::LoggedIn { account, .. } => lines.line(&format!("-- You are now logged in as {account}.")),
+        AccountReply::LoggedOut { .. } => lines.line("-- You are no longer logged in."),
+        AccountReply::PasswordChanged { account } => lines.line(&format!("-- Password of {account} changed.")),
+        AccountReply::Unregistered { account } => {
+            lines.line(&format!("-- Account {account} deleted; the nickname is free for anyone."))
+        }
+        AccountReply::NickOwned { nick, grace_secs } => lines.line(&format!(
+            "-- {nick} is a registered nickname: /identify PASSWORD within {grace_secs} s, or you will be renamed."
+        )),
+        AccountReply::Renamed { from } => {
+            lines.line(&format!("-- {from} is registered to somebody else: you were renamed."))
+        }
+        AccountReply::Info { account, registered, online, disabled } => {
+            let state = match (disabled, online) {
+                (true, _) => "disabled",
+                (false, true) => "online",
+                (false, false) => "offline",
+            };
+            let since = crate::core::time::utc_date_time(*registered);
+            lines.line(&format!("-- Account {account}: registered {since} UTC, {state}"))
+        }
+        AccountReply::Help { .. } => {
+            for c in COMMANDS.iter().filter(|c| ACCOUNT_COMMANDS.contains(&c.name)) {
+                lines.line(&format!("--   {:<24} {}", c.usage, c.summary));
+            }
+        }
+        AccountReply::Failed { failure, .. } => lines.line(&format!("error: {}", for_netcat(&failure.to_string()))),
+    }
+}
+
+/// The account commands, for `AccountReply::Help`.
+const ACCOUNT_COMMANDS: &[&str] = &["register", "identify", "regain", "password", "unregister"];

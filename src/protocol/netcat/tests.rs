@@ -201,7 +201,12 @@ fn render_str(reply: &Reply, multi_room: bool) -> String {
 }
 
 fn person(s: &str) -> std::sync::Arc<Person> {
-    std::sync::Arc::new(Person { nick: Nick::parse(s).unwrap(), user: "~u".into(), host: "127.0.0.1".into() })
+    std::sync::Arc::new(Person {
+        nick: Nick::parse(s).unwrap(),
+        user: "~u".into(),
+        host: "127.0.0.1".into(),
+        account: None,
+    })
 }
 
 #[test]

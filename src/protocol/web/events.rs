@@ -40,6 +40,8 @@ impl Session for WebChat {
             replay_on_join: true,
             echo_own_messages: true,
             pinged: false,
+            registers_by_login: false,
+            hears_presence: false,
         }
     }
 
@@ -290,7 +292,7 @@ mod tests {
     use std::sync::Arc;
 
     fn person(nick: &str) -> Arc<Person> {
-        Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into() })
+        Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into(), account: None })
     }
 
     fn json(reply: &Reply) -> String {

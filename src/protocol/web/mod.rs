@@ -180,6 +180,8 @@ impl Session for HttpConnection {
             replay_on_join: false,
             echo_own_messages: false,
             pinged: false,
+            registers_by_login: false,
+            hears_presence: false,
         }
     }
 
