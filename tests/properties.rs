@@ -95,7 +95,13 @@ fn person() -> impl Strategy<Value = Arc<Person>> {
         any::<[u16; 8]>().prop_map(|s| std::net::Ipv6Addr::from(s).to_string()),
     ];
     (nick(), "[A-Za-z0-9_.\\-]{1,10}", host).prop_map(|(nick, user, host)| {
-        Arc::new(Person { nick, user: format!("~{user}"), host: chatd::chat::display_host(&host), account: None })
+        Arc::new(Person {
+            nick,
+            user: format!("~{user}"),
+            host: chatd::chat::display_host(&host),
+            account: None,
+            realname: "".into(),
+        })
     })
 }
 

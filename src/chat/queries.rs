@@ -179,6 +179,7 @@ mod tests {
                 user: String::new(),
                 host: String::new(),
                 account: None,
+                realname: "".into(),
             }),
             text: line(0).into(),
             kind: MessageKind::Normal,

@@ -198,7 +198,13 @@ impl State {
         if member.realname.is_empty() {
             member.realname = nick.to_string();
         }
-        let person = Arc::new(Person { nick: nick.clone(), user, host: member.host.clone(), account: None });
+        let person = Arc::new(Person {
+            nick: nick.clone(),
+            user,
+            host: member.host.clone(),
+            account: member.account.clone(),
+            realname: Arc::from(member.realname.as_str()),
+        });
         member.person = Some(Arc::clone(&person));
         member.signon = now;
         member.last_spoke = now;

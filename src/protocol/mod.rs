@@ -31,6 +31,9 @@ pub struct Person {
     pub host: String,
     /// The account this person is logged in to (IRC `account-tag`, `extended-join`, 330).
     pub account: Option<Arc<str>>,
+    /// The IRC real name (`USER`'s last parameter; IRC `extended-join`); a netcat user's is
+    /// their nickname.
+    pub realname: Arc<str>,
 }
 
 /// A person is shown by nickname (the netcat dialect's view); IRC uses `prefix`.

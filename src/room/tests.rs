@@ -73,6 +73,7 @@ fn entry(text: &str) -> HistoryEntry {
         user: "~alice".into(),
         host: "::1".into(),
         account: None,
+        realname: "".into(),
     });
     HistoryEntry { at: 0, from, text: text.into(), kind: MessageKind::Normal }
 }
@@ -254,6 +255,7 @@ fn replay_bytes_bounds_every_rendering_of_an_entry() {
         host: format!("0{}", "::ffff:255.255.255.255:ffff:ffff:ffff:ffff:ff"),
         // An account name is a nickname (IRC `account-tag` shows it).
         account: Some(Arc::from("a".repeat(20))),
+        realname: Arc::from("r".repeat(50)),
     });
     let room_name = RoomName::parse(&format!("#{}", "r".repeat(49))).unwrap();
     let server = "s".repeat(63);

@@ -8,7 +8,13 @@ use crate::protocol::{ChatError, Command, MessageKind, Millis, Person, QuitReaso
 use std::sync::Arc;
 
 fn person(nick: &str) -> Arc<Person> {
-    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into(), account: None })
+    Arc::new(Person {
+        nick: Nick::parse(nick).unwrap(),
+        user: format!("~{nick}"),
+        host: "h".into(),
+        account: None,
+        realname: "".into(),
+    })
 }
 
 fn room() -> RoomName {
@@ -234,6 +240,7 @@ fn entries(count: usize) -> Vec<HistoryEntry> {
         user: "~alice".into(),
         host: "h".into(),
         account: None,
+        realname: "".into(),
     });
     (0..count)
         .map(|i| HistoryEntry {

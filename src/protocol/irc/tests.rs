@@ -83,7 +83,13 @@ fn unknown_empty_and_overlong() {
 }
 
 fn person(nick: &str) -> Arc<Person> {
-    Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: "~u".into(), host: "127.0.0.1".into(), account: None })
+    Arc::new(Person {
+        nick: Nick::parse(nick).unwrap(),
+        user: "~u".into(),
+        host: "127.0.0.1".into(),
+        account: None,
+        realname: "".into(),
+    })
 }
 
 fn rendered(reply: &Reply) -> Vec<String> {

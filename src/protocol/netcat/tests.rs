@@ -206,6 +206,7 @@ fn person(s: &str) -> std::sync::Arc<Person> {
         user: "~u".into(),
         host: "127.0.0.1".into(),
         account: None,
+        realname: "".into(),
     })
 }
 

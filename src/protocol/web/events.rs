@@ -292,7 +292,13 @@ mod tests {
     use std::sync::Arc;
 
     fn person(nick: &str) -> Arc<Person> {
-        Arc::new(Person { nick: Nick::parse(nick).unwrap(), user: format!("~{nick}"), host: "h".into(), account: None })
+        Arc::new(Person {
+            nick: Nick::parse(nick).unwrap(),
+            user: format!("~{nick}"),
+            host: "h".into(),
+            account: None,
+            realname: "".into(),
+        })
     }
 
     fn json(reply: &Reply) -> String {
