@@ -220,6 +220,8 @@ fn run(config: Config) -> Result<(), String> {
             opers: config.opers.clone(),
             crowd_size: config.crowd_size,
             crowd_interval: config.crowd_interval.as_millis() as u64,
+            registration_open: true,
+            guest_grace: 60_000,
         },
         Arc::clone(&log),
         Arc::clone(&notifier),

@@ -578,6 +578,22 @@ impl Broker {
                 }
             }
             // A bug in chat state: that one command stopped short, the server goes on.
+            Audit::LoggedIn { id, account, via } => {
+                log.info("login", &[("client", &id), ("account", &account), ("via", &via_token(via))])
+            }
+            Audit::LoginFailed { .. } => {} // logged with the peer's address by `accounts`
+            Audit::AccountRegistered { id, account } => {
+                log.info("account_registered", &[("client", &id), ("account", &account)])
+            }
+            Audit::AccountDeleted { id, account } => {
+                log.info("account_deleted", &[("client", &id), ("account", &account)])
+            }
+            Audit::PasswordChanged { id, account } => {
+                log.info("password_changed", &[("client", &id), ("account", &account)])
+            }
+            Audit::GuestRenamed { id, from, to } => {
+                log.info("guest_renamed", &[("client", &id), ("old", &from), ("new", &to)])
+            }
             Audit::InvariantBroken { id, what } => log.error("invariant_broken", &[("client", &id), ("what", &what)]),
         }
     }
@@ -621,5 +637,14 @@ impl Broker {
         for client in self.clients.values() {
             client.outbox.shutdown();
         }
+    }
+}
+
+/// How a login was made, for the log.
+fn via_token(via: crate::protocol::LoginVia) -> &'static str {
+    match via {
+        crate::protocol::LoginVia::Command => "command",
+        crate::protocol::LoginVia::Sasl => "sasl",
+        crate::protocol::LoginVia::Pass => "pass",
     }
 }

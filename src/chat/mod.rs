@@ -51,6 +51,7 @@ mod table;
 #[cfg(test)]
 mod testing;
 
+pub use accounts::{AccountEntry, AccountGone, AccountJob, AfterLogin, PASSWORD_TRIES, Work};
 pub use registration::display_host;
 pub use table::{Access, Requirements, RoomNeed, Stage, requirements};
 
@@ -77,6 +78,10 @@ pub struct Settings {
     pub crowd_size: usize,
     /// How often, at most, a crowd's members get a summary of its joins and leaves.
     pub crowd_interval: Millis,
+    /// Anyone may register an account (`--registration open`); otherwise only operators create them.
+    pub registration_open: bool,
+    /// How long an unidentified holder of a registered nickname keeps it before being renamed.
+    pub guest_grace: Millis,
 }
 
 impl Settings {
@@ -105,17 +110,96 @@ pub struct Outgoing {
 /// stopped there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Audit {
-    Registered { id: ClientId, nick: Nick, dialect: &'static str },
-    NickChanged { id: ClientId, old: Nick, new: Nick },
-    Joined { id: ClientId, nick: Nick, room: RoomName, members: usize, created: bool },
-    Parted { id: ClientId, nick: Nick, room: RoomName, members: usize, removed: bool },
-    TopicChanged { id: ClientId, nick: Nick, room: RoomName },
-    Private { id: ClientId, from: Nick, to: Nick },
-    Kicked { id: ClientId, by: Nick, nick: Nick, room: RoomName },
-    Modes { id: ClientId, nick: Nick, room: RoomName, changes: String },
-    Oper { id: ClientId, nick: Nick, name: String, ok: bool },
-    Message { id: ClientId, from: Nick, target: String, text: Arc<str> },
-    InvariantBroken { id: ClientId, what: &'static str },
+    Registered {
+        id: ClientId,
+        nick: Nick,
+        dialect: &'static str,
+    },
+    NickChanged {
+        id: ClientId,
+        old: Nick,
+        new: Nick,
+    },
+    Joined {
+        id: ClientId,
+        nick: Nick,
+        room: RoomName,
+        members: usize,
+        created: bool,
+    },
+    Parted {
+        id: ClientId,
+        nick: Nick,
+        room: RoomName,
+        members: usize,
+        removed: bool,
+    },
+    TopicChanged {
+        id: ClientId,
+        nick: Nick,
+        room: RoomName,
+    },
+    Private {
+        id: ClientId,
+        from: Nick,
+        to: Nick,
+    },
+    Kicked {
+        id: ClientId,
+        by: Nick,
+        nick: Nick,
+        room: RoomName,
+    },
+    Modes {
+        id: ClientId,
+        nick: Nick,
+        room: RoomName,
+        changes: String,
+    },
+    Oper {
+        id: ClientId,
+        nick: Nick,
+        name: String,
+        ok: bool,
+    },
+    Message {
+        id: ClientId,
+        from: Nick,
+        target: String,
+        text: Arc<str>,
+    },
+    LoggedIn {
+        id: ClientId,
+        account: String,
+        via: crate::protocol::LoginVia,
+    },
+    /// A wrong password, or a login to an account that does not exist.
+    LoginFailed {
+        id: ClientId,
+        account: String,
+    },
+    AccountRegistered {
+        id: ClientId,
+        account: String,
+    },
+    AccountDeleted {
+        id: ClientId,
+        account: String,
+    },
+    PasswordChanged {
+        id: ClientId,
+        account: String,
+    },
+    /// The holder of a nickname owned by another's account was renamed.
+    GuestRenamed {
+        id: ClientId,
+        from: Nick,
+        to: Nick,
+    },
+    InvariantBroken {
+        id: ClientId,
+        what: &'static str,
+    },
 }
 
 /// What `apply` asks the broker to do besides delivering replies.
@@ -133,6 +217,8 @@ pub struct Output {
     pub audit: Vec<Audit>,
     /// Other clients to disconnect (`KILL`), with the reason.
     pub kills: Vec<(ClientId, QuitReason)>,
+    /// Password checks and account changes for the broker to run (`accounts`).
+    pub jobs: Vec<AccountJob>,
 }
 
 impl Output {
@@ -176,6 +262,12 @@ struct Member {
     last_spoke: Millis,
     /// The account this member is logged in to.
     account: Option<std::sync::Arc<str>>,
+    /// At the password prompt for a registered nickname (people only).
+    prompt: Option<accounts::PasswordPrompt>,
+    /// IRC `PASS` given before registration: logs in once registered.
+    pass: Option<String>,
+    /// When this member, holding a nickname another's account owns, will be renamed.
+    nick_deadline: Option<Millis>,
 }
 
 impl Member {
@@ -198,6 +290,16 @@ pub struct State {
     registered: usize,
     /// Crowded rooms with joins or leaves since their last summary (at most one per room).
     tallies: HashMap<Folded, CrowdTally>,
+    /// Every account, by the nickname it owns.
+    accounts: HashMap<Folded, AccountEntry>,
+    /// Accounts being created (their names cannot be registered twice meanwhile).
+    creating: std::collections::HashSet<Folded>,
+    /// When unidentified holders of owned nicknames are to be renamed (`Member::nick_deadline`).
+    deadlines: Vec<(Millis, ClientId)>,
+    /// Guest nicknames handed out so far.
+    guests: u64,
+    /// Registered members told of everyone's comings and goings (`Profile::hears_presence`).
+    presence: crate::core::ids::IdSet,
 }
 
 /// A broken invariant of chat state — a bug, never the client's doing — named for the log.
@@ -238,6 +340,11 @@ impl State {
             histories,
             registered: 0,
             tallies: HashMap::new(),
+            accounts: HashMap::new(),
+            creating: Default::default(),
+            deadlines: Vec::new(),
+            guests: 0,
+            presence: Default::default(),
         }
     }
 
@@ -281,6 +388,7 @@ impl State {
     fn dispatch(&mut self, id: ClientId, command: Command, now: Millis, out: &mut Output) -> Result<Effect, Broken> {
         let Some(member) = self.members.get(&id) else { return Ok(Effect::Continue) };
         let registered = member.person.is_some();
+        let at_prompt = member.prompt.is_some();
         let room = match self.check(id, registered, &requirements(&command)) {
             Ok(room) => room,
             Err(Refusal::Told(error)) => {
@@ -292,6 +400,13 @@ impl State {
         if !registered {
             return self.apply_unregistered(id, command, now, out);
         }
+        // At the password prompt a plain line is the password; any command leaves the prompt.
+        if at_prompt {
+            match &command {
+                Command::Say { text } if self.password_line(id, text, out) => return Ok(Effect::Continue),
+                _ => self.leave_prompt(id),
+            }
+        }
         // The room the table resolved, for the commands whose entry names one.
         let checked_room = || room.clone().ok_or(Broken("command_table_named_no_room"));
         match command {
@@ -301,7 +416,7 @@ impl State {
             Command::Private { to, text } => self.private(id, &to, text, MessageKind::Normal, now, out)?,
             Command::Message { targets, text, kind } => self.message_many(id, &targets, &text, kind, now, out)?,
             Command::Away { text } => self.away(id, text, out),
-            Command::Nick { nick } => self.change_nick(id, &nick, out)?,
+            Command::Nick { nick } => self.change_nick(id, &nick, now, out)?,
             Command::Quit { reason } => return Ok(Effect::Close(registration::quit_reason(reason))),
             // Answered by the sessions that negotiate capabilities; no other dialect parses it.
             Command::Cap { .. } => {}

@@ -11,8 +11,9 @@
 use super::{Audit, Broken, Effect, MAX_REASON_BYTES, MAX_USER_CHARS, Member, Output, State, cut_at_char_boundary};
 use crate::core::ids::ClientId;
 use crate::core::names::Nick;
+use crate::protocol::account::is_reserved_nick;
 use crate::protocol::dialect::Profile;
-use crate::protocol::{ChatError, Command, Millis, ParseError, Person, QuitReason, Reply};
+use crate::protocol::{AccountCommand, ChatError, Command, LoginVia, Millis, ParseError, Person, QuitReason, Reply};
 use std::sync::Arc;
 
 /// Whether an IRC parse error before registration is answered as it is (true) or with 451.
@@ -82,6 +83,9 @@ impl State {
             signon: now,
             last_spoke: now,
             account: None,
+            prompt: None,
+            pass: None,
+            nick_deadline: None,
         };
         self.members.insert(id, member);
         if profile.prompted {
@@ -136,15 +140,34 @@ impl State {
         match command {
             Command::Quit { reason } => return Ok(Effect::Close(quit_reason(reason))),
             Command::Help { command } => out.tell(id, Reply::Help { command }),
+            // At the password prompt a plain line is the password.
+            Command::Say { text } if prompted && self.password_line(id, &text, out) => {}
             Command::Say { text } | Command::Nick { nick: text } if prompted => {
+                self.leave_prompt(id);
                 // Only spaces are trimmed: any other blank is part of the name, and refused.
-                match self.claim_nick(id, text.trim_matches(' ')) {
-                    Ok(()) => self.complete_registration(id, now, out)?,
-                    Err(error) => {
-                        out.error(id, error);
-                        out.tell(id, Reply::NickPrompt { reminder: false });
-                    }
+                let wanted = text.trim_matches(' ');
+                match Nick::parse(wanted) {
+                    // A registered nickname: its password is asked for first.
+                    Ok(nick) if self.ask_password_for(id, &nick, out) => {}
+                    _ => match self.claim_nick(id, wanted) {
+                        Ok(()) => self.complete_registration(id, now, out)?,
+                        Err(error) => {
+                            out.error(id, error);
+                            out.tell(id, Reply::NickPrompt { reminder: false });
+                        }
+                    },
                 }
+            }
+            // A client that is not asked for passwords and does not register like IRC (a web
+            // session) must log in before taking a registered nickname.
+            Command::Nick { nick }
+                if !self.members.get(&id).is_some_and(|m| m.profile.needs_user)
+                    && Nick::parse(&nick).is_ok_and(|n| {
+                        self.owner_of(&n.folded()).is_some()
+                            && !self.members.get(&id).is_some_and(|m| self.may_use(m, &n.folded()))
+                    }) =>
+            {
+                out.error(id, ChatError::NickRegistered(nick));
             }
             Command::Nick { nick } => match self.claim_nick(id, &nick) {
                 Ok(()) => self.complete_registration(id, now, out)?,
@@ -157,7 +180,15 @@ impl State {
                 }
                 self.complete_registration(id, now, out)?;
             }
-            Command::Pass { .. } | Command::Pong => {}
+            // `PASS account:password` (or a bare password, for the nickname's account): logs in
+            // once registered. The last one given counts.
+            Command::Pass { password } => {
+                if let Some(member) = self.members.get_mut(&id) {
+                    member.pass = Some(password);
+                }
+            }
+            Command::Account(request) => self.account_command(id, request, now, out)?,
+            Command::Pong => {}
             Command::Ping { token } => out.tell(id, Reply::Pong { token }),
             _ => out.error(id, ChatError::NickRequired),
         }
@@ -177,6 +208,9 @@ impl State {
 
     fn check_nick(&self, id: ClientId, wanted: &str) -> Result<Nick, ChatError> {
         let nick = Nick::parse(wanted).map_err(|why| ChatError::NickInvalid { nick: wanted.to_string(), why })?;
+        if is_reserved_nick(nick.as_str()) {
+            return Err(ChatError::NickReserved(nick.to_string()));
+        }
         match self.nicks.get(&nick.folded()) {
             Some(&owner) if owner != id => Err(ChatError::NickTaken(nick.to_string())),
             _ => Ok(nick),
@@ -184,7 +218,7 @@ impl State {
     }
 
     /// Registers `id` once everything its profile asks for is there.
-    fn complete_registration(&mut self, id: ClientId, now: Millis, out: &mut Output) -> Result<(), Broken> {
+    pub(super) fn complete_registration(&mut self, id: ClientId, now: Millis, out: &mut Output) -> Result<(), Broken> {
         let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
         let ready = member.person.is_none()
             && member.nick.is_some()
@@ -209,17 +243,62 @@ impl State {
         member.signon = now;
         member.last_spoke = now;
         let profile = member.profile;
+        let pass = member.pass.take();
         self.registered += 1;
-        out.audit.push(Audit::Registered { id, nick, dialect: profile.dialect });
-        out.tell(id, Reply::Welcome { person, counts: self.counts() });
+        out.audit.push(Audit::Registered { id, nick: nick.clone(), dialect: profile.dialect });
+        out.tell(id, Reply::Welcome { person: Arc::clone(&person), counts: self.counts() });
+        let hearers: Vec<ClientId> = self.presence.iter().copied().collect();
+        out.tell_many(hearers, Reply::Online { who: person });
+        if profile.hears_presence {
+            self.presence.insert(id);
+        }
         if profile.starts_in_default_room {
             let default_room = self.settings.default_room.to_string();
             self.join(id, &default_room, None, now, out)?;
         }
+        match pass {
+            // `PASS account:password`, or a bare password for the nickname's account.
+            Some(pass) => {
+                let (name, password) = match pass.split_once(':') {
+                    Some((name, password)) => (Some(name.to_string()), password.to_string()),
+                    None => (None, pass),
+                };
+                self.account_command(id, AccountCommand::Identify { name, password, via: LoginVia::Pass }, now, out)?;
+                // No login started (no such account, ...): the nickname may be somebody's.
+                if !out.jobs.iter().any(|job| job.id == id) {
+                    self.warn_unless_owner(id, now, out);
+                }
+            }
+            None => self.warn_unless_owner(id, now, out),
+        }
         Ok(())
     }
 
-    pub(super) fn change_nick(&mut self, id: ClientId, wanted: &str, out: &mut Output) -> Result<(), Broken> {
+    pub(super) fn change_nick(
+        &mut self,
+        id: ClientId,
+        wanted: &str,
+        now: Millis,
+        out: &mut Output,
+    ) -> Result<(), Broken> {
+        let Some(member) = self.members.get(&id) else { return Ok(()) };
+        let profile = member.profile;
+        // A registered nickname: people are asked for its password; IRC clients may take it
+        // but must identify in time; other clients must log in first.
+        if let Ok(nick) = Nick::parse(wanted)
+            && self.owner_of(&nick.folded()).is_some()
+            && !self.may_use(member, &nick.folded())
+            && !is_reserved_nick(nick.as_str())
+        {
+            if profile.prompted {
+                self.ask_password_for(id, &nick, out);
+                return Ok(());
+            }
+            if !profile.needs_user {
+                out.error(id, ChatError::NickRegistered(nick.to_string()));
+                return Ok(());
+            }
+        }
         let new = match self.check_nick(id, wanted) {
             Ok(nick) => nick,
             Err(error) => {
@@ -227,6 +306,14 @@ impl State {
                 return Ok(());
             }
         };
+        self.rename(id, new, out)?;
+        self.warn_unless_owner(id, now, out);
+        Ok(())
+    }
+
+    /// Gives registered member `id` the nickname `new` (checked by the caller) and tells everyone
+    /// who knows them.
+    pub(super) fn rename(&mut self, id: ClientId, new: Nick, out: &mut Output) -> Result<(), Broken> {
         let old = self.person(id)?;
         if old.nick == new {
             // Nothing changes; say so rather than stay silent.
@@ -241,10 +328,11 @@ impl State {
             member.person = Some(renamed);
         }
         out.audit.push(Audit::NickChanged { id, old: old.nick.clone(), new: new.clone() });
-        out.tell_many(
-            self.nick_audience(id),
-            Reply::NickChanged { old: Arc::clone(&old), new: new.clone(), you: false },
-        );
+        let mut audience = self.nick_audience(id);
+        audience.extend(self.presence.iter().copied().filter(|&m| m != id));
+        audience.sort_unstable();
+        audience.dedup();
+        out.tell_many(audience, Reply::NickChanged { old: Arc::clone(&old), new: new.clone(), you: false });
         out.tell(id, Reply::NickChanged { old, new, you: true });
         Ok(())
     }
@@ -268,8 +356,15 @@ impl State {
         if let Some(nick) = &nick {
             self.nicks.remove(&nick.folded());
         }
+        self.presence.remove(&id);
         if let Some(person) = person {
             self.registered = self.registered.saturating_sub(1);
+            let mut peers = peers;
+            if !self.presence.is_empty() {
+                peers.extend(self.presence.iter().copied());
+                peers.sort_unstable();
+                peers.dedup();
+            }
             out.tell_many(peers, Reply::Quit { who: person, reason: reason.clone() });
         }
         nick

@@ -34,6 +34,8 @@ pub fn state_with(history: HistoryLimits) -> State {
         opers: vec![("admin".into(), "pw".into())],
         crowd_size: 0,
         crowd_interval: 60_000,
+        registration_open: true,
+        guest_grace: 60_000,
     };
     State::new(settings, 0)
 }

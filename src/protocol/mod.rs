@@ -494,4 +494,6 @@ pub enum ChatError {
     InvalidCapCommand(String),
     /// A service's name (`account::RESERVED_NICKS`): nobody may take it.
     NickReserved(String),
+    /// A nickname an account owns, chosen without logging in to it first (web sessions).
+    NickRegistered(String),
 }

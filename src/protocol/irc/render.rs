@@ -205,6 +205,9 @@ impl Out<'_, '_> {
             ChatError::NickTaken(nick) => {
                 self.numeric(ERR_NICKNAMEINUSE, &[&for_irc(nick), "Nickname is already in use"])
             }
+            ChatError::NickRegistered(nick) => {
+                self.numeric(ERR_NICKNAMEINUSE, &[&for_irc(nick), "Nickname is registered: identify first"])
+            }
             ChatError::NickReserved(nick) => {
                 self.numeric(ERR_ERRONEUSNICKNAME, &[&for_irc(nick), "Erroneous nickname: reserved for services"])
             }

@@ -148,6 +148,11 @@ fn error_text(error: &ChatError) -> String {
             format!("error: {} is not a valid nickname: {why}", for_netcat(&format!("{nick:?}")))
         }
         ChatError::NickTaken(nick) => format!("error: the nickname {} is already taken", for_netcat(nick)),
+        ChatError::NickRegistered(nick) => format!(
+            "error: {} is a registered nickname: /identify {} PASSWORD first",
+            for_netcat(nick),
+            for_netcat(nick)
+        ),
         ChatError::NickReserved(nick) => {
             format!("error: the nickname {} is reserved for services", for_netcat(nick))
         }
