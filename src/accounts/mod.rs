@@ -24,12 +24,6 @@ pub use throttle::{LoginThrottle, RegistrationLimit};
 /// The database file's name inside the state directory.
 pub const DATABASE_FILE: &str = "chatd.db";
 
-/// Hashing threads for a machine with `cores` cores: one on a small machine, so that a login
-/// storm leaves a core for the broker and the readers; two above that.
-pub fn default_hashers(cores: usize) -> usize {
-    if cores <= 2 { 1 } else { 2 }
-}
-
 /// The present time in milliseconds since the Unix epoch, as accounts record their creation.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
