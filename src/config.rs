@@ -59,8 +59,44 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Who may read `/server-status` and `/metrics` (empty: status public, metrics loopback).
     pub status_allow: Vec<Cidr>,
+    /// Where the account database lives (`chatd.db` inside it); relative to the working directory.
+    pub state_dir: PathBuf,
+    /// Whether users may create accounts themselves.
+    pub registration: Registration,
+    /// Threads that hash and verify passwords.
+    pub hashers: usize,
     /// `--check`: validate, try the listen addresses, print the configuration, exit.
     pub check: bool,
+}
+
+/// Who may create accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registration {
+    /// Anyone, for their own nickname (rate-limited per address).
+    Open,
+    /// Only operators, with `chatd account add`.
+    Closed,
+}
+
+impl fmt::Display for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Registration::Open => "open",
+            Registration::Closed => "closed",
+        })
+    }
+}
+
+/// Password hashing threads for a machine with `cores` cores: one on a small machine, so that a
+/// storm of logins leaves a core for the broker and the readers; two above that.
+pub fn hashers_for_cores(cores: usize) -> usize {
+    if cores <= 2 { 1 } else { 2 }
+}
+
+/// The default number of hashing threads for this machine. The one thing here that asks the
+/// system: how many cores this process may use.
+fn default_hashers() -> usize {
+    hashers_for_cores(std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 impl Default for Config {
@@ -93,6 +129,9 @@ impl Default for Config {
             http_redirect: None,
             trusted_proxies: Vec::new(),
             status_allow: Vec::new(),
+            state_dir: PathBuf::from("chatd-state"),
+            registration: Registration::Open,
+            hashers: default_hashers(),
             check: false,
         }
     }
@@ -233,10 +272,28 @@ fn options() -> Options {
         "an IRC operator login (OPER NAME PASSWORD); repeatable. Keep it out of shell history: use a root-only environment file",
         "NAME:PASSWORD",
     );
+    opts.optopt(
+        "",
+        "state-dir",
+        &format!("keep the account database (chatd.db) in DIR, created if missing (default {})", d.state_dir.display()),
+        "DIR",
+    );
+    opts.optopt(
+        "",
+        "registration",
+        "open: users may register their nicknames; closed: only `chatd account add` creates accounts (default open)",
+        "open|closed",
+    );
+    opts.optopt(
+        "",
+        "hashers",
+        &format!("threads that hash and check passwords, 1-64 (default {}: 1 on up to 2 cores, else 2)", d.hashers),
+        "N",
+    );
     opts.optflag(
         "",
         "check",
-        "check the options, the log file and that the addresses can be bound; print the configuration; exit 0 or 1",
+        "check the options, the log file, the account database and that the addresses can be bound; print the configuration; exit 0 or 1",
     );
     opts.optflag("h", "help", "print this help and exit");
     opts.optflag("V", "version", "print the version and exit");
@@ -299,6 +356,11 @@ impl Config {
         lines.extend(self.trusted_proxies.iter().map(|ip| format!("--trusted-proxy {ip}")));
         lines.extend(self.status_allow.iter().map(|cidr| format!("--status-allow {cidr}")));
         lines.extend(self.opers.iter().map(|(name, _)| format!("--oper {name}:********")));
+        lines.extend([
+            format!("--state-dir {}", self.state_dir.display()),
+            format!("--registration {}", self.registration),
+            format!("--hashers {}", self.hashers),
+        ]);
         lines.join("\n") + "\n"
     }
 
@@ -382,6 +444,17 @@ impl Config {
         for text in matches.opt_strs("status-allow") {
             status_allow.push(text.parse::<Cidr>().map_err(|why| UsageError(format!("--status-allow: {why}")))?);
         }
+        let registration = match matches.opt_str("registration").as_deref() {
+            None => d.registration,
+            Some("open") => Registration::Open,
+            Some("closed") => Registration::Closed,
+            Some(other) => return Err(UsageError(format!("--registration needs open or closed, not {other:?}"))),
+        };
+        let state_dir = match matches.opt_str("state-dir") {
+            None => d.state_dir,
+            Some(dir) if dir.is_empty() => return Err(UsageError("--state-dir needs a directory".into())),
+            Some(dir) => PathBuf::from(dir),
+        };
         let ping_interval = seconds("ping-interval", d.ping_interval)?;
         let ping_timeout = seconds("ping-timeout", d.ping_timeout)?;
         Ok(Parsed::Run(Box::new(Config {
@@ -415,113 +488,13 @@ impl Config {
             http_redirect,
             trusted_proxies,
             status_allow,
+            state_dir,
+            registration,
+            hashers: number(&matches, "hashers", d.hashers, 1, 64)?,
             check: matches.opt_present("check"),
         })))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Parsed, UsageError> {
-        Config::from_args(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    }
-
-    fn run(args: &[&str]) -> Config {
-        match parse(args) {
-            Ok(Parsed::Run(config)) => *config,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn no_arguments_give_the_defaults() {
-        assert_eq!(run(&[]), Config::default());
-    }
-
-    #[test]
-    fn listen_repeats_and_takes_ipv6() {
-        let config = run(&["--listen", "127.0.0.1:0", "--listen", "[::1]:7000"]);
-        assert_eq!(config.listen, vec!["127.0.0.1:0".parse().unwrap(), "[::1]:7000".parse().unwrap()]);
-    }
-
-    #[test]
-    fn values_are_checked_and_errors_name_the_option() {
-        assert_eq!(
-            parse(&["--max-clients", "abc"]),
-            Err(UsageError("--max-clients needs a whole number, not \"abc\"".into()))
-        );
-        assert_eq!(
-            parse(&["--max-line", "10"]),
-            Err(UsageError("--max-line must be between 64 and 65536, not 10".into()))
-        );
-        assert!(parse(&["--listen", "6667"]).unwrap_err().0.starts_with("--listen needs ADDR:PORT"));
-        assert!(parse(&["--default-room", "#a b"]).unwrap_err().0.starts_with("--default-room"));
-        assert!(parse(&["--ping-interval", "0"]).is_err());
-        assert_eq!(
-            parse(&["--log-summary-interval", "0"]),
-            Err(UsageError("--log-summary-interval must be between 1 and 3600, not 0".into()))
-        );
-        assert_eq!(run(&["--log-summary-interval", "60"]).log_summary_interval, Duration::from_secs(60));
-        assert!(parse(&["--bogus"]).unwrap_err().0.contains("bogus"));
-        assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
-        assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
-        assert!(parse(&["--server-name", "a b"]).is_err());
-        assert_eq!(
-            parse(&["--crowd-interval", "0"]),
-            Err(UsageError("--crowd-interval must be between 1 and 3600, not 0".into()))
-        );
-        assert_eq!(run(&["--crowd-size", "0"]).crowd_size, 0);
-    }
-
-    #[test]
-    fn opers_are_name_password_pairs_and_errors_hide_the_secret() {
-        assert_eq!(
-            run(&["--oper", "admin:s3cret", "--oper", "bob:x:y"]).opers,
-            vec![("admin".to_string(), "s3cret".to_string()), ("bob".to_string(), "x:y".to_string())]
-        );
-        for bad in ["admin", "admin:", ":pw", "a b:pw"] {
-            let error = parse(&["--oper", bad]).unwrap_err().0;
-            assert!(error.starts_with("--oper needs") && !error.contains(bad), "{error}");
-        }
-    }
-
-    #[test]
-    fn describe_lists_every_option_and_hides_passwords() {
-        let config = run(&["--oper", "admin:s3cret", "--listen", "[::]:7000"]);
-        let text = config.describe("host");
-        assert!(text.contains("--listen [::]:7000\n") && text.contains("--server-name host\n"));
-        assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
-        assert!(text.contains("--flood-rate 5\n"));
-        assert!(text.contains("--crowd-size 100\n") && text.contains("--crowd-interval 60\n"));
-        assert!(text.contains("--log-summary-interval 10\n"));
-    }
-
-    #[test]
-    fn register_timeout_follows_the_ping_settings_unless_given() {
-        assert_eq!(
-            Config::default().register_timeout,
-            Config::default().ping_interval + Config::default().ping_timeout
-        );
-        assert_eq!(run(&["--ping-interval", "2", "--ping-timeout", "3"]).register_timeout, Duration::from_secs(5));
-        let given = run(&["--ping-interval", "2", "--register-timeout", "30"]);
-        assert_eq!(given.register_timeout, Duration::from_secs(30));
-        assert!(given.describe("host").contains("--register-timeout 30\n"));
-        assert!(run(&[]).describe("host").contains("--register-timeout 120\n"));
-        assert!(parse(&["--register-timeout", "0"]).unwrap_err().0.starts_with("--register-timeout must be between"));
-        assert!(usage().contains("--register-timeout"));
-    }
-
-    #[test]
-    fn help_and_version() {
-        assert_eq!(parse(&["--help"]), Ok(Parsed::Help));
-        assert_eq!(parse(&["-V"]), Ok(Parsed::Version));
-        assert!(usage().contains("--max-sendq"));
-    }
-
-    #[test]
-    fn room_without_hash_gets_one() {
-        assert_eq!(run(&["--default-room", "main"]).default_room.as_str(), "#main");
-    }
-}
+mod tests;

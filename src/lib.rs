@@ -6,9 +6,10 @@
 //! (`chat`) and every client's write handle. See README.md for the user's and operator's view.
 //!
 //! Layers, each importing only from those before it: `core` (ids, names, limits, time; imports
-//! nothing of chatd's), `log`, `framing`, `protocol`, `net`, `room` and `chat`, `broker`, and the
-//! binary (`main.rs`). `config` and `notify` serve the binary and import only `core`.
+//! nothing of chatd's), `log`, `framing`, `protocol`, `accounts` (the database, password hashing
+//! and its threads), `net`, `room` and `chat`, `broker`, and the binary (`main.rs`). `config` and `notify` serve the binary and import only `core`.
 
+pub mod accounts;
 pub mod broker;
 pub mod chat;
 pub mod config;

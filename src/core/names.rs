@@ -120,6 +120,12 @@ impl Folded {
     pub fn of(s: &str) -> Folded {
         Folded(s.to_ascii_lowercase())
     }
+
+    /// The folded text: the key the account database stores beside each account's name, so
+    /// that it and chat state fold alike.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Display for Nick {
