@@ -128,6 +128,7 @@ impl Broker {
             self.state.remind(id, &mut self.out);
         }
         self.state.summarise_crowds(super::now_millis(), &mut self.out);
+        self.state.rename_unidentified(super::now_millis(), &mut self.out);
         self.sweep_web(now);
         if self.notifier.is_active() && self.reported_clients != Some(self.clients.len()) {
             let counts = self.state.counts();

@@ -22,6 +22,7 @@
 //! Every removal goes through `evict`, which is idempotent: a late `Disconnected` for a client
 //! already gone is ignored.
 
+mod accounts;
 mod liveness;
 pub mod outbox;
 mod render;
@@ -131,6 +132,8 @@ pub struct Broker {
     queue_depth: u64,
     /// What the acceptors and readers count (for `/metrics`).
     traffic: Arc<Traffic>,
+    /// The accounts threads, the password hashes and the login throttles.
+    accounts: accounts::Accounts,
 }
 
 /// What a rendering may read of one recipient (`dialect::View`), on top of `base` (see
@@ -172,7 +175,17 @@ impl Broker {
             web: web::Web::default(),
             queue_depth: 0,
             traffic: Arc::new(Traffic::default()),
+            accounts: accounts::Accounts::default(),
         }
+    }
+
+    /// Uses `service` for accounts, which are `records` at start (without it every account
+    /// request is answered "unavailable").
+    pub fn with_accounts(mut self, service: crate::accounts::Service, records: Vec<crate::accounts::Record>) -> Broker {
+        self.accounts = accounts::Accounts::new(service, records);
+        self.announce_accounts();
+        self.out.deliveries.clear();
+        self
     }
 
     /// Reports `traffic`, which the acceptors and readers count into.
@@ -292,6 +305,7 @@ impl Broker {
                 }
             }
             Event::Disconnected { id, reason } => self.doom(id, reason),
+            Event::Accounts(report) => self.account_report(report),
             // Handled by `run`, which stops.
             Event::Stop { .. } => {}
         }
@@ -362,6 +376,7 @@ impl Broker {
 
     /// Renders and queues everything in `self.out`, and logs its audit records.
     fn dispatch(&mut self) {
+        self.run_account_jobs();
         for audit in std::mem::take(&mut self.out.audit) {
             self.log_audit(audit);
         }

@@ -21,7 +21,9 @@ use crate::protocol::dialect::Session;
 use crate::protocol::http::status::json_string;
 use crate::protocol::http::{Head, Method, Request, RequestError, Response, SetCookie, StatusCode};
 use crate::protocol::web::{assets, events};
-use crate::protocol::{ParseError, QuitReason, Reply, netcat};
+use crate::protocol::{
+    AccountCommand, AccountFailure, AccountReply, ChatError, Command, LoginVia, ParseError, QuitReason, Reply, netcat,
+};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -118,6 +120,16 @@ pub(super) struct Web {
     frame: Vec<u8>,
     /// Counts for `/server-status` and `/metrics`.
     pub(super) counts: stats::Counts,
+    /// Logins waiting for their password check, by chat client.
+    logins: IdMap<PendingLogin>,
+}
+
+/// A web login waiting for its password check: the request to answer, and who asked.
+pub(super) struct PendingLogin {
+    conn: ClientId,
+    head: Head,
+    nick: String,
+    peer: IpAddr,
 }
 
 impl Web {
@@ -132,6 +144,11 @@ impl Web {
 
     pub(super) fn len(&self) -> usize {
         self.sessions.len()
+    }
+
+    /// The address a session's browser logged in from.
+    pub(super) fn peer(&self, id: ClientId) -> Option<IpAddr> {
+        self.sessions.get(&id).map(|s| s.peer)
     }
 
     /// Marks a session for removal; false when there is none (or it already is).
@@ -243,7 +260,7 @@ impl Broker {
             "/favicon.ico" => Some(Response::new(StatusCode::NO_CONTENT)),
             "/server-status" | "/metrics" => Some(self.status_page(head, peer)),
             "/api/session" => Some(self.session_info(head)),
-            "/api/login" => Some(self.login(head, &request.body, peer)),
+            "/api/login" => self.login(conn, head, &request.body, peer),
             "/api/send" => Some(self.send(head, &request.body)),
             // HEAD of the stream or the poll: their heads, without starting either.
             "/api/events" if head.method == Method::Head => {
@@ -303,54 +320,78 @@ impl Broker {
     }
 
     /// `POST /api/login`: a new web session with the nickname in the body, registered as any
-    /// client (taken or invalid nicknames are refused with the reason).
-    fn login(&mut self, head: &Head, body: &[u8], peer: IpAddr) -> Response {
+    /// client (taken or invalid nicknames are refused with the reason). A second line in the body
+    /// is the password of the nickname's account: the session logs in to it first, and the
+    /// answer waits for the password check (`None` here; `web_login_checked` answers).
+    fn login(&mut self, conn: ClientId, head: &Head, body: &[u8], peer: IpAddr) -> Option<Response> {
+        match self.begin_login(conn, head, body, peer)? {
+            Ok(refused) => Some(refused),
+            Err((id, nick)) => Some(self.admit(id, nick, peer)),
+        }
+    }
+
+    /// The checks before a login; `Some(Err((id, nick)))`: chat client `id` was connected and may
+    /// be admitted now as `nick`; `None`: it waits for its password check.
+    fn begin_login(
+        &mut self,
+        conn: ClientId,
+        head: &Head,
+        body: &[u8],
+        peer: IpAddr,
+    ) -> Option<Result<Response, (ClientId, String)>> {
+        let refuse = |status, text: &str| Some(Ok(Response::json(status, error_json(text))));
         if !same_origin(head) {
-            return Response::json(StatusCode::FORBIDDEN, error_json("cross-origin request refused"));
+            return refuse(StatusCode::FORBIDDEN, "cross-origin request refused");
         }
         // Web sessions hold nicknames and event buffers without a connection of their own: they
         // count against --max-clients beside the connections.
-        if self.clients.len() + self.web.len() >= self.settings.web.max_clients {
+        if self.clients.len() + self.web.len() + self.web.logins.len() >= self.settings.web.max_clients {
             let text = format!("server full ({} clients), try again later", self.settings.web.max_clients);
-            return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json(&text));
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, &text);
         }
-        let from_peer = self.web.sessions.values().filter(|s| s.peer == peer && !s.doomed).count();
+        let from_peer = self.web.sessions.values().filter(|s| s.peer == peer && !s.doomed).count()
+            + self.web.logins.values().filter(|l| l.peer == peer).count();
         if from_peer >= self.settings.web.max_per_ip {
             let text = format!(
                 "too many sessions from your address ({from_peer}/{}), end one first",
                 self.settings.web.max_per_ip
             );
-            return Response::json(StatusCode::TOO_MANY_REQUESTS, error_json(&text));
+            return refuse(StatusCode::TOO_MANY_REQUESTS, &text);
         }
-        let Some(token) = new_token() else {
-            return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json("no random source"));
+        // The nickname, then (optionally) the password, as typed.
+        let body = String::from_utf8_lossy(body);
+        let (nick, password) = match body.split_once('\n') {
+            Some((nick, password)) => (nick.trim().to_string(), password.trim_end_matches(['\r', '\n']).to_string()),
+            None => (body.trim().to_string(), String::new()),
         };
-        let nick = String::from_utf8_lossy(body).trim().to_string();
         self.web.next += 1;
         let id = ClientId(WEB_IDS + self.web.next);
-        let session = events::chat_session();
         let now = now_millis();
-        self.state.connect(id, session.profile(), &peer.to_string(), now, &mut self.out);
-        let _ = self.state.apply(id, crate::protocol::Command::Nick { nick }, now, &mut self.out);
-        if !self.state.is_registered(id) {
-            // Refused: the reason is the error chat state answered; nothing else was said.
-            let mut refusal = None;
-            self.out.deliveries.retain(|d| {
-                let mine = d.to == crate::chat::To::One(id);
-                if mine && refusal.is_none() && matches!(d.reply, Reply::Error(_)) {
-                    refusal = Some(d.reply.clone());
-                }
-                !mine
-            });
-            self.state.remove(id, &QuitReason::ConnectionLost, &mut self.out);
-            let (status, text) = match &refusal {
-                Some(Reply::Error(crate::protocol::ChatError::NickTaken(_))) => {
-                    (StatusCode::CONFLICT, events::error_text(refusal.as_ref()))
-                }
-                _ => (StatusCode::BAD_REQUEST, events::error_text(refusal.as_ref())),
-            };
-            return Response::json(status, error_json(&text));
+        self.state.connect(id, events::chat_session().profile(), &peer.to_string(), now, &mut self.out);
+        if password.is_empty() {
+            return Some(Err((id, nick)));
         }
+        let identify = AccountCommand::Identify { name: Some(nick.clone()), password, via: LoginVia::Pass };
+        let _ = self.state.apply(id, Command::Account(identify), now, &mut self.out);
+        if self.out.jobs.iter().any(|job| job.id == id) {
+            self.web.logins.insert(id, PendingLogin { conn, head: head.clone(), nick, peer });
+            return None;
+        }
+        Some(Ok(self.refuse_login(id)))
+    }
+
+    /// Registers web client `id` with the nickname it asked for and starts its session, or
+    /// refuses it with chat state's reason.
+    fn admit(&mut self, id: ClientId, nick: String, peer: IpAddr) -> Response {
+        let _ = self.state.apply(id, Command::Nick { nick }, now_millis(), &mut self.out);
+        if !self.state.is_registered(id) {
+            return self.refuse_login(id);
+        }
+        let Some(token) = new_token() else {
+            self.state.remove(id, &QuitReason::ConnectionLost, &mut self.out);
+            return Response::json(StatusCode::SERVICE_UNAVAILABLE, error_json("no random source"));
+        };
+        let session = events::chat_session();
         let web = &self.settings.web;
         self.web.sessions.insert(
             id,
@@ -380,6 +421,55 @@ impl Broker {
         json_string(&mut body, &token);
         body.push('}');
         Response::json(StatusCode::OK, body).with_cookie(&SetCookie::session(COOKIE, &token))
+    }
+
+    /// Removes web client `id`, which was refused, and answers with the reason chat state gave
+    /// (nothing else it was told is kept).
+    fn refuse_login(&mut self, id: ClientId) -> Response {
+        let mut refusal = None;
+        self.out.deliveries.retain(|d| {
+            let mine = d.to == crate::chat::To::One(id);
+            if mine
+                && refusal.is_none()
+                && matches!(d.reply, Reply::Error(_) | Reply::Account(AccountReply::Failed { .. }))
+            {
+                refusal = Some(d.reply.clone());
+            }
+            !mine
+        });
+        self.state.remove(id, &QuitReason::ConnectionLost, &mut self.out);
+        let status = match &refusal {
+            Some(Reply::Error(ChatError::NickTaken(_))) => StatusCode::CONFLICT,
+            Some(Reply::Error(ChatError::NickRegistered(_))) => StatusCode::FORBIDDEN,
+            Some(Reply::Account(AccountReply::Failed { failure, .. })) => match failure {
+                AccountFailure::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AccountFailure::Busy | AccountFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::FORBIDDEN,
+            },
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let text = match &refusal {
+            Some(Reply::Account(AccountReply::Failed { failure, .. })) => failure.to_string(),
+            other => events::error_text(other.as_ref()),
+        };
+        let response = Response::json(status, error_json(&text));
+        match &refusal {
+            Some(Reply::Account(AccountReply::Failed { failure: AccountFailure::Throttled { secs }, .. })) => {
+                response.with_field("Retry-After", &secs.to_string())
+            }
+            _ => response,
+        }
+    }
+
+    /// A password check for a web login finished (`id` may be any client's): answer the login.
+    pub(super) fn web_login_checked(&mut self, id: ClientId) {
+        let Some(pending) = self.web.logins.remove(&id) else { return };
+        let response = if self.state.account_of(id).is_some() {
+            self.admit(id, pending.nick, pending.peer)
+        } else {
+            self.refuse_login(id)
+        };
+        self.respond(pending.conn, response, Some(&pending.head));
     }
 
     /// `POST /api/send`: one line as typed, applied as the session's.

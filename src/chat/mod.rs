@@ -352,6 +352,11 @@ impl State {
         self.members.get(&id).and_then(|m| m.nick.as_ref())
     }
 
+    /// The account `id` is logged in to.
+    pub fn account_of(&self, id: ClientId) -> Option<&Arc<str>> {
+        self.members.get(&id).and_then(|m| m.account.as_ref())
+    }
+
     pub fn is_registered(&self, id: ClientId) -> bool {
         self.members.get(&id).is_some_and(|m| m.person.is_some())
     }

@@ -49,6 +49,9 @@ pub enum Event {
     Request { id: ClientId, request: Result<Box<Request>, RequestError> },
     /// The reader stopped: the peer closed, the socket failed, or the kernel gave up on it.
     Disconnected { id: ClientId, reason: QuitReason },
+    /// A report from the accounts threads (a password checked, an account created, the database
+    /// changed by another process).
+    Accounts(crate::accounts::Report),
     /// The process was asked to stop (SIGINT, SIGTERM or SIGHUP): the broker says goodbye and
     /// returns. Sent by `main`'s signal handler, on the one channel the broker waits on.
     Stop { why: &'static str },

@@ -387,7 +387,7 @@ mod tests {
                 | Event::Answer { id, .. }
                 | Event::Request { id, .. }
                 | Event::Disconnected { id, .. } => id.0,
-                Event::Stop { .. } => continue,
+                Event::Stop { .. } | Event::Accounts(_) => continue,
             };
             if of == id && want(&event) {
                 return;

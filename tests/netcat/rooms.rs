@@ -312,6 +312,11 @@ fn help_lists_every_command_and_explains_one() {
         ),
         ("/invite NICK [#ROOM]", "invite someone into a room (needed for +i rooms)"),
         ("/away [TEXT]", "mark yourself away with TEXT, or back without it"),
+        ("/register PASSWORD", "register your nickname as an account, so that only you can use it"),
+        ("/identify [NAME] PASSWORD", "log in to your account (NAME: an account other than your nickname)"),
+        ("/regain NICK [PASSWORD]", "take your registered nickname back from whoever holds it"),
+        ("/password OLD NEW", "change your account's password"),
+        ("/unregister PASSWORD", "delete your account"),
         ("/quit [REASON]", "leave the server"),
         ("/help [COMMAND]", "list commands, or explain one"),
     ];
