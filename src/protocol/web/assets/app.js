@@ -224,10 +224,13 @@ function showLogin(message) {
   input.select();
 }
 
-async function login(nick) {
+// The body is the nickname, and on a second line the password of its account, if given.
+async function login(nick, password) {
   $('login-button').disabled = true;
   const headers = { 'Content-Type': 'text/plain;charset=utf-8' };
-  const answer = await fetch('/api/login', { method: 'POST', headers, body: nick }).catch(() => null);
+  const body = password ? `${nick}\n${password}` : nick;
+  const answer = await fetch('/api/login', { method: 'POST', headers, body }).catch(() => null);
+  $('login-password').value = '';
   const body = answer ? await answer.json().catch(() => ({})) : {};
   $('login-button').disabled = false;
   if (!answer) return showLogin('The server cannot be reached; try again in a moment.');
@@ -254,7 +257,7 @@ function wire() {
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const nick = $('login-nick').value.trim();
-    if (nick) login(nick);
+    if (nick) login(nick, $('login-password').value);
   });
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();
