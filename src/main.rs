@@ -2,8 +2,11 @@
 //! status. Never parses protocol and never touches chat state.
 //!
 //! Exit status: 0 after a clean stop (SIGINT, SIGTERM or SIGHUP), 1 when the server cannot start
-//! (a port taken or not permitted, a log file that cannot be opened), 2 for a bad command line.
+//! (a port taken or not permitted, a log file or account database that cannot be opened), 2 for a
+//! bad command line. `chatd account ...` is the operator's account command (`accounts::cli`):
+//! 0 when done, 1 when it failed, 2 for a bad command line.
 
+use chatd::accounts::{self, Record, Report, Service, Store};
 use chatd::broker::{self, Broker};
 use chatd::chat;
 use chatd::config::{self, Config, Parsed};
@@ -24,8 +27,15 @@ use std::thread;
 /// Events waiting for the broker; a full channel slows readers down, which pushes back on clients.
 const EVENT_QUEUE: usize = 16 * 1024;
 
+/// Password jobs waiting for a hashing thread; past this, logins are answered "busy, try again".
+/// At tens of milliseconds a hash, a full queue is a second or two of work for one thread.
+const HASH_QUEUE: usize = 64;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("account") {
+        return account(&args[1..]);
+    }
     let config = match Config::from_args(&args) {
         Ok(Parsed::Run(config)) => *config,
         Ok(Parsed::Help) => {
@@ -46,6 +56,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             say(&mut io::stderr(), &format!("chatd: {message}\n"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `chatd account ...`: manage accounts in the database, whether the server runs or not.
+fn account(args: &[String]) -> ExitCode {
+    let invocation = match accounts::cli::parse(args) {
+        Ok(accounts::cli::Parsed::Run(invocation)) => invocation,
+        Ok(accounts::cli::Parsed::Help) => {
+            say(&mut io::stdout(), &accounts::cli::usage());
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            say(&mut io::stderr(), &format!("chatd account: {error}\n\n{}", accounts::cli::usage()));
+            return ExitCode::from(2);
+        }
+    };
+    match accounts::cli::run(&invocation, &mut accounts::cli::Interactive, &mut io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            say(&mut io::stderr(), &format!("chatd account: {error}\n"));
             ExitCode::from(1)
         }
     }
@@ -82,11 +114,35 @@ fn host_name() -> String {
         .unwrap_or_else(|| "chatd".to_string())
 }
 
+fn open_store(config: &Config) -> Result<Store, String> {
+    Store::open(&config.state_dir)
+        .map_err(|e| format!("cannot open the account database in {}: {e}", config.state_dir.display()))
+}
+
+/// Opens the account database, reads every account and starts the accounts threads (one for the
+/// database, `--hashers` for passwords). `report` is called on those threads with each answer.
+///
+/// LEAD: wire into broker: pass a `report` that sends `Event::Accounts(report)` into the events
+/// channel, and hand `(service, records)` to `Broker::new`.
+fn start_accounts(
+    config: &Config,
+    report: Box<dyn Fn(Report) + Send + Sync>,
+) -> Result<(Service, Vec<Record>), String> {
+    let store = open_store(config)?;
+    let records = store
+        .load_all()
+        .map_err(|e| format!("cannot read the account database in {}: {e}", config.state_dir.display()))?;
+    let service = Service::start(store, config.hashers, HASH_QUEUE, report)
+        .map_err(|e| format!("cannot start the accounts threads: {e}"))?;
+    Ok((service, records))
+}
+
 /// `--check`: everything `run` would verify before serving, without serving.
 fn check(config: &Config) -> Result<(), String> {
     if let Some(path) = &config.log_file {
         Log::file(path).map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
     }
+    drop(open_store(config)?);
     for &addr in config.listen.iter().chain(&config.http_listen) {
         drop(bind(addr)?);
     }
@@ -101,6 +157,17 @@ fn run(config: Config) -> Result<(), String> {
         None => Log::stderr(),
     });
     log.set_summary_interval(config.log_summary_interval);
+    // Before binding: a database that cannot be opened stops the server before it serves.
+    // LEAD: wire into broker (see `start_accounts`); until then a report only logs failures.
+    let report_log = Arc::clone(&log);
+    let (accounts, records) = start_accounts(
+        &config,
+        Box::new(move |report| match report {
+            Report::Failed { what, error } => report_log.warn("accounts_failed", &[("what", &what), ("error", &error)]),
+            Report::Reloaded(records) => report_log.info("accounts_reloaded", &[("accounts", &records.len())]),
+            _ => {}
+        }),
+    )?;
     // Before any client: send queues must come from the heap, not each from a mapping of its
     // own, or slow readers would spend the map-count budget `capacity` measures below.
     let mmap_threshold = capacity::mmap_threshold(config.max_sendq);
@@ -172,6 +239,15 @@ fn run(config: Config) -> Result<(), String> {
             ("crowd", &format!("{}/{}s", config.crowd_size, config.crowd_interval.as_secs())),
             ("fd_limit", &fd_limit),
             ("backlog", &backlog),
+        ],
+    );
+    log.info(
+        "accounts",
+        &[
+            ("path", &config.state_dir.join(accounts::DATABASE_FILE).display()),
+            ("accounts", &records.len()),
+            ("registration", &config.registration),
+            ("hashers", &config.hashers),
         ],
     );
     let fields = capacity.log_fields(&limits);
@@ -258,6 +334,7 @@ fn run(config: Config) -> Result<(), String> {
     notifier.send("READY=1\nSTATUS=accepting connections");
 
     let result = broker_thread.join();
+    drop(accounts);
     match result {
         Ok(()) => {
             // Counts of repeated per-peer lines still pending go out before the last line; the

@@ -35,7 +35,9 @@ impl Chatd {
     /// Starts chatd on 127.0.0.1:0 with `args` added; returns it with its stderr, read up to and
     /// including the `start` line.
     fn start(args: &[&str]) -> (Chatd, BufReader<ChildStderr>) {
+        // In a directory of its own: the account database goes in `chatd-state` there.
         let mut child = Command::new(common::binary())
+            .current_dir(common::temp_dir("cwd"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
@@ -258,6 +260,7 @@ fn output_to_a_broken_pipe_is_no_panic() {
         drop(reader);
         let (stdout, stderr) = if on_stdout { (writer.into(), Stdio::null()) } else { (Stdio::null(), writer.into()) };
         let mut child = Command::new(common::binary())
+            .current_dir(common::temp_dir("cwd"))
             .args(args)
             .stdin(Stdio::null())
             .stdout(stdout)

@@ -56,7 +56,8 @@ fn ready_comes_once_the_port_accepts_and_stopping_on_sigterm() {
     let socket_path = dir.join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     let mut child = Command::new(binary())
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(dir.join("state"))
         .env("NOTIFY_SOCKET", &socket_path)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
@@ -110,6 +111,7 @@ fn unit_command(line: &str, opts: &str, dir: &Path) -> Vec<String> {
             "$CHATD_OPTS" => opts.split_whitespace().map(str::to_string).collect(),
             "/usr/local/bin/chatd" => vec![binary().to_string()],
             "/var/log/chatd/chatd.log" => vec![log.display().to_string()],
+            "/var/lib/chatd" => vec![dir.join("state").display().to_string()],
             other => vec![other.to_string()],
         })
         .collect()
@@ -200,6 +202,9 @@ fn the_sysv_script_starts_reports_and_stops() {
             .env("PIDFILE", dir.join("chatd.pid"))
             .env("LOGFILE", dir.join("log/chatd.log"))
             .env("DEFAULTS", &defaults)
+            .env("STATEDIR", dir.join("state"))
+            // As the user running the test: the script's default, the `chatd` user, need not exist here.
+            .env("RUN_AS", "")
             .output()
             .unwrap()
     };

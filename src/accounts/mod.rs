@@ -8,7 +8,9 @@
 //! Chat state keeps its own in-memory index of accounts, loaded from `Store::load_all` at start
 //! and refreshed by `Report::Reloaded` when another process (the CLI) changed the database.
 
+pub mod cli;
 pub mod hash;
+mod os;
 pub mod service;
 pub mod store;
 pub mod throttle;

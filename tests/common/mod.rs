@@ -123,7 +123,10 @@ impl Server {
         if let Some(path) = &log_file {
             command.arg("--log-file").arg(path);
         }
+        // Run in the server's own directory, so that its account database (the default state dir,
+        // `chatd-state`, is relative) is its own and not shared with other tests.
         let mut child = command
+            .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

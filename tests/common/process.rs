@@ -1,7 +1,7 @@
 //! Runs of chatd that end by themselves (bad options, `--help`, `--check`, a taken port): the
 //! exit status and both outputs, with a bounded wait.
 
-use super::binary;
+use super::{binary, temp_dir};
 use std::io::Read;
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
@@ -18,8 +18,11 @@ pub struct Finished {
 /// Runs chatd with exactly `args` and waits up to `limit` for it to exit on its own.
 pub fn run_chatd(args: &[&str], limit: Duration) -> Finished {
     let started = Instant::now();
+    // A directory of its own, for the account database in the default (relative) state dir.
+    let dir = temp_dir("run");
     let mut child = Command::new(binary())
         .args(args)
+        .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -53,5 +56,6 @@ pub fn run_chatd(args: &[&str], limit: Duration) -> Finished {
         thread::sleep(Duration::from_millis(10));
     };
     let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
     Finished { status, stdout: out_thread.join().unwrap(), stderr: err_thread.join().unwrap(), elapsed }
 }
