@@ -31,6 +31,9 @@ const EVENT_QUEUE: usize = 16 * 1024;
 /// At tens of milliseconds a hash, a full queue is a second or two of work for one thread.
 const HASH_QUEUE: usize = 64;
 
+/// How long an unidentified client may hold a registered nickname before it is renamed.
+const GUEST_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("account") {
@@ -121,9 +124,7 @@ fn open_store(config: &Config) -> Result<Store, String> {
 
 /// Opens the account database, reads every account and starts the accounts threads (one for the
 /// database, `--hashers` for passwords). `report` is called on those threads with each answer.
-///
-/// LEAD: wire into broker: pass a `report` that sends `Event::Accounts(report)` into the events
-/// channel, and hand `(service, records)` to `Broker::new`.
+
 fn start_accounts(
     config: &Config,
     report: Box<dyn Fn(Report) + Send + Sync>,
@@ -157,15 +158,14 @@ fn run(config: Config) -> Result<(), String> {
         None => Log::stderr(),
     });
     log.set_summary_interval(config.log_summary_interval);
-    // Before binding: a database that cannot be opened stops the server before it serves.
-    // LEAD: wire into broker (see `start_accounts`); until then a report only logs failures.
-    let report_log = Arc::clone(&log);
+    let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
+    // Before binding: a database that cannot be opened stops the server before it serves. The
+    // accounts threads answer the broker through its one channel, like everyone else.
+    let reports = events_tx.clone();
     let (accounts, records) = start_accounts(
         &config,
-        Box::new(move |report| match report {
-            Report::Failed { what, error } => report_log.warn("accounts_failed", &[("what", &what), ("error", &error)]),
-            Report::Reloaded(records) => report_log.info("accounts_reloaded", &[("accounts", &records.len())]),
-            _ => {}
+        Box::new(move |report| {
+            let _ = reports.send(Event::Accounts(report));
         }),
     )?;
     // Before any client: send queues must come from the heap, not each from a mapping of its
@@ -188,7 +188,6 @@ fn run(config: Config) -> Result<(), String> {
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
 
     let notifier = Arc::new(Notifier::from_env());
-    let (events_tx, events_rx) = crossbeam_channel::bounded::<Event>(EVENT_QUEUE);
     // Installed before the start line is logged: whoever sees that line may signal at once.
     // ctrlc's `termination` feature routes SIGINT, SIGTERM and SIGHUP here: all mean "stop".
     // The handler runs on a thread of its own, which may wait for room in the queue.
@@ -296,13 +295,14 @@ fn run(config: Config) -> Result<(), String> {
             opers: config.opers.clone(),
             crowd_size: config.crowd_size,
             crowd_interval: config.crowd_interval.as_millis() as u64,
-            registration_open: true,
-            guest_grace: 60_000,
+            registration_open: config.registration == config::Registration::Open,
+            guest_grace: GUEST_GRACE.as_millis() as u64,
         },
         Arc::clone(&log),
         Arc::clone(&notifier),
     )
-    .with_traffic(Arc::clone(&traffic));
+    .with_traffic(Arc::clone(&traffic))
+    .with_accounts(accounts, records);
     let broker_thread = thread::Builder::new()
         .name("broker".into())
         .spawn(move || broker.run(events_rx))
@@ -334,7 +334,6 @@ fn run(config: Config) -> Result<(), String> {
     notifier.send("READY=1\nSTATUS=accepting connections");
 
     let result = broker_thread.join();
-    drop(accounts);
     match result {
         Ok(()) => {
             // Counts of repeated per-peer lines still pending go out before the last line; the

@@ -178,10 +178,14 @@ impl Broker {
                 let result = match result {
                     Ok(record) => {
                         self.accounts.registrations.record(peer, now);
+                        // Logged in first, then announced: the one who registered it holds the
+                        // nickname, and must not be told to identify.
                         let entry = entry(&record);
                         self.accounts.records.insert(Folded::of(&record.name), record);
+                        self.state.job_done(id, work, Ok(()), now, &mut self.out);
                         self.state.account_added(entry, now, &mut self.out);
-                        Ok(())
+                        self.web_login_checked(id);
+                        return self.dispatch();
                     }
                     Err(CreateError::Exists) => Err(AccountFailure::AlreadyExists(work.account().to_string())),
                     Err(CreateError::Invalid(_)) => Err(AccountFailure::NameInvalid(work.account().to_string())),
