@@ -124,7 +124,6 @@ fn open_store(config: &Config) -> Result<Store, String> {
 
 /// Opens the account database, reads every account and starts the accounts threads (one for the
 /// database, `--hashers` for passwords). `report` is called on those threads with each answer.
-
 fn start_accounts(
     config: &Config,
     report: Box<dyn Fn(Report) + Send + Sync>,
