@@ -7,3 +7,4 @@ mod common;
 
 mod netcat;
 mod operator;
+mod web;
