@@ -312,8 +312,8 @@ impl Reader<'_> {
                     }
                     self.send(Event::Request { id: self.id, request })?;
                 }
-                Decoded::Answer { bytes, close } => {
-                    self.send(Event::Answer { id: self.id, bytes, close })?;
+                Decoded::Answer { bytes, close, note } => {
+                    self.send(Event::Answer { id: self.id, bytes, close, note })?;
                     if close {
                         flow = Flow::Stop;
                         break;
