@@ -61,3 +61,109 @@ pub fn assert_pieces_cover(text: &str, pieces: &[&str]) {
     let lost = &text[end..];
     assert!(lost.is_empty() || lost == " ", "pieces {pieces:?} lose {lost:?} of {text:?}");
 }
+
+/// One XML element as chatd writes them: a name, its attributes (values unescaped) and, for
+/// `<nicklist>`, the elements inside it.
+#[derive(Debug)]
+pub struct XmlElement {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+    pub children: Vec<XmlElement>,
+}
+
+impl XmlElement {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether XML 1.0 (2.2) can carry `c` at all.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+}
+
+/// Checks XMLSocket output (any number of frames) and returns its elements.
+///
+/// Every frame: valid UTF-8, ended by NUL with no NUL inside, one element `<name a="v" .../>`
+/// (or `<nicklist>` holding only `<nick .../>` elements), attribute values holding only
+/// characters XML 1.0 can carry, no raw `<`, `"`, tab, LF or CR, and no `&` but the entity and
+/// character references chatd writes.
+pub fn check_xml_output(out: &[u8]) -> Vec<XmlElement> {
+    let text = std::str::from_utf8(out).unwrap_or_else(|e| panic!("XML output is not UTF-8 ({e}): {out:?}"));
+    assert!(text.is_empty() || text.ends_with('\0'), "XML output ends mid-frame: {text:?}");
+    text.split_terminator('\0')
+        .map(|frame| {
+            let (element, rest) = xml_element(frame).unwrap_or_else(|| panic!("not one XML element: {frame:?}"));
+            assert!(rest.is_empty(), "bytes after the element in {frame:?}");
+            element
+        })
+        .collect()
+}
+
+/// Reads one element at the start of `s`; returns it and what follows.
+fn xml_element(s: &str) -> Option<(XmlElement, &str)> {
+    let s = s.strip_prefix('<')?;
+    let end = s.find(|c: char| !c.is_ascii_lowercase())?;
+    let (name, mut s) = s.split_at(end);
+    if name.is_empty() {
+        return None;
+    }
+    let mut attributes = Vec::new();
+    while let Some(rest) = s.strip_prefix(' ') {
+        let (attribute, rest) = rest.split_once("=\"")?;
+        if attribute.is_empty() || !attribute.chars().all(|c| c.is_ascii_lowercase()) {
+            return None;
+        }
+        let (raw, rest) = rest.split_once('"')?;
+        attributes.push((attribute.to_string(), xml_unescape(raw)?));
+        s = rest;
+    }
+    if let Some(rest) = s.strip_prefix("/>") {
+        return Some((XmlElement { name: name.to_string(), attributes, children: Vec::new() }, rest));
+    }
+    // Only the nick list holds elements.
+    let mut s = s.strip_prefix('>').filter(|_| name == "nicklist" && attributes.is_empty())?;
+    let mut children = Vec::new();
+    loop {
+        if let Some(rest) = s.strip_prefix("</nicklist>") {
+            return Some((XmlElement { name: name.to_string(), attributes, children }, rest));
+        }
+        let (child, rest) = xml_element(s)?;
+        if child.name != "nick" || !child.children.is_empty() {
+            return None;
+        }
+        children.push(child);
+        s = rest;
+    }
+}
+
+/// An attribute value as written between double quotes, unescaped; `None` when it holds what
+/// chatd never writes there.
+pub fn xml_unescape(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        if c == '&' {
+            let (entity, after) = rest.split_once(';')?;
+            out.push(match entity {
+                "&amp" => '&',
+                "&lt" => '<',
+                "&gt" => '>',
+                "&quot" => '"',
+                "&apos" => '\'',
+                "&#9" => '\t',
+                "&#10" => '\n',
+                "&#13" => '\r',
+                _ => return None,
+            });
+            rest = after;
+            continue;
+        }
+        if matches!(c, '<' | '"' | '\t' | '\n' | '\r') || !is_xml_char(c) {
+            return None;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    Some(out)
+}

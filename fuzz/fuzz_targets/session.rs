@@ -6,13 +6,15 @@
 //! byte whose value is 0-3 modulo 8) sends the rest of the line from client 0-3; `4`-`7`
 //! reconnects client 0-3 (its connection is lost, a new one takes its place). Clients 0 and 1
 //! start as people on netcat (client 1 ends its lines with NUL) and may turn out to be IRC
-//! clients (`CAP LS` before a nickname), clients 2 and 3 are IRC. A line like
-//! `2CAP REQ :server-time` therefore comes from the first IRC client.
+//! clients (`CAP LS` before a nickname) or XMLSocket clients (`IDENTIFY a b`,
+//! `<policy-file-request/>`), clients 2 and 3 are IRC. A line like `2CAP REQ :server-time`
+//! therefore comes from the first IRC client.
 //!
 //! Checks: nothing panics anywhere in decoding, sessions, the chat state or rendering; every IRC
 //! line any client is sent is valid UTF-8, CR LF terminated, at most 512 bytes (tags aside) and
 //! parses; room messages reach IRC clients as PRIVMSG or NOTICE to that room from the sender;
-//! every netcat line is valid UTF-8 without any control character inside.
+//! every netcat line is valid UTF-8 without any control character inside; every XML frame is
+//! one well-formed element ended by NUL, and the policy answer closes its connection.
 #![no_main]
 
 mod common;
@@ -131,7 +133,16 @@ impl Chat {
                     self.dispatch();
                     return self.feed(slot, &replay);
                 }
-                Decoded::Answer { .. } | Decoded::Request(_) => panic!("netcat and IRC never answer without the chat"),
+                Decoded::Answer { bytes, close, .. } => {
+                    // Only the XML decoder answers without the chat: the policy file.
+                    assert_eq!(self.clients[slot].session.profile().dialect, "xml", "an answer from a chat dialect");
+                    assert_eq!(bytes, chatd::protocol::xml::policy_answer());
+                    if close {
+                        self.evict(id, QuitReason::Answered);
+                        return;
+                    }
+                }
+                Decoded::Request(_) => panic!("no chat dialect hands the web face a request"),
             }
             self.state.summarise_crowds(self.now, &mut self.out);
             self.dispatch();
@@ -204,7 +215,10 @@ impl Chat {
         };
         let mut out = Vec::new();
         client.session.render(reply, &view, &mut out);
-        if client.session.profile().dialect == "irc" {
+        let dialect = client.session.profile().dialect;
+        if dialect == "xml" {
+            common::check_xml_output(&out);
+        } else if dialect == "irc" {
             let lines = common::check_irc_output(&out);
             if let Reply::Said { room, from, .. } = reply {
                 for line in &lines {

@@ -287,7 +287,7 @@ impl Broker {
                 self.apply_input(id, input);
             }
             Event::Request { id, request } => self.web_request(id, request),
-            Event::Answer { id, bytes, close } => {
+            Event::Answer { id, bytes, close, note: _ } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
                 if client.doomed {
                     return;

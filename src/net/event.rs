@@ -42,8 +42,8 @@ pub enum Event {
         input: Result<Command, ParseError>,
     },
     /// Bytes to send back to a connection the chat never sees (an HTTP error, a policy file);
-    /// with `close`, the connection is closed once they are sent.
-    Answer { id: ClientId, bytes: Vec<u8>, close: bool },
+    /// with `close`, the connection is closed once they are sent; `note` names it for the log.
+    Answer { id: ClientId, bytes: Vec<u8>, close: bool, note: Option<&'static str> },
     /// One HTTP request from a connection of the web dialect (or why it cannot be served), for
     /// the broker's web face to answer, in the order the connection sent them.
     Request { id: ClientId, request: Result<Box<Request>, RequestError> },

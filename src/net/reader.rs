@@ -110,8 +110,9 @@ fn identify(stream: &TcpStream, buf: &mut [u8]) -> io::Result<Option<(&'static d
             Ok(0) => return Ok((filled > 0).then_some((dialects::FALLBACK, filled))),
             Ok(n) => {
                 filled += n;
-                // Undecided only while the bytes are a proper prefix of an opener (at most four
-                // bytes, such as "NI"), so `buf` cannot fill up here.
+                // Undecided only while the bytes may still become an opener: a proper prefix of
+                // a word such as "NI", or an XML login's first line, at most
+                // `xml::face::DETECT_LINE_BYTES`, well within `buf`.
                 if let Some(dialect) = dialects::detect(&buf[..filled]) {
                     return Ok(Some((dialect, filled)));
                 }
@@ -312,8 +313,8 @@ impl Reader<'_> {
                     }
                     self.send(Event::Request { id: self.id, request })?;
                 }
-                Decoded::Answer { bytes, close } => {
-                    self.send(Event::Answer { id: self.id, bytes, close })?;
+                Decoded::Answer { bytes, close, note } => {
+                    self.send(Event::Answer { id: self.id, bytes, close, note })?;
                     if close {
                         flow = Flow::Stop;
                         break;

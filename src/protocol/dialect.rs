@@ -73,8 +73,9 @@ pub enum Decoded {
     /// this decoder had not yet made final, as the client sent them.
     Switch { to: &'static dyn Dialect, replay: Vec<u8> },
     /// Bytes to send back without the chat ever seeing this connection (an HTTP error page, a
-    /// policy file); with `close`, the connection is closed once they are sent.
-    Answer { bytes: Vec<u8>, close: bool },
+    /// policy file); with `close`, the connection is closed once they are sent. `note` names the
+    /// answer for the log (`policy_served`), for answers worth a line of their own.
+    Answer { bytes: Vec<u8>, close: bool, note: Option<&'static str> },
     /// One HTTP request (or why it cannot be served), for the broker's web face to answer: it
     /// holds the sessions, the counts and the chat state the answer needs.
     Request(Result<Box<Request>, RequestError>),
@@ -98,7 +99,7 @@ pub trait Decoder: Send {
 
     /// The patience ran out: appends what to do about it (an answer that closes, at least).
     fn timed_out(&mut self, out: &mut Vec<Decoded>) {
-        out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+        out.push(Decoded::Answer { bytes: Vec::new(), close: true, note: None });
     }
 }
 

@@ -6,10 +6,11 @@ use super::dialect::{Claim, Dialect};
 use super::irc::face::IRC;
 use super::netcat::face::Netcat;
 use super::web::WEB;
+use super::xml::face::XML;
 
 /// Every dialect that detection may pick from a connection's first bytes, in the order asked;
 /// also those a connection taken for a person may turn out to speak (`Dialect::late_claim`).
-pub static DIALECTS: &[&dyn Dialect] = &[&IRC, &WEB];
+pub static DIALECTS: &[&dyn Dialect] = &[&IRC, &WEB, &XML];
 
 /// The dialect of a connection nobody claimed: people type, they do not announce a protocol.
 pub static FALLBACK: &dyn Dialect = &NETCAT;
@@ -53,6 +54,69 @@ mod tests {
         // Too early to tell; a whole opener whose separator has not arrived yet included.
         for first in [&b"NI"[..], b"ca", b"", b"NICK", b"pass"] {
             assert_eq!(detected(first), None, "{first:?}");
+        }
+    }
+
+    #[test]
+    fn the_policy_request_is_xml_as_soon_as_its_prefix_is_seen() {
+        for first in [&b"<policy-file-request/>\0"[..], b"<policy-file-request />\0", b"<policy-file-request"] {
+            assert_eq!(detected(first), Some("xml"), "{first:?}");
+        }
+        for first in [&b"<"[..], b"<pol", b"<policy-file-reques"] {
+            assert_eq!(detected(first), None, "{first:?}");
+        }
+        assert_eq!(detected(b"<policy-file-x"), Some("netcat"));
+    }
+
+    #[test]
+    fn a_login_with_exactly_two_arguments_is_xml() {
+        for first in [
+            &b"IDENTIFY alice secret\0"[..],
+            b"REGISTER alice secret\n",
+            b"identify alice secret\r\n",
+            b"Register  alice  secret  \0",
+            b"IDENTIFY alice secret\0MSG bob hi\0",
+        ] {
+            assert_eq!(detected(first), Some("xml"), "{first:?}");
+        }
+        for first in [
+            &b"IDENTIFY alice\0"[..],
+            b"IDENTIFY alice secret more\0",
+            b"IDENTIFY\n",
+            b" IDENTIFY alice secret\n",
+            b"IDENTIFYX alice secret\n",
+            b"IDENTIFY alice secret more",
+        ] {
+            assert_eq!(detected(first), Some("netcat"), "{first:?}");
+        }
+        let long = [&b"IDENTIFY alice "[..], &[b'x'; 600]].concat();
+        assert_eq!(detected(&long), Some("netcat"), "a first line too long to be a login");
+    }
+
+    #[test]
+    fn a_login_split_across_reads_waits_for_its_end() {
+        let whole = b"IDENTIFY alice secret\0";
+        for len in 1..whole.len() {
+            assert_eq!(detected(&whole[..len]), None, "{:?}", &whole[..len]);
+        }
+        assert_eq!(detected(whole), Some("xml"));
+    }
+
+    #[test]
+    fn bare_list_and_msg_stay_netcat() {
+        for first in [&b"LIST\n"[..], b"MSG bob hello\n", b"list\0", b"QUIT\n", b"MSG\0", b"L", b"M"] {
+            assert_eq!(detected(first), Some("netcat"), "{first:?}");
+        }
+    }
+
+    #[test]
+    fn a_slow_xml_client_is_claimed_by_an_upper_case_login() {
+        let claimed = |line: &[u8]| DIALECTS.iter().find(|d| d.late_claim(line)).map(|d| d.name());
+        for line in [&b"IDENTIFY alice secret"[..], b"REGISTER alice secret", b"<policy-file-request/>"] {
+            assert_eq!(claimed(line), Some("xml"), "{line:?}");
+        }
+        for line in [&b"identify alice secret"[..], b"IDENTIFY alice", b"LIST", b"MSG bob hi", b"alice"] {
+            assert_eq!(claimed(line), None, "{line:?}");
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod irc;
 pub mod netcat;
 pub mod text;
 pub mod web;
+pub mod xml;
 
 pub use account::{AccountCommand, AccountFailure, AccountReply, LoginVia, SaslReply};
 

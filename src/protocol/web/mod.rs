@@ -114,7 +114,7 @@ impl Decoder for HttpDecoder {
         if self.is_ending() {
             self.dropped = self.dropped.saturating_add(bytes.len());
             if self.dropped > LINGER_BYTES {
-                out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+                out.push(Decoded::Answer { bytes: Vec::new(), close: true, note: None });
                 self.parked = true;
             }
             return;
@@ -131,7 +131,7 @@ impl Decoder for HttpDecoder {
             }
         }
         if self.framer.take_continue() {
-            out.push(Decoded::Answer { bytes: response::CONTINUE.to_vec(), close: false });
+            out.push(Decoded::Answer { bytes: response::CONTINUE.to_vec(), close: false, note: None });
         }
     }
 
@@ -158,7 +158,7 @@ impl Decoder for HttpDecoder {
             self.ending = true;
         } else {
             // Idle too long, or lingered long enough: the reader stops.
-            out.push(Decoded::Answer { bytes: Vec::new(), close: true });
+            out.push(Decoded::Answer { bytes: Vec::new(), close: true, note: None });
             self.parked = true;
         }
     }
