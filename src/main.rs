@@ -185,6 +185,14 @@ fn run(config: Config) -> Result<(), String> {
         .unzip();
     let bound: Vec<String> =
         listeners.iter().map(|l| l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into())).collect();
+    // The Flash policy file names the chat ports (not the HTTP-only ones).
+    let chat_ports: Vec<u16> = listeners
+        .iter()
+        .zip(&dialects)
+        .filter(|(_, dialect)| dialect.is_none())
+        .filter_map(|(listener, _)| listener.local_addr().ok().map(|a| a.port()))
+        .collect();
+    chatd::protocol::xml::set_policy_ports(&chat_ports);
 
     let notifier = Arc::new(Notifier::from_env());
     // Installed before the start line is logged: whoever sees that line may signal at once.

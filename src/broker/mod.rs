@@ -287,10 +287,14 @@ impl Broker {
                 self.apply_input(id, input);
             }
             Event::Request { id, request } => self.web_request(id, request),
-            Event::Answer { id, bytes, close, note: _ } => {
+            Event::Answer { id, bytes, close, note } => {
                 let Some(client) = self.clients.get_mut(&id) else { return };
                 if client.doomed {
                     return;
+                }
+                if let Some(note) = note {
+                    // A connection answered outside the chat (the XMLSocket policy file).
+                    self.log.info(note, &[("client", &id), ("peer", &client.peer)]);
                 }
                 if let Err(reason) = client.outbox.queue(&bytes, self.settings.max_sendq) {
                     self.doom(id, reason);

@@ -161,6 +161,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::NickInvalid { nick, why } => format!("{nick:?} is not a valid nickname: {why}."),
         ChatError::NickTaken(nick) => format!("The nickname {nick} is already taken."),
         ChatError::NickReserved(nick) => format!("The nickname {nick} is reserved for services."),
+        ChatError::NickRegistered(nick) => format!("The nickname {nick} is registered: identify first."),
         ChatError::AlreadyRegistered => "Already identified.".to_string(),
         ChatError::TooLong { what, max } => format!("The {what} is too long (at most {max} bytes)."),
         ChatError::RoomInvalid { room, why } => format!("{room:?} is not a valid room name: {why}."),
