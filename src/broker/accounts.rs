@@ -13,11 +13,11 @@
 use super::{Broker, now_millis};
 use crate::accounts::{CreateError, Job, LoginThrottle, Record, RegistrationLimit, Report, Service};
 use crate::chat::{AccountEntry, AccountGone, AccountJob, AfterLogin, Work};
-use crate::core::ids::ClientId;
+use crate::core::ids::{ClientId, IdMap};
 use crate::core::names::Folded;
 use crate::log::Level;
-use crate::protocol::AccountFailure;
-use std::collections::HashMap;
+use crate::protocol::{AccountFailure, Command, ParseError};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The accounts threads and what the broker keeps for them.
@@ -32,7 +32,18 @@ pub(super) struct Accounts {
     next_ticket: u64,
     logins: LoginThrottle,
     registrations: RegistrationLimit,
+    /// Clients that stopped sending while their work ran (`Client::input_ended`).
+    pub(super) ended: Vec<ClientId>,
+    /// Tickets in flight per client.
+    busy: IdMap<u32>,
+    /// Lines from clients with work in flight, held until it is done, in order: a program that
+    /// sends `IDENTIFY` and its next command at once gets the second handled as identified.
+    held: IdMap<VecDeque<Result<Command, ParseError>>>,
 }
+
+/// Most lines held for one client while its work runs (flood control bounds the rate; this
+/// bounds what a client that never stops can park).
+const MAX_HELD: usize = 64;
 
 /// A job in flight: whose it is, and what to tell chat state when it is done (passwords removed,
 /// except a new password waiting for the old one's check).
@@ -43,6 +54,38 @@ struct Ticket {
 }
 
 impl Accounts {
+    /// Whether work for client `id` is still running.
+    pub(super) fn pending_for(&self, id: ClientId) -> bool {
+        self.busy.contains_key(&id)
+    }
+
+    /// Holds a line from `id` until its work is done; false when too many are held already (the
+    /// line is dropped).
+    pub(super) fn hold(&mut self, id: ClientId, input: Result<Command, ParseError>) -> bool {
+        let held = self.held.entry(id).or_default();
+        if held.len() >= MAX_HELD {
+            return false;
+        }
+        held.push_back(input);
+        true
+    }
+
+    fn take_ticket(&mut self, ticket: u64) -> Option<Ticket> {
+        let taken = self.tickets.remove(&ticket)?;
+        if let Some(count) = self.busy.get_mut(&taken.id) {
+            *count -= 1;
+            if *count == 0 {
+                self.busy.remove(&taken.id);
+            }
+        }
+        Some(taken)
+    }
+
+    /// Forgets a client that is gone: its held lines, and its answers when they come.
+    pub(super) fn forget(&mut self, id: ClientId) {
+        self.held.remove(&id);
+    }
+
     /// Accounts backed by `service`, knowing `records` (loaded at start).
     pub(super) fn new(service: Service, records: Vec<Record>) -> Accounts {
         let records = records.into_iter().map(|r| (Folded::of(&r.name), r)).collect();
@@ -147,12 +190,13 @@ impl Broker {
             work => without_password(&work),
         };
         self.accounts.tickets.insert(ticket, Ticket { id, work: kept, peer });
+        *self.accounts.busy.entry(id).or_default() += 1;
     }
 
     /// A report from the accounts threads.
     pub(super) fn account_report(&mut self, report: Report) {
         let now = now_millis();
-        let ticket_of = |accounts: &mut Accounts, ticket: u64| accounts.tickets.remove(&ticket);
+        let ticket_of = |accounts: &mut Accounts, ticket: u64| accounts.take_ticket(ticket);
         match report {
             Report::Verified { ticket, ok } => {
                 let Some(Ticket { id, work, peer }) = ticket_of(&mut self.accounts, ticket) else { return };
@@ -185,7 +229,7 @@ impl Broker {
                         self.state.job_done(id, work, Ok(()), now, &mut self.out);
                         self.state.account_added(entry, now, &mut self.out);
                         self.web_login_checked(id);
-                        return self.dispatch();
+                        return self.after_report();
                     }
                     Err(CreateError::Exists) => Err(AccountFailure::AlreadyExists(work.account().to_string())),
                     Err(CreateError::Invalid(_)) => Err(AccountFailure::NameInvalid(work.account().to_string())),
@@ -231,7 +275,48 @@ impl Broker {
             Report::Reloaded(records) => self.reload_accounts(records, now),
             Report::Failed { what, error } => self.log.error("accounts_error", &[("what", &what), ("error", &error)]),
         }
+        self.after_report();
+    }
+
+    /// What follows every report: deliver, carry on with held lines, close finished inputs.
+    fn after_report(&mut self) {
         self.dispatch();
+        self.release_held();
+        self.close_finished_inputs();
+    }
+
+    /// Handles the lines held for clients whose work is done, in order, until one starts work
+    /// again.
+    fn release_held(&mut self) {
+        let ready: Vec<ClientId> =
+            self.accounts.held.keys().copied().filter(|id| !self.accounts.pending_for(*id)).collect();
+        for id in ready {
+            while !self.accounts.pending_for(id) {
+                let Some(input) = self.accounts.held.get_mut(&id).and_then(VecDeque::pop_front) else { break };
+                self.apply_input(id, input);
+                self.dispatch();
+            }
+            if self.accounts.held.get(&id).is_some_and(VecDeque::is_empty) {
+                self.accounts.held.remove(&id);
+            }
+        }
+    }
+
+    /// Clients that stopped sending while their account work ran, and whose work is done:
+    /// closed once their answers have left.
+    fn close_finished_inputs(&mut self) {
+        if self.accounts.ended.is_empty() {
+            return;
+        }
+        let ended = std::mem::take(&mut self.accounts.ended);
+        let (done, waiting): (Vec<ClientId>, Vec<ClientId>) = ended
+            .into_iter()
+            .filter(|id| self.clients.contains_key(id))
+            .partition(|id| !self.accounts.pending_for(*id));
+        self.accounts.ended = waiting;
+        for id in done {
+            self.close_when_sent(id);
+        }
     }
 
     /// Another process (the operator's `chatd account`) changed the database: chat state

@@ -105,6 +105,11 @@ impl Broker {
                 continue;
             }
             client.outbox.free_if_idle();
+            if client.input_ended.is_some_and(|by| now >= by) && client.closing_by.is_none() {
+                client.doomed = true;
+                self.doomed.push((id, QuitReason::ConnectionLost));
+                continue;
+            }
             if client.closing_by.is_some_and(|by| now >= by) {
                 // An answer that would not leave in time: the connection goes without its tail.
                 client.doomed = true;

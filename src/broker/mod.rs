@@ -106,6 +106,16 @@ struct Client {
     /// The connection was answered and closes once its output has all left, or at this time
     /// (an HTTP answer with `Connection: close`: removed at once, it would lose its tail).
     closing_by: Option<Instant>,
+    /// The client stopped sending (read end of stream) while account work for it was still
+    /// running (`printf 'IDENTIFY a pw\0' | nc`): it is answered, then closed, by this time.
+    input_ended: Option<Instant>,
+}
+
+impl Client {
+    /// Why a client closed once its answer left: it was only answered, or it had stopped sending.
+    fn closing_why(&self) -> QuitReason {
+        if self.input_ended.is_some() { QuitReason::ConnectionLost } else { QuitReason::Answered }
+    }
 }
 
 pub struct Broker {
@@ -253,6 +263,7 @@ impl Broker {
                         slot: Some(slot),
                         web_chat: None,
                         closing_by: None,
+                        input_ended: None,
                     },
                 );
             }
@@ -284,6 +295,18 @@ impl Broker {
                 if let Some(terminator) = terminator {
                     client.terminator = terminator;
                 }
+                // While a password is checked for it, a client's next lines wait their turn.
+                if self.accounts.pending_for(id) {
+                    if !self.accounts.hold(id, input) {
+                        self.log.per_peer(
+                            client.peer.ip(),
+                            crate::log::Level::Warn,
+                            "held_dropped",
+                            &[("client", &id)],
+                        );
+                    }
+                    return;
+                }
                 self.apply_input(id, input);
             }
             Event::Request { id, request } => self.web_request(id, request),
@@ -308,7 +331,20 @@ impl Broker {
                     self.doom(id, QuitReason::Answered);
                 }
             }
-            Event::Disconnected { id, reason } => self.doom(id, reason),
+            Event::Disconnected { id, reason } => {
+                // A client that sent its request and closed its sending side still gets the
+                // answer to work in flight (a password check), then is closed.
+                if reason == QuitReason::ConnectionLost
+                    && self.accounts.pending_for(id)
+                    && let Some(client) = self.clients.get_mut(&id)
+                    && !client.doomed
+                {
+                    client.input_ended = Some(Instant::now() + ANSWER_DRAIN);
+                    self.accounts.ended.push(id);
+                    return;
+                }
+                self.doom(id, reason);
+            }
             Event::Accounts(report) => self.account_report(report),
             // Handled by `run`, which stops.
             Event::Stop { .. } => {}
@@ -357,7 +393,8 @@ impl Broker {
             return;
         }
         if client.outbox.is_empty() {
-            return self.doom(conn, QuitReason::Answered);
+            let why = client.closing_why();
+            return self.doom(conn, why);
         }
         client.closing_by.get_or_insert(Instant::now() + ANSWER_DRAIN);
         if !client.queued {
@@ -485,7 +522,7 @@ impl Broker {
                 client.blocked = false;
                 if client.closing_by.is_some() && !client.doomed {
                     client.doomed = true;
-                    self.doomed.push((id, QuitReason::Answered));
+                    self.doomed.push((id, client.closing_why()));
                 }
                 continue;
             }
@@ -494,7 +531,7 @@ impl Broker {
                     client.blocked = false;
                     if client.closing_by.is_some() {
                         client.doomed = true;
-                        self.doomed.push((id, QuitReason::Answered));
+                        self.doomed.push((id, client.closing_why()));
                     }
                 }
                 Ok(Sent::Blocked) => {
@@ -515,6 +552,7 @@ impl Broker {
     /// Removes a client: tells it why (when it can still hear), frees its nickname and seats,
     /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
     fn evict(&mut self, id: ClientId, reason: QuitReason) {
+        self.accounts.forget(id);
         let Some(mut client) = self.clients.remove(&id) else {
             return self.evict_web(id, reason);
         };
