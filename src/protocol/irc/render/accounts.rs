@@ -61,6 +61,10 @@ impl Out<'_, '_> {
                 self.sasl(SaslReply::AlreadyAuthenticated)
             }
             AccountReply::Failed { via: LoginVia::Sasl, .. } => self.sasl(SaslReply::Failed),
+            // `PASS` is also how clients send a server password (for a bouncer, say); chatd has
+            // none, so a `PASS` that names no account is ignored, as it always was. (A
+            // nickname the client takes that is registered is told of anyway: `NickOwned`.)
+            AccountReply::Failed { failure: AccountFailure::NoSuchAccount(_), via: LoginVia::Pass } => {}
             AccountReply::Failed { failure, .. } => self.nickserv(&failure.to_string()),
             AccountReply::PasswordPrompt { nick, .. } => {
                 self.nickserv(&format!("{nick} is registered. Identify with /msg NickServ IDENTIFY <password>."))

@@ -116,6 +116,12 @@ fn failures_are_sasl_numerics_or_nickserv_notices() {
         failed(AccountFailure::WrongPassword, LoginVia::Command),
         [":NickServ!NickServ@services. NOTICE bob :Invalid account name or password."]
     );
+    // A server password, to chatd, which has none.
+    assert!(failed(AccountFailure::NoSuchAccount("bob".into()), LoginVia::Pass).is_empty());
+    assert_eq!(
+        failed(AccountFailure::NoSuchAccount("bob".into()), LoginVia::Command),
+        [":NickServ!NickServ@services. NOTICE bob :bob is not a registered account."]
+    );
     assert_eq!(
         failed(AccountFailure::Throttled { secs: 30 }, LoginVia::Pass),
         [":NickServ!NickServ@services. NOTICE bob :Too many failed logins; try again in 30 s."]
