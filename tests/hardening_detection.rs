@@ -26,7 +26,10 @@ fn a_slow_irc_client_greeted_as_netcat_registers_with_cap_negotiation() {
     let mut client = greeted_as_netcat(&server);
     send(&mut client, "CAP LS 302");
     // The very next line is IRC: the switching line was read as IRC.
-    expect_exact(&mut client, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut client,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
     send(&mut client, "NICK x");
     send(&mut client, "USER x 0 * :X");
     // Registration waits for CAP END, as for any IRC client.
@@ -118,7 +121,10 @@ fn malformed_commands_before_registration_get_451() {
     let mut client = server.connect();
     // What irssi sends first.
     send(&mut client, "CAP LS 302");
-    expect_exact(&mut client, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut client,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
     send(&mut client, "JOIN :");
     expect_exact(&mut client, &num("451", "*", ":You have not registered"));
     send(&mut client, "PRIVMSG");

@@ -61,7 +61,10 @@ pub fn register_as(server: &Server, nick: &str, realname: &str, caps: &str) -> C
     send(&mut client, "CAP LS 302");
     send(&mut client, &format!("NICK {nick}"));
     send(&mut client, &format!("USER u 0 * :{realname}"));
-    expect_exact(&mut client, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut client,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
     if !caps.is_empty() {
         send(&mut client, &format!("CAP REQ :{caps}"));
         client.expect_next(&format!(":irc.test CAP {nick} ACK "));

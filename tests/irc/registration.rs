@@ -12,7 +12,10 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     let server = start(&[]);
     let mut bob = server.connect();
     send(&mut bob, "CAP LS 302");
-    expect_exact(&mut bob, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut bob,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
     // NICK and USER are both there, but the client is still negotiating: no 001 yet.
@@ -52,7 +55,10 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     settle(&mut bob, "after-motd");
     // CAP after registration names the client.
     send(&mut bob, "CAP LS 302");
-    expect_exact(&mut bob, ":irc.test CAP bob LS :multi-prefix server-time");
+    expect_exact(
+        &mut bob,
+        ":irc.test CAP bob LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
 }
 
 #[test]
@@ -60,12 +66,15 @@ fn cap_subcommands_refuse_a_request_with_an_unknown_capability_whole_and_unknown
     let server = start(&[]);
     let mut bob = server.connect();
     send(&mut bob, "CAP LS");
-    expect_exact(&mut bob, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut bob,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl server-time",
+    );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
     // All or nothing: one unknown name refuses the known one with it.
-    send(&mut bob, "CAP REQ :multi-prefix sasl");
-    expect_exact(&mut bob, ":irc.test CAP * NAK :multi-prefix sasl");
+    send(&mut bob, "CAP REQ :multi-prefix away-notify");
+    expect_exact(&mut bob, ":irc.test CAP * NAK :multi-prefix away-notify");
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
     send(&mut bob, "CAP BOGUS");

@@ -10,11 +10,14 @@ use crate::common::time::{clock_of, expect_tagged, now_millis};
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn cap_ls_offers_two_caps_req_is_all_or_nothing_and_list_shows_what_is_on() {
+fn cap_ls_offers_every_cap_req_is_all_or_nothing_and_list_shows_what_is_on() {
     let server = start(&[]);
     let mut bob = server.connect();
     send(&mut bob, "CAP LS 302");
-    expect_exact(&mut bob, ":irc.test CAP * LS :multi-prefix server-time");
+    expect_exact(
+        &mut bob,
+        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+    );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
     send(&mut bob, "CAP REQ :multi-prefix server-time");
@@ -43,8 +46,8 @@ fn cap_ls_offers_two_caps_req_is_all_or_nothing_and_list_shows_what_is_on() {
     expect_exact(&mut bob, ":irc.test CAP bob ACK multi-prefix");
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP bob LIST :multi-prefix server-time");
-    send(&mut bob, "CAP REQ :sasl");
-    expect_exact(&mut bob, ":irc.test CAP bob NAK sasl");
+    send(&mut bob, "CAP REQ :away-notify");
+    expect_exact(&mut bob, ":irc.test CAP bob NAK away-notify");
     settle(&mut bob, "done");
 }
 

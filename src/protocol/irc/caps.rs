@@ -11,10 +11,58 @@ pub struct Caps {
     pub server_time: bool,
     /// `multi-prefix`: every status prefix in NAMES and WHO, not only the highest.
     pub multi_prefix: bool,
+    /// `sasl`: the client may log in with `AUTHENTICATE` (IRCv3 SASL 3.1: only once enabled).
+    pub sasl: bool,
+    /// `account-notify`: told with `ACCOUNT` when someone sharing a room logs in or out.
+    pub account_notify: bool,
+    /// `extended-join`: `JOIN` lines carry the joiner's account (or `*`) and real name.
+    pub extended_join: bool,
+    /// `account-tag`: lines from a logged-in person carry `@account=`.
+    pub account_tag: bool,
 }
 
-/// What `CAP LS` offers.
-pub const OFFERED_CAPS: &str = "multi-prefix server-time";
+/// Every capability chatd offers, in the order `CAP LS` and `CAP LIST` name them.
+const NAMES: [&str; 6] = ["account-notify", "account-tag", "extended-join", "multi-prefix", "sasl", "server-time"];
+
+/// The SASL mechanisms chatd accepts, as `CAP LS 302` shows them (`sasl=PLAIN`) and 908 lists them.
+pub const SASL_MECHANISMS: &str = "PLAIN";
+
+/// The first `CAP LS` version whose capabilities may carry values (IRCv3 CAP 3.2).
+const VALUES_FROM_VERSION: u32 = 302;
+
+impl Caps {
+    /// The switch for capability `name`, if chatd offers it.
+    fn switch(&mut self, name: &str) -> Option<&mut bool> {
+        match name {
+            "account-notify" => Some(&mut self.account_notify),
+            "account-tag" => Some(&mut self.account_tag),
+            "extended-join" => Some(&mut self.extended_join),
+            "multi-prefix" => Some(&mut self.multi_prefix),
+            "sasl" => Some(&mut self.sasl),
+            "server-time" => Some(&mut self.server_time),
+            _ => None,
+        }
+    }
+
+    /// The names of the capabilities switched on, space-separated.
+    fn enabled(&self) -> String {
+        let mut caps = *self;
+        NAMES.into_iter().filter(|name| caps.switch(name).is_some_and(|on| *on)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// What `CAP LS` offers: with version 302 or later, `sasl` names its mechanisms.
+pub fn offered(version: u32) -> String {
+    let values = version >= VALUES_FROM_VERSION;
+    NAMES
+        .into_iter()
+        .map(|name| match name {
+            "sasl" if values => format!("sasl={SASL_MECHANISMS}"),
+            _ => name.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// One client's negotiation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,18 +79,11 @@ impl Negotiation {
         match sub {
             "LS" => {
                 self.holding = !registered;
-                replies.push(Reply::Cap { sub: "LS", caps: OFFERED_CAPS.to_string() });
+                // `CAP LS` without a version is version 301; a version that is not a number too.
+                let version = arg.trim().parse().unwrap_or(0);
+                replies.push(Reply::Cap { sub: "LS", caps: offered(version) });
             }
-            "LIST" => {
-                let mut on = Vec::new();
-                if self.caps.multi_prefix {
-                    on.push("multi-prefix");
-                }
-                if self.caps.server_time {
-                    on.push("server-time");
-                }
-                replies.push(Reply::Cap { sub: "LIST", caps: on.join(" ") });
-            }
+            "LIST" => replies.push(Reply::Cap { sub: "LIST", caps: self.caps.enabled() }),
             "REQ" => {
                 self.holding = !registered;
                 // All or nothing (IRCv3 capability negotiation): one unknown name refuses the lot.
@@ -52,12 +93,7 @@ impl Negotiation {
                         Some(name) => (false, name),
                         None => (true, name),
                     };
-                    match name {
-                        "multi-prefix" => caps.multi_prefix = on,
-                        "server-time" => caps.server_time = on,
-                        _ => return false,
-                    }
-                    true
+                    caps.switch(name).map(|switch| *switch = on).is_some()
                 });
                 if known {
                     self.caps = caps;
@@ -80,10 +116,28 @@ mod tests {
         replies
     }
 
+    fn ls(version: &str) -> String {
+        match cap(&mut Negotiation::default(), "LS", version, false).as_slice() {
+            [Reply::Cap { sub: "LS", caps }] => caps.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ls_302_names_the_sasl_mechanisms_and_older_versions_do_not() {
+        let plain = "account-notify account-tag extended-join multi-prefix sasl server-time";
+        assert_eq!(ls(""), plain);
+        assert_eq!(ls("301"), plain);
+        assert_eq!(ls("bogus"), plain);
+        let valued = "account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time";
+        assert_eq!(ls("302"), valued);
+        assert_eq!(ls("303"), valued);
+    }
+
     #[test]
     fn negotiation_holds_registration_until_cap_end() {
         let mut n = Negotiation::default();
-        assert_eq!(cap(&mut n, "LS", "302", false), vec![Reply::Cap { sub: "LS", caps: OFFERED_CAPS.into() }]);
+        assert_eq!(cap(&mut n, "LS", "302", false), vec![Reply::Cap { sub: "LS", caps: offered(302) }]);
         assert!(n.holding);
         assert_eq!(
             cap(&mut n, "REQ", "server-time", false),
@@ -103,10 +157,30 @@ mod tests {
         let replies = cap(&mut n, "REQ", "multi-prefix bogus", true);
         assert_eq!(replies, vec![Reply::Cap { sub: "NAK", caps: "multi-prefix bogus".into() }]);
         assert_eq!(n.caps, Caps::default());
+        // A value is no part of a request's name.
+        cap(&mut n, "REQ", "sasl=PLAIN", true);
+        assert_eq!(n.caps, Caps::default());
         cap(&mut n, "REQ", "multi-prefix server-time", true);
-        assert_eq!(cap(&mut n, "LIST", "", true), vec![Reply::Cap { sub: "LIST", caps: OFFERED_CAPS.into() }]);
+        assert_eq!(
+            cap(&mut n, "LIST", "", true),
+            vec![Reply::Cap { sub: "LIST", caps: "multi-prefix server-time".into() }]
+        );
         cap(&mut n, "REQ", "-server-time", true);
-        assert_eq!(n.caps, Caps { server_time: false, multi_prefix: true });
+        assert_eq!(n.caps, Caps { multi_prefix: true, ..Caps::default() });
         assert_eq!(cap(&mut n, "BOGUS", "", true), vec![Reply::Error(ChatError::InvalidCapCommand("BOGUS".into()))]);
+    }
+
+    #[test]
+    fn the_account_capabilities_are_requested_like_any_other() {
+        let mut n = Negotiation::default();
+        let all = "sasl account-notify extended-join account-tag";
+        assert_eq!(cap(&mut n, "REQ", all, false), vec![Reply::Cap { sub: "ACK", caps: all.into() }]);
+        let expected =
+            Caps { sasl: true, account_notify: true, extended_join: true, account_tag: true, ..Caps::default() };
+        assert_eq!(n.caps, expected);
+        assert_eq!(
+            cap(&mut n, "LIST", "", false),
+            vec![Reply::Cap { sub: "LIST", caps: "account-notify account-tag extended-join sasl".into() }]
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! The IRC dialect behind the `dialect` interface: detection, the decoder (raw framing, 512-byte
-//! lines plus tags) and the session (capability negotiation, rendering).
+//! lines plus tags) and the session (capability negotiation, the SASL exchange, rendering).
 
 use super::caps::Negotiation;
-use super::{View as IrcView, message, parse, render};
+use super::sasl::{Exchange, Step};
+use super::{AccountCaps, View as IrcView, message, parse, render_for};
 use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
 use crate::framing::{Frame, Framer};
 use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
-use crate::protocol::{Command, ParseError, Reply};
+use crate::protocol::{AccountCommand, ChatError, Command, LoginVia, ParseError, Reply, SaslReply};
 
 /// The IRC dialect.
 pub static IRC: Irc = Irc;
@@ -109,6 +110,39 @@ impl Decoder for IrcDecoder {
 #[derive(Default)]
 struct IrcSession {
     negotiation: Negotiation,
+    sasl: Exchange,
+}
+
+impl IrcSession {
+    /// One `AUTHENTICATE`: answered here, except a complete PLAIN response, which becomes a
+    /// login for chat state (who answers 900/903, 904 or 907). Allowed after registration too
+    /// (sasl-3.2 reauthentication; chat state refuses a second login with 907).
+    fn authenticate(&mut self, payload: &str, replies: &mut Vec<Reply>) -> Option<Command> {
+        if payload.is_empty() {
+            return reply(replies, Reply::Error(ChatError::Parse(ParseError::Usage("AUTHENTICATE"))));
+        }
+        let step = if !self.negotiation.caps.sasl {
+            // sasl-3.1: the client must enable the capability before using the command.
+            Step::Reply(SaslReply::Failed)
+        } else {
+            self.sasl.step(payload)
+        };
+        match step {
+            Step::Reply(answer) => reply(replies, Reply::Sasl(answer)),
+            Step::MoreExpected => None,
+            Step::Login(credentials) => Some(Command::Account(AccountCommand::Identify {
+                name: Some(credentials.authcid),
+                password: credentials.password,
+                via: LoginVia::Sasl,
+            })),
+        }
+    }
+}
+
+/// Queues `answer` and hands nothing on: the session answered the command itself.
+fn reply(replies: &mut Vec<Reply>, answer: Reply) -> Option<Command> {
+    replies.push(answer);
+    None
 }
 
 impl Session for IrcSession {
@@ -133,18 +167,33 @@ impl Session for IrcSession {
     fn intercept(&mut self, command: Command, registered: bool, replies: &mut Vec<Reply>) -> Option<Command> {
         match command {
             Command::Cap { sub, arg } => {
+                // sasl-3.1: registering (`CAP END`) mid-exchange aborts the exchange.
+                if sub == "END" && !registered && self.sasl.abort() {
+                    replies.push(Reply::Sasl(SaslReply::Aborted));
+                }
                 self.negotiation.answer(&sub, &arg, registered, replies);
                 None
             }
+            Command::Authenticate { payload } => self.authenticate(&payload, replies),
             other => Some(other),
         }
     }
 
+    /// `ACCOUNT` lines only to clients that negotiated `account-notify`.
+    fn accepts(&self, reply: &Reply) -> bool {
+        !matches!(reply, Reply::AccountChanged { .. }) || self.negotiation.caps.account_notify
+    }
+
     /// IRC lines always end in CR LF and never name the room count; the capabilities change
-    /// timestamps and prefixes.
+    /// timestamps, prefixes, `JOIN` lines and tags (`sasl` and `account-notify` change no
+    /// rendering: only what is answered and what is accepted).
     fn view_key(&self, _view: &View<'_>) -> u32 {
         let caps = self.negotiation.caps;
-        KEY_SPACE | u32::from(caps.server_time) | u32::from(caps.multi_prefix) << 1
+        KEY_SPACE
+            | u32::from(caps.server_time)
+            | u32::from(caps.multi_prefix) << 1
+            | u32::from(caps.extended_join) << 2
+            | u32::from(caps.account_tag) << 3
     }
 
     fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
@@ -156,7 +205,9 @@ impl Session for IrcSession {
             server_time: self.negotiation.caps.server_time,
             multi_prefix: self.negotiation.caps.multi_prefix,
         };
-        render(reply, &view, out);
+        let caps = self.negotiation.caps;
+        let account = AccountCaps { extended_join: caps.extended_join, account_tag: caps.account_tag };
+        render_for(reply, &view, account, out);
     }
 }
 

@@ -28,8 +28,9 @@ const MAX_BODY_BYTES: usize = MAX_LINE_BYTES - 2;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Message {
     /// IRCv3 tags in the order sent, values unescaped; `None` for a tag without a value (or with
-    /// an empty one, which the spec treats the same). chatd advertises no tag capability, so the
-    /// dialect may ignore these; they are kept so a tagged line from an eager client still parses.
+    /// an empty one, which the spec treats the same). chatd's tag capabilities (`server-time`,
+    /// `account-tag`) only tag what it sends, so the dialect may ignore these; they are kept so a
+    /// tagged line from an eager client still parses.
     pub tags: Vec<(String, Option<String>)>,
     /// Where the message came from (`nick!user@host` or a server name), without the `:`.
     /// Clients must not send one; servers ignore it when they do.
@@ -318,7 +319,8 @@ fn unescape_tag_value(raw: &str) -> String {
     value
 }
 
-fn escape_tag_value(out: &mut String, value: &str) {
+/// Appends `value` escaped for a tag (IRCv3 message-tags, "Escaping values"); NUL is dropped.
+pub fn escape_tag_value(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
             ';' => out.push_str("\\:"),

@@ -12,10 +12,12 @@
 pub mod caps;
 pub mod face;
 pub mod message;
+pub mod nickserv;
 pub mod numeric;
 mod render;
+pub mod sasl;
 
-pub use render::{View, render};
+pub use render::{AccountCaps, View, render, render_for};
 
 use super::text::for_irc;
 use super::{
@@ -134,6 +136,13 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             // A NOTICE is never answered with an error (RFC 2812 3.3.2), not even for its own form.
             let Some(targets) = param(0) else { return (!notice).then_some(Err(ParseError::NoRecipient(name))) };
             let Some(text) = param(1) else { return (!notice).then_some(Err(ParseError::NoTextToSend)) };
+            // NickServ is a service, not a person: what is sent to it (passwords) goes to chat
+            // state as an account command and never to anyone else, not even to the other
+            // targets of the same line. A NOTICE is never answered (RFC 2812 3.3.2), so one to
+            // NickServ is dropped whole.
+            if split_list(targets).any(nickserv::is_service) {
+                return (!notice).then(|| Ok(Command::Account(nickserv::parse(text))));
+            }
             let (given, kind) = match ctcp_action(text) {
                 Some(action) if !notice => (action, MessageKind::Action),
                 _ if notice => (text, MessageKind::Notice),
@@ -146,6 +155,10 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             }
             Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind }
         }
+        "NICKSERV" | "NS" => Command::Account(nickserv::parse(&message.params.join(" "))),
+        // Without a parameter too: the session answers every `AUTHENTICATE`, also before
+        // registration (where chat state would answer a usage error with 451).
+        "AUTHENTICATE" => Command::Authenticate { payload: message.param(0).unwrap_or_default().to_string() },
         "NAMES" => Command::Names { rooms: list(0) },
         "TOPIC" if param(0).is_some() => {
             let change = match message.param(1) {

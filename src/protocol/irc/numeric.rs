@@ -74,6 +74,8 @@ numerics! {
     RPL_CHANNELMODEIS = 324;
     /// `<client> <channel> <creationtime>` (Unix seconds).
     RPL_CREATIONTIME = 329;
+    /// `<client> <nick> <account> :is logged in as`: the account `<nick>` is logged in to.
+    RPL_WHOISACCOUNT = 330;
     /// `<client> <channel> :No topic is set`
     RPL_NOTOPIC = 331;
     /// `<client> <channel> :<topic>`
@@ -173,6 +175,23 @@ numerics! {
     ERR_UMODEUNKNOWNFLAG = 501;
     /// `<client> :Cant change mode for other users`
     ERR_USERSDONTMATCH = 502;
+    /// `<client> <nick>!<user>@<host> <account> :You are now logged in as <account>` (IRCv3 SASL,
+    /// sent for every login, SASL or not).
+    RPL_LOGGEDIN = 900;
+    /// `<client> <nick>!<user>@<host> :You are now logged out`
+    RPL_LOGGEDOUT = 901;
+    /// `<client> :SASL authentication successful`, after `RPL_LOGGEDIN`.
+    RPL_SASLSUCCESS = 903;
+    /// `<client> :SASL authentication failed`: bad credentials, or a response that is no PLAIN one.
+    ERR_SASLFAIL = 904;
+    /// `<client> :SASL message too long`: a chunk over 400 bytes, or a response over the bound.
+    ERR_SASLTOOLONG = 905;
+    /// `<client> :SASL authentication aborted`: `AUTHENTICATE *`, or registration mid-exchange.
+    ERR_SASLABORTED = 906;
+    /// `<client> :You have already authenticated using SASL`
+    ERR_SASLALREADY = 907;
+    /// `<client> <mechanisms> :are available SASL mechanisms` (comma-separated), before 904.
+    RPL_SASLMECHS = 908;
 }
 
 /// The numeric as it goes on the wire: always three digits, zero-padded (`1` is `"001"`).
@@ -241,6 +260,15 @@ mod tests {
             (ERR_CHANOPRIVSNEEDED, 482),
             (ERR_NOOPERHOST, 491),
             (ERR_USERSDONTMATCH, 502),
+            (RPL_WHOISACCOUNT, 330),
+            (RPL_LOGGEDIN, 900),
+            (RPL_LOGGEDOUT, 901),
+            (RPL_SASLSUCCESS, 903),
+            (ERR_SASLFAIL, 904),
+            (ERR_SASLTOOLONG, 905),
+            (ERR_SASLABORTED, 906),
+            (ERR_SASLALREADY, 907),
+            (RPL_SASLMECHS, 908),
         ];
         for (constant, number) in expected {
             assert_eq!(constant, number);

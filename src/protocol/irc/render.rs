@@ -1,6 +1,9 @@
 //! Rendering every `Reply` as IRC lines for one recipient (RFC 1459/2812 numerics and commands,
-//! IRCv3 `server-time` and `multi-prefix`). Text longer than fits one line is split at UTF-8
-//! boundaries, never cut; every piece of user text passes through `text::for_irc` on the way out.
+//! IRCv3 `server-time`, `multi-prefix`, `extended-join` and `account-tag`; the account replies
+//! are in `accounts`). Text longer than fits one line is split at UTF-8 boundaries, never cut;
+//! every piece of user text passes through `text::for_irc` on the way out.
+
+mod accounts;
 
 use super::*;
 
@@ -18,6 +21,16 @@ pub struct View<'a> {
     pub server_time: bool,
     /// The recipient negotiated `multi-prefix`: every status prefix, not only the highest.
     pub multi_prefix: bool,
+}
+
+/// The account capabilities a recipient negotiated, which change lines from people (`View`
+/// holds the others). `render` renders for a client that negotiated neither.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountCaps {
+    /// `extended-join`: `JOIN #room <account|*> :<real name>`.
+    pub extended_join: bool,
+    /// `account-tag`: a logged-in person's lines carry `@account=<account>`.
+    pub account_tag: bool,
 }
 
 /// Splits a mode announcement (`+ob-v`, with its parameters) into as many `MODE` lines as the
@@ -94,6 +107,7 @@ fn quit_text(reason: &QuitReason, view: &View<'_>) -> String {
 struct Out<'a, 'v> {
     out: &'a mut Vec<u8>,
     view: &'a View<'v>,
+    account: AccountCaps,
 }
 
 impl Out<'_, '_> {
@@ -105,34 +119,61 @@ impl Out<'_, '_> {
         write_line(self.out, Some(self.view.server), &numeric::code(code), &all);
     }
 
-    fn from(&mut self, prefix: &str, command: &str, params: &[&str]) {
-        write_line(self.out, Some(prefix), command, params);
+    /// A line from a person: `[@tags ]:nick!user@host COMMAND params...`.
+    fn from(&mut self, who: &Person, command: &str, params: &[&str]) {
+        self.tags(who, None);
+        write_line(self.out, Some(&who.prefix()), command, params);
+    }
+
+    /// `JOIN`, with the account and real name for `extended-join` clients.
+    fn join(&mut self, who: &Person, room: &str) {
+        if self.account.extended_join {
+            let account = who.account.as_deref().unwrap_or("*");
+            self.from(who, "JOIN", &[room, account, &for_irc(&who.realname)]);
+        } else {
+            self.from(who, "JOIN", &[room]);
+        }
     }
 
     fn server(&mut self, command: &str, params: &[&str]) {
         write_line(self.out, Some(self.view.server), command, params);
     }
 
-    /// `@time=...` before a message, for clients that negotiated `server-time`.
-    fn time_tag(&mut self, at: Millis) {
-        if self.view.server_time {
-            self.out.extend_from_slice(format!("@time={} ", timestamp(at)).as_bytes());
+    /// The tags of a line from `who`, as one `@...` block followed by a space (IRCv3
+    /// message-tags), or nothing: `time=` when the line has a time (`at`) and the client
+    /// negotiated `server-time`, `account=` when `who` is logged in and the client negotiated
+    /// `account-tag`. Tags do not count against the 512 bytes of the line.
+    fn tags(&mut self, who: &Person, at: Option<Millis>) {
+        let mut tags = String::new();
+        if let Some(at) = at.filter(|_| self.view.server_time) {
+            tags.push_str("@time=");
+            tags.push_str(&timestamp(at));
+        }
+        if let Some(account) = who.account.as_deref().filter(|_| self.account.account_tag) {
+            tags.push(if tags.is_empty() { '@' } else { ';' });
+            tags.push_str("account=");
+            message::escape_tag_value(&mut tags, account);
+        }
+        if !tags.is_empty() {
+            tags.push(' ');
+            self.out.extend_from_slice(tags.as_bytes());
         }
     }
 
     /// A message with its text split over as many lines as it needs.
-    fn message(&mut self, prefix: &str, target: &str, text: &str, kind: MessageKind, at: Millis) {
+    fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, at: Millis) {
         let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
-        let mut budget = text_budget(prefix, command, target);
+        let prefix = from.prefix();
+        let mut budget = text_budget(&prefix, command, target);
         if kind == MessageKind::Action {
             budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
         }
         let text = for_irc(text);
         for piece in split_text(&text, budget.max(1)) {
-            self.time_tag(at);
+            self.tags(from, Some(at));
             match kind {
-                MessageKind::Action => self.from(prefix, command, &[target, &encode_action(piece)]),
-                _ => self.from(prefix, command, &[target, piece]),
+                MessageKind::Action => write_line(self.out, Some(&prefix), command, &[target, &encode_action(piece)]),
+                _ => write_line(self.out, Some(&prefix), command, &[target, piece]),
             }
         }
     }
@@ -274,7 +315,7 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
     let nick = o.view.nick;
     for entry in entries {
         if o.view.server_time {
-            o.message(&entry.from.prefix(), room, &entry.text, entry.kind, entry.at);
+            o.message(&entry.from, room, &entry.text, entry.kind, entry.at);
         } else {
             let minutes = entry.at / 60_000;
             let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
@@ -289,9 +330,15 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
     }
 }
 
-/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+/// Renders `reply` for one IRC recipient that negotiated no account capability, appending
+/// complete CRLF-terminated lines to `out`.
 pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
-    let mut o = Out { out, view };
+    render_for(reply, view, AccountCaps::default(), out);
+}
+
+/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mut Vec<u8>) {
+    let mut o = Out { out, view, account };
     match reply {
         Reply::Welcome { person, counts } => {
             let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
@@ -306,18 +353,16 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             o.motd();
         }
         Reply::YouJoined { room, me, members, topic } => {
-            o.from(&me.prefix(), "JOIN", &[room.as_str()]);
+            o.join(me, room.as_str());
             if let Some(topic) = topic {
                 o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
             }
             let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
             o.names(room.as_str(), &nicks);
         }
-        Reply::Joined { room, who } => o.from(&who.prefix(), "JOIN", &[room.as_str()]),
-        Reply::Said { room, from, text, kind, at } => o.message(&from.prefix(), room.as_str(), text, *kind, *at),
-        Reply::Private { from, to, text, kind, at, echo: false } => {
-            o.message(&from.prefix(), to.as_str(), text, *kind, *at)
-        }
+        Reply::Joined { room, who } => o.join(who, room.as_str()),
+        Reply::Said { room, from, text, kind, at } => o.message(from, room.as_str(), text, *kind, *at),
+        Reply::Private { from, to, text, kind, at, echo: false } => o.message(from, to.as_str(), text, *kind, *at),
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
             let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();
@@ -337,23 +382,23 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             for (letters, params) in mode_lines(&by.prefix(), room.as_str(), changes, &params) {
                 let mut all = vec![room.as_str(), letters.as_str()];
                 all.extend(params.iter().map(String::as_str));
-                o.from(&by.prefix(), "MODE", &all);
+                o.from(by, "MODE", &all);
             }
         }
         Reply::Kicked { room, by, nick, reason } => {
-            o.from(&by.prefix(), "KICK", &[room.as_str(), nick.as_str(), &for_irc(reason)])
+            o.from(by, "KICK", &[room.as_str(), nick.as_str(), &for_irc(reason)])
         }
-        Reply::Invited { by, room } => o.from(&by.prefix(), "INVITE", &[view.nick, room.as_str()]),
+        Reply::Invited { by, room } => o.from(by, "INVITE", &[view.nick, room.as_str()]),
         Reply::Inviting { nick, room } => o.numeric(RPL_INVITING, &[nick.as_str(), room.as_str()]),
         Reply::YoureOper => o.numeric(RPL_YOUREOPER, &["You are now an IRC operator"]),
         Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
-            Some(reason) => o.from(&who.prefix(), "PART", &[room.as_str(), &for_irc(reason)]),
-            None => o.from(&who.prefix(), "PART", &[room.as_str()]),
+            Some(reason) => o.from(who, "PART", &[room.as_str(), &for_irc(reason)]),
+            None => o.from(who, "PART", &[room.as_str()]),
         },
-        Reply::Quit { who, reason } => o.from(&who.prefix(), "QUIT", &[&for_irc(&quit_text(reason, view))]),
-        Reply::NickChanged { old, new, .. } => o.from(&old.prefix(), "NICK", &[new.as_str()]),
+        Reply::Quit { who, reason } => o.from(who, "QUIT", &[&for_irc(&quit_text(reason, view))]),
+        Reply::NickChanged { old, new, .. } => o.from(old, "NICK", &[new.as_str()]),
         Reply::TopicChanged { room, by, topic } => {
-            o.from(&by.prefix(), "TOPIC", &[room.as_str(), &for_irc(topic.as_deref().unwrap_or(""))])
+            o.from(by, "TOPIC", &[room.as_str(), &for_irc(topic.as_deref().unwrap_or(""))])
         }
         Reply::TopicIs { room, topic: Some(topic) } => o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at),
         Reply::TopicIs { room, topic: None } => o.numeric(RPL_NOTOPIC, &[room.as_str(), "No topic is set"]),
@@ -418,6 +463,9 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
             if info.oper {
                 o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
             }
+            if let Some(account) = &info.account {
+                o.numeric(RPL_WHOISACCOUNT, &[nick, account, "is logged in as"]);
+            }
             if let Some(away) = &info.away {
                 o.numeric(RPL_AWAY, &[nick, &for_irc(away)]);
             }
@@ -459,7 +507,11 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
         | Reply::Private { echo: true, .. }
         | Reply::Who { .. }
         | Reply::Users(_) => {}
-        // Accounts on IRC: SASL numerics, NickServ notices, account-notify (to be rendered).
-        Reply::Account(_) | Reply::AccountChanged { .. } | Reply::Sasl(_) | Reply::Online { .. } => {}
+        Reply::Account(reply) => o.account(reply),
+        Reply::Sasl(step) => o.sasl(*step),
+        // `account-notify` (the session drops it for clients that did not ask).
+        Reply::AccountChanged { who, account } => o.from(who, "ACCOUNT", &[account.as_deref().unwrap_or("*")]),
+        // Presence for clients that follow everyone (XMLSocket); IRC clients have their rooms.
+        Reply::Online { .. } => {}
     }
 }

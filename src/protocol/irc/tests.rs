@@ -260,3 +260,5 @@ fn quit_reasons_read_like_irc() {
     let reply = Reply::Quit { who: person("al"), reason: QuitReason::PingTimeout };
     assert_eq!(rendered(&reply), vec![":al!~u@127.0.0.1 QUIT :Ping timeout: 120 seconds"]);
 }
+
+mod accounts;
