@@ -64,6 +64,8 @@ impl Chat {
             // Rooms of more than two are crowds, so the summaries are exercised too.
             crowd_size: 2,
             crowd_interval: 5_000,
+            registration_open: true,
+            guest_grace: 60_000,
         };
         let mut chat =
             Chat { state: State::new(settings, 0), clients: Vec::new(), next_id: 1, now: 0, out: Output::default() };
