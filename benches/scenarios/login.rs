@@ -184,6 +184,9 @@ fn storm(addr: SocketAddr, logins: usize, window: usize, beside: &Beside) -> Res
                     answered += 1;
                     *step = Step::Answered;
                 }
+                Step::Choosing if line.starts_with(b"-- Hello ") => {
+                    error.get_or_insert_with(|| format!("storm user {j}: {} is not a registered nickname", account(j)));
+                }
                 Step::Choosing | Step::Checking if line.starts_with(b"error: ") => {
                     let line = String::from_utf8_lossy(line);
                     error.get_or_insert_with(|| format!("storm user {j} in step {step:?}: {line}"));
