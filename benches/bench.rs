@@ -11,7 +11,7 @@
 //! - `loadgen`: the epoll load generator (`Net`), registering clients, the slow reader;
 //! - `measure`: the shared clock, the latency histogram, /proc;
 //! - `scenarios`: fanout, rate, slow reader, idle, churn, crowd, the web face's fanout and idle
-//!   sessions, and the soak, each returning metrics;
+//!   sessions, the fanout beside a storm of logins, and the soak, each returning metrics;
 //! - `report`: the table, the JSON lines, the plot, and `--from` (replay of a saved run).
 //!
 //! Modules live in directories (`benches/NAME/mod.rs`): cargo would take a `benches/NAME.rs` for
@@ -26,7 +26,7 @@ mod servers;
 use measure::{now_ns, raise_fd_limit};
 use report::Results;
 use scenarios::room::{FANOUT_SIZES, Load, room_load};
-use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, soak, web::idle_web};
+use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, login, soak, web::idle_web};
 use servers::{BASE_BINARY, CHATD_WRAP, Kind, Server, peer_limits};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,6 +46,8 @@ struct Options {
     window: usize,
     /// Netcat users in the crowd scenario (None: its default).
     crowd: Option<usize>,
+    /// Logins in the login scenario's storm (None: its default).
+    logins: Option<usize>,
     /// The soak's seconds of load.
     soak_secs: u64,
 }
@@ -57,15 +59,19 @@ const USAGE: &str =
   --quick        shorter runs (about a third of the time); also CHATD_BENCH_QUICK=1
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
-  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd, web (default: all);
+  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd, web, login
+                 (default: all);
                  web (chatd only): the fanout with web sessions as receivers, each size right
                  after the IRC fanout's (which it runs too), and idle web sessions
+                 login (chatd only): fanout-100 alone, then while a storm of netcat users log in
+                 to accounts made before the server started (one in four with a wrong password)
                  soak runs only when named: chatd (and --base) under mixed load, sampled every
                  second into the results and target/bench/soak-plot.svg
   --soak-secs N  soak: seconds of mixed load (default 600)
   --window N     fanout: messages in flight per sender (default 8; more favours throughput
                  over latency)
   --crowd N      crowd: netcat users joining the default room (default 3000; quick 1000)
+  --logins N     login: users in the storm (default 200; quick 50)
   --base PATH    also run chatd-base, another chatd binary (e.g. main's, built in a second
                  worktree), with the same options: before and after in one run
   --from FILE    run nothing: print the table and write the plot from a saved results.jsonl
@@ -85,6 +91,7 @@ fn options() -> Result<Options, String> {
         profile: false,
         window: 8,
         crowd: None,
+        logins: None,
         soak_secs: 600,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
@@ -114,6 +121,14 @@ fn options() -> Result<Options, String> {
             "--crowd" => {
                 o.crowd =
                     Some(args.next().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--crowd needs N > 0")?)
+            }
+            "--logins" => {
+                o.logins = Some(
+                    args.next()
+                        .and_then(|v| v.parse().ok())
+                        .filter(|&n| n > 0 && n <= login::MAX_LOGINS)
+                        .ok_or(format!("--logins needs 0 < N <= {}", login::MAX_LOGINS))?,
+                )
             }
             "--base" => {
                 let path = args.next().ok_or("--base needs the path of a chatd binary")?;
@@ -295,6 +310,11 @@ fn main() {
                 }
             }
         }
+        if want("login") {
+            let n = o.logins.unwrap_or(if q { 50 } else { 200 });
+            let load = fanout(100, false);
+            plan.push((format!("login-{n}"), Box::new(move |s| login::login(s, &load, n))));
+        }
         if want("rate") {
             let load = Load { rate: Some(1000.0), measure: secs(10.0, 5.0), ..fanout(100, false) };
             plan.push(("rate-1000/s".into(), Box::new(move |s| room_load(s, &load))));
@@ -322,15 +342,22 @@ fn main() {
         }
         for (scenario, run) in &plan {
             for &kind in &kinds {
-                // Only chatd speaks netcat (crowd) and has a web face, and the soak reads chatd's log.
+                // Only chatd speaks netcat (crowd) and has a web face and accounts (login), and the
+                // soak reads chatd's log.
                 let soaking = scenario == "soak";
-                let chatd_only = ["crowd", "web-", "idle-web-"].iter().any(|p| scenario.starts_with(p));
+                let chatd_only = ["crowd", "web-", "idle-web-", "login-"].iter().any(|p| scenario.starts_with(p));
                 if (soaking || chatd_only) && !kind.is_chatd() {
                     continue;
                 }
                 let t = Instant::now();
                 let options = if soaking { soak::CHATD_OPTIONS } else { &[] };
-                let outcome = Server::start_with(kind, options).and_then(|server| {
+                // The login storm's accounts exist before chatd starts, as after a restart.
+                let accounts: Option<usize> = scenario.strip_prefix("login-").and_then(|n| n.parse().ok());
+                let prepare = |binary: &str, state: &Path| match accounts {
+                    Some(n) => login::prepare_accounts(binary, state, n),
+                    None => Ok(()),
+                };
+                let outcome = Server::start_prepared(kind, options, &prepare).and_then(|server| {
                     run(&server).map_err(|e| {
                         let mut log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
                         for line in server.problems.lock().unwrap().iter() {

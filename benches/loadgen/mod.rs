@@ -4,7 +4,8 @@
 //! `Net::poll` answers every PING itself and hands each other line over without its line end;
 //! the time of the read that brought a line is `Net::now`, for latency samples. Registration of
 //! many clients (`establish`) keeps at most a window of them in flight, below the server's listen
-//! backlog. `slow` is the one blocking client: a member that never reads. `web` is the browser's
+//! backlog. `open_from` connects from another loopback address, for clients the server must tell
+//! apart by address (its per-address throttles). `slow` is the one blocking client: a member that never reads. `web` is the browser's
 //! side of the web face: its requests, and a reader of HTTP answers and event streams for the
 //! connections opened with `open_raw`, whose bytes `Net::poll` hands over as they were read.
 
@@ -15,7 +16,7 @@ use crate::measure::now_ns;
 use mio::net::TcpStream as MioStream;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 pub struct Conn {
@@ -67,6 +68,15 @@ impl Net {
         Ok(i)
     }
 
+    /// A new connection from `source`, any address of 127.0.0.0/8 (all of it is loopback on
+    /// Linux): to the server, a client at an address of its own.
+    pub fn open_from(&mut self, source: Ipv4Addr) -> io::Result<usize> {
+        let i = self.closed_slot();
+        let sock = connect_from(source, self.addr)?;
+        self.attach(i, sock)?;
+        Ok(i)
+    }
+
     /// A new connection slot, closed until `reopen`ed.
     pub fn closed_slot(&mut self) -> usize {
         self.conns.push(Conn {
@@ -83,7 +93,13 @@ impl Net {
     /// Replaces connection `i` with a fresh connection (the old one, if any, is closed).
     pub fn reopen(&mut self, i: usize) -> io::Result<usize> {
         self.close(i);
-        let mut sock = MioStream::connect(self.addr)?;
+        let sock = MioStream::connect(self.addr)?;
+        self.attach(i, sock)?;
+        Ok(i)
+    }
+
+    /// Makes `sock`, connecting, connection `i`.
+    fn attach(&mut self, i: usize, mut sock: MioStream) -> io::Result<()> {
         self.poll.registry().register(&mut sock, Token(i), Interest::READABLE | Interest::WRITABLE)?;
         let c = &mut self.conns[i];
         c.sock = Some(sock);
@@ -91,7 +107,7 @@ impl Net {
         c.wbuf.clear();
         c.closed = false;
         c.last_line.clear();
-        Ok(i)
+        Ok(())
     }
 
     pub fn close(&mut self, i: usize) {
@@ -224,6 +240,39 @@ impl Net {
             self.conns[i].last_line = String::from_utf8_lossy(line).into_owned();
         }
         f(self, i, Some(line));
+    }
+}
+
+/// A non-blocking connection to `to` from `source` (port chosen by the kernel), connecting.
+fn connect_from(source: Ipv4Addr, to: SocketAddr) -> io::Result<MioStream> {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(to) = to else { return Err(io::Error::new(io::ErrorKind::Unsupported, "IPv4 only")) };
+    let sockaddr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+        sin_zero: [0; 8],
+    };
+    let (from, to) = (sockaddr(source, 0), sockaddr(*to.ip(), to.port()));
+    let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls; the descriptor is owned by `stream` from its creation on (and
+    // closed with it on every error), and both sockaddrs are fully initialised.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let stream = std::net::TcpStream::from_raw_fd(fd);
+        if libc::bind(fd, (&from as *const libc::sockaddr_in).cast(), len) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::connect(fd, (&to as *const libc::sockaddr_in).cast(), len) < 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINPROGRESS) {
+                return Err(e);
+            }
+        }
+        Ok(MioStream::from_std(stream))
     }
 }
 

@@ -1,6 +1,6 @@
 //! What the bench reads off the clock, the kernel and /proc: the one monotonic clock that senders
-//! and receivers share, a latency histogram, a process's CPU time and resident memory, and the
-//! bench's own open-file limit.
+//! and receivers share, a latency histogram, a process's (or some of its threads') CPU time and
+//! resident memory, and the bench's own open-file limit.
 //!
 //! Every timestamp written into a line and every receipt come from `now_ns`, so latencies are
 //! differences on one clock; `WALL_AT_EPOCH` places chatd's wall-clock log lines on it too.
@@ -86,7 +86,27 @@ fn clock_ticks_per_s() -> f64 {
 
 /// utime and stime of a process, in seconds.
 pub fn cpu_seconds(pid: u32) -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return (f64::NAN, f64::NAN) };
+    stat_cpu_seconds(&format!("/proc/{pid}/stat"))
+}
+
+/// utime + stime of a process's threads whose name starts with `prefix` (chatd names its
+/// threads), in seconds; 0 when there are none.
+pub fn threads_cpu_seconds(pid: u32, prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return f64::NAN };
+    let mut total = 0.0;
+    for task in tasks.flatten() {
+        let named = std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.starts_with(prefix));
+        if named {
+            let (user, system) = stat_cpu_seconds(&task.path().join("stat").to_string_lossy());
+            total += user + system;
+        }
+    }
+    total
+}
+
+/// utime and stime from a `stat` file of /proc (a process's or a thread's), in seconds.
+fn stat_cpu_seconds(path: &str) -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(path) else { return (f64::NAN, f64::NAN) };
     // Fields after the command name (which is in parentheses and may contain spaces).
     let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return (f64::NAN, f64::NAN) };
     let fields: Vec<&str> = rest.split_whitespace().collect();

@@ -1,5 +1,6 @@
-//! The web fanout beside the IRC fanout of the same run: for each room size, each figure with IRC
-//! receivers (`fanout-N`) and with web sessions (`web-N`), and their ratio, per chatd binary.
+//! Figures beside each other, with their ratio, per chatd binary: the web fanout beside the IRC
+//! fanout of the same run (for each room size, `fanout-N` and `web-N`), and the fanout during a
+//! login storm beside the same fanout alone (`login-N`'s two runs).
 
 use super::{Results, fmt_num, higher_is_better};
 use crate::servers::Kind;
@@ -33,6 +34,55 @@ pub fn web_beside_irc(results: &Results, kinds: &[Kind]) -> String {
                 let _ = write!(out, " {:>12} {:>12} {:>8}", fmt_num(irc), fmt_num(web), fmt_num(ratio));
             }
             out.push('\n');
+        }
+    }
+    out
+}
+
+/// The block for every `login-N` scenario of the run (nothing when there is none): each figure of
+/// the fanout alone and during the storm, and storm/alone.
+pub fn storm_beside_alone(results: &Results, kinds: &[Kind]) -> String {
+    let mut scenarios: Vec<&str> =
+        results.order.iter().map(|(scenario, _)| scenario.as_str()).filter(|s| s.starts_with("login-")).collect();
+    scenarios.dedup();
+    let mut out = String::new();
+    for scenario in scenarios {
+        for &kind in kinds.iter().filter(|k| k.is_chatd()) {
+            let title = format!("{scenario} fanout-100, {}", kind.name());
+            let _ = writeln!(out, "\n{title:<26} {:>12} {:>12} {:>11}", "alone", "storm", "storm/alone");
+            let figures = [
+                ("deliveries_per_s", "alone_deliveries_per_s", "storm_deliveries_per_s"),
+                ("p50_us", "alone_p50_us", "storm_p50_us"),
+                ("p99_us", "alone_p99_us", "storm_p99_us"),
+                ("cpu_us_per_delivery", "alone_cpu_us_per_delivery", "storm_cpu_us_per_delivery"),
+                ("  less hashing", "alone_cpu_us_per_delivery", "storm_cpu_us_less_hashing"),
+            ];
+            for (label, alone, storm) in figures {
+                let better = if higher_is_better(label) { "↑" } else { "↓" };
+                let alone = results.median(scenario, alone, kind).unwrap_or(f64::NAN);
+                let storm = results.median(scenario, storm, kind).unwrap_or(f64::NAN);
+                let ratio = if alone != 0.0 { storm / alone } else { f64::NAN };
+                let _ = writeln!(
+                    out,
+                    "{:<26} {:>12} {:>12} {:>11}",
+                    format!("{label} {better}"),
+                    fmt_num(alone),
+                    fmt_num(storm),
+                    fmt_num(ratio)
+                );
+            }
+            let logins: Vec<String> = [
+                "logins_per_s",
+                "busy_answers",
+                "logins_told_busy",
+                "all_answered_s",
+                "login_p99_ms",
+                "storm_hashing_cores",
+            ]
+            .iter()
+            .map(|m| format!("{m} {}", fmt_num(results.median(scenario, m, kind).unwrap_or(f64::NAN))))
+            .collect();
+            let _ = writeln!(out, "storm: {}", logins.join(", "));
         }
     }
     out

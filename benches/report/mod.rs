@@ -1,7 +1,7 @@
 //! Reporting: the results of every run kept by (scenario, metric) and server, the table (medians,
 //! with min–max over rounds, and chatd's ratio to each other server), the JSON lines (`jsonl`),
-//! the fanout plot (`plot`), the web fanout beside the IRC fanout (`beside`) and the replay of a
-//! saved run (`replay`, for `--from`).
+//! the fanout plot (`plot`), the web fanout beside the IRC fanout and the fanout during a login
+//! storm beside it alone (`beside`), and the replay of a saved run (`replay`, for `--from`).
 
 mod beside;
 mod jsonl;
@@ -19,7 +19,18 @@ use std::fmt::Write as _;
 
 /// Whether a larger value of this metric is better (for the ratio's reading).
 fn higher_is_better(metric: &str) -> bool {
-    matches!(metric, "deliveries_per_s" | "msgs_per_s" | "sessions_per_s" | "relative_to_no_slow" | "web_to_irc")
+    matches!(
+        metric,
+        "deliveries_per_s"
+            | "msgs_per_s"
+            | "sessions_per_s"
+            | "relative_to_no_slow"
+            | "web_to_irc"
+            | "alone_deliveries_per_s"
+            | "storm_deliveries_per_s"
+            | "storm_to_alone_deliveries"
+            | "logins_per_s"
+    )
 }
 
 #[derive(Default)]
@@ -79,7 +90,7 @@ pub fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
             fmt_num(median(v))
         }
     };
-    let _ = write!(out, "{:<18} {:<22}", "scenario", "metric");
+    let _ = write!(out, "{:<18} {:<28}", "scenario", "metric");
     for k in kinds {
         let _ = write!(out, " {:>26}", k.name());
     }
@@ -90,7 +101,7 @@ pub fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
     for (scenario, metric) in &results.order {
         let row = &results.values[&(scenario.clone(), *metric)];
         let better = if higher_is_better(metric) { "↑" } else { "↓" };
-        let _ = write!(out, "{scenario:<18} {:<22}", format!("{metric} {better}"));
+        let _ = write!(out, "{scenario:<18} {:<28}", format!("{metric} {better}"));
         for k in kinds {
             let _ = write!(out, " {:>26}", row.get(k).map_or("-".into(), |v| cell(v)));
         }
@@ -104,6 +115,7 @@ pub fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
         out.push('\n');
     }
     out.push_str(&beside::web_beside_irc(results, kinds));
+    out.push_str(&beside::storm_beside_alone(results, kinds));
     out
 }
 

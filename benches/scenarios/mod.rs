@@ -8,6 +8,7 @@
 //!   (`idle-web-N`);
 //! - `idle`: many registered clients doing nothing; `churn`: sessions opened and closed in a loop;
 //!   `crowd`: a storm of netcat users joining one room;
+//! - `login`: the fanout alone, then beside a storm of netcat users logging in to accounts;
 //! - `soak`: chatd under mixed load for a long time, sampled every second.
 //!
 //! Every loop is bounded in time and in count.
@@ -15,6 +16,7 @@
 pub mod churn;
 pub mod crowd;
 pub mod idle;
+pub mod login;
 pub mod room;
 pub mod soak;
 pub mod web;

@@ -3,7 +3,9 @@
 //!
 //! Owns process control (start, wait until listening, stop with SIGTERM then SIGKILL, remove the
 //! directory), chatd's bench options, and the peers' configurations (`peers`). chatd logs to a
-//! file that `log` follows, for its listening address, its first eviction and its warnings.
+//! file that `log` follows, for its listening address, its first eviction and its warnings, and
+//! keeps its accounts in a state directory of its own inside the temporary directory (never the
+//! default `./chatd-state`), which a scenario may fill before chatd starts (`start_prepared`).
 //! Dropping a `Server` always stops its process and ends the log follower.
 
 mod log;
@@ -111,6 +113,16 @@ impl Server {
     /// Starts a server; `chatd_options` replace chatd's bench options of the same name or add more
     /// (the peers take none).
     pub fn start_with(kind: Kind, chatd_options: &[&str]) -> Result<Server, String> {
+        Server::start_prepared(kind, chatd_options, &|_, _| Ok(()))
+    }
+
+    /// Starts a server after `prepare` has filled chatd's state directory (given the chatd binary
+    /// that will use it, and the directory, which does not exist yet); the peers skip it.
+    pub fn start_prepared(
+        kind: Kind,
+        chatd_options: &[&str],
+        prepare: &dyn Fn(&str, &Path) -> Result<(), String>,
+    ) -> Result<Server, String> {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("chatd-bench-{}-{}-{n}", std::process::id(), kind.name()));
@@ -122,6 +134,13 @@ impl Server {
             Kind::Chatd | Kind::ChatdBase => {
                 let mut words: Vec<&str> = chatd_wrap().split_whitespace().collect();
                 words.push(kind.binary());
+                let state = dir.join("state");
+                let state_option = if knows_state_dir(kind) && !chatd_options.contains(&"--state-dir") {
+                    prepare(kind.binary(), &state)?;
+                    vec!["--state-dir".into(), state.into_os_string()]
+                } else {
+                    Vec::new()
+                };
                 // The log goes to a file, as an operator's would and as the peers' does: a pipe
                 // read by this process would cost a wake-up of the bench per log line.
                 let child = Command::new(words[0])
@@ -129,6 +148,7 @@ impl Server {
                     .args(["--listen", "127.0.0.1:0", "--log-file"])
                     .arg(&log)
                     .args(chatd_bench_options(chatd_options))
+                    .args(state_option)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(logf)
@@ -203,6 +223,26 @@ impl Server {
                 })
             }
         }
+    }
+}
+
+/// Whether this chatd binary has accounts (`--state-dir`): a `--base` binary may predate them.
+fn knows_state_dir(kind: Kind) -> bool {
+    static KNOWS: OnceLock<[Option<bool>; 2]> = OnceLock::new();
+    let ask = |kind: Kind| {
+        Command::new(kind.binary())
+            .arg("--help")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .map(|out| String::from_utf8_lossy(&out.stdout).contains("--state-dir"))
+    };
+    let known = KNOWS.get_or_init(|| [ask(Kind::Chatd), BASE_BINARY.get().and_then(|_| ask(Kind::ChatdBase))]);
+    match kind {
+        Kind::Chatd => known[0].unwrap_or(true),
+        Kind::ChatdBase => known[1].unwrap_or(false),
+        Kind::Ngircd | Kind::Inspircd => false,
     }
 }
 
