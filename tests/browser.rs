@@ -184,6 +184,17 @@ fn run_script(server: &Server, bob: &mut Client, scenario: &str) {
 #[ignore = "needs chromium and node with playwright-core"]
 fn a_browser_chats_with_a_netcat_user() {
     let server = Server::start(&[]);
+    // alice is a registered account: the page logs in to it with its password.
+    let mut add = Command::new(common::binary())
+        .args(["account", "add", "alice", "--state-dir"])
+        .arg(server.dir.join("chatd-state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"alice in the browser\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    server.expect_log(&["accounts_reloaded", "accounts=1"]);
     let mut bob = server.register("bob");
     run_script(&server, &mut bob, "chat");
     let shot = target_dir().join("browser/chat.png");

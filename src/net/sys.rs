@@ -304,3 +304,22 @@ mod tests {
         assert!(after >= before);
     }
 }
+
+/// Gives the calling thread the lowest scheduling priority (nice 19), for work that must never
+/// take the processor from message delivery: password hashing. On Linux the nice value is per
+/// thread (`setpriority` with the thread's id). The thread still runs when the processor has room,
+/// and gets a small share when it has none, so logins are slowed by load, never starved.
+#[cfg(target_os = "linux")]
+pub fn lower_thread_priority() -> io::Result<()> {
+    // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn lower_thread_priority() -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
+}

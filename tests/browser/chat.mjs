@@ -70,10 +70,18 @@ async function say(page, line) {
 // The room or conversation entry in the side list.
 const listed = (page, name) => page.locator('.view-open', { has: page.locator('.view-name', { hasText: name }) });
 
-async function login(page, nick) {
+async function login(page, nick, password = '') {
   await page.waitForSelector('#login:not([hidden])', { timeout: WAIT });
   await page.fill('#login-nick', nick);
+  await page.fill('#login-password', password);
   await page.click('#login-button');
+}
+
+async function expectLoginError(page, pattern) {
+  await page.waitForFunction((p) => new RegExp(p).test(document.getElementById('login-error').textContent), pattern, {
+    timeout: WAIT,
+  });
+  ok(`login refused: ${await page.textContent('#login-error')}`);
 }
 
 async function main() {
@@ -114,6 +122,9 @@ async function main() {
   }
 }
 
+// The password the test gave alice's account (tests/browser.rs).
+const ALICE_PASSWORD = 'alice in the browser';
+
 // Streams one session may have at once (tabs); one more closes the oldest (src/broker/web.rs).
 const MAX_STREAMS = 4;
 
@@ -137,9 +148,15 @@ async function run(browser, page) {
   await login(page, 'bob');
   await page.waitForFunction(() => /taken/.test(document.getElementById('login-error').textContent), null, { timeout: WAIT });
   ok('taken nickname refused: ' + (await page.textContent('#login-error')));
-  await page.fill('#login-nick', '');
+  // alice is a registered account (made by the test with `chatd account add`): her password is
+  // asked for, a wrong one refused, the right one logs in.
   await login(page, 'alice');
+  await expectLoginError(page, 'alice is a registered nickname');
+  await login(page, 'alice', 'wrong-password');
+  await expectLoginError(page, 'Invalid account name or password');
+  await login(page, 'alice', ALICE_PASSWORD);
   await expectTitle(page, '#lobby');
+  if (await page.inputValue('#login-password')) throw new Error('the password field kept the password');
   await page.locator('#member-list .nick', { hasText: 'bob' }).waitFor({ timeout: WAIT });
   ok('in #lobby with bob listed');
 
@@ -262,6 +279,8 @@ async function run(browser, page) {
   await page.waitForSelector('#login:not([hidden])', { timeout: WAIT });
   if ((await page.inputValue('#login-nick')) !== 'alice') throw new Error('the last nickname is not prefilled');
   await need('bob-sees-quit');
+  // The password is never kept by the page: typed again.
+  await page.fill('#login-password', ALICE_PASSWORD);
   await page.click('#login-button');
   const rust = page.locator('.view-open:not(.left)', { has: page.locator('.view-name', { hasText: '#rust' }) });
   await rust.waitFor({ timeout: WAIT });

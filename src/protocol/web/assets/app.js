@@ -228,8 +228,8 @@ function showLogin(message) {
 async function login(nick, password) {
   $('login-button').disabled = true;
   const headers = { 'Content-Type': 'text/plain;charset=utf-8' };
-  const body = password ? `${nick}\n${password}` : nick;
-  const answer = await fetch('/api/login', { method: 'POST', headers, body }).catch(() => null);
+  const payload = password ? `${nick}\n${password}` : nick;
+  const answer = await fetch('/api/login', { method: 'POST', headers, body: payload }).catch(() => null);
   $('login-password').value = '';
   const body = answer ? await answer.json().catch(() => ({})) : {};
   $('login-button').disabled = false;
