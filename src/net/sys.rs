@@ -188,6 +188,25 @@ pub fn name_this_thread(name: &str) {
 #[cfg(not(target_os = "linux"))]
 pub fn name_this_thread(_name: &str) {}
 
+/// Gives the calling thread the lowest scheduling priority (nice 19), for work that must never
+/// take the processor from message delivery: password hashing. On Linux the nice value is per
+/// thread (`setpriority` with the thread's id). The thread still runs when the processor has room,
+/// and gets a small share when it has none, so logins are slowed by load, never starved.
+#[cfg(target_os = "linux")]
+pub fn lower_thread_priority() -> io::Result<()> {
+    // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn lower_thread_priority() -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,23 +322,4 @@ mod tests {
         let (before, after) = raise_fd_limit().unwrap();
         assert!(after >= before);
     }
-}
-
-/// Gives the calling thread the lowest scheduling priority (nice 19), for work that must never
-/// take the processor from message delivery: password hashing. On Linux the nice value is per
-/// thread (`setpriority` with the thread's id). The thread still runs when the processor has room,
-/// and gets a small share when it has none, so logins are slowed by load, never starved.
-#[cfg(target_os = "linux")]
-pub fn lower_thread_priority() -> io::Result<()> {
-    // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
-    let rc = unsafe {
-        let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
-    };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn lower_thread_priority() -> io::Result<()> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "not supported on this system"))
 }
