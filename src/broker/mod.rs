@@ -4,8 +4,10 @@
 //! batches, delivers what chat state answers, writes after each batch, removes clients (`evict`)
 //! and says goodbye at shutdown. It owns the client table and `chat::State`. Its parts:
 //! `outbox` (one client's pending output, the non-blocking send, the send-queue rule),
-//! `render` (renderings and the cache that shares them between recipients) and `liveness` (the
-//! sweep). Only this thread changes chat state and only this thread writes chat output to
+//! `render` (renderings and the cache that shares them between recipients), `liveness` (the
+//! sweep), `writing` (the flush after each batch), `audit` (the log lines for chat state's
+//! reports), `accounts` (password checks and account changes on their own threads) and `web`
+//! (browsers' requests and sessions). Only this thread changes chat state and only this thread writes chat output to
 //! sockets.
 //!
 //! It never blocks on a client. Output is appended to the recipient's outbox; after each batch
@@ -23,14 +25,16 @@
 //! already gone is ignored.
 
 mod accounts;
+mod audit;
 mod liveness;
 pub mod outbox;
 mod render;
 mod web;
+mod writing;
 
 pub use web::{Cidr, WebSettings};
 
-use crate::chat::{self, Audit, Effect, Outgoing, Output, To};
+use crate::chat::{self, Effect, Outgoing, Output, To};
 use crate::core::ids::{ClientId, IdMap};
 use crate::core::names::Nick;
 use crate::framing::Terminator;
@@ -491,64 +495,6 @@ impl Broker {
         }
     }
 
-    /// Writes pending output and removes doomed clients until nothing more changes.
-    fn settle(&mut self) {
-        loop {
-            self.flush();
-            if self.doomed.is_empty() {
-                return;
-            }
-            for (id, reason) in std::mem::take(&mut self.doomed) {
-                self.evict(id, reason);
-            }
-        }
-    }
-
-    /// One non-blocking write attempt for every client with new output or a full socket.
-    fn flush(&mut self) {
-        let mut ids = std::mem::take(&mut self.dirty);
-        // Taken off the blocked list, so no longer marked as on it: one still blocked is listed
-        // again below. (Left marked, it was retried once and then forgotten until new output.)
-        for id in self.blocked.drain(..) {
-            if let Some(client) = self.clients.get_mut(&id) {
-                client.blocked = false;
-            }
-            ids.push(id);
-        }
-        for id in ids.drain(..) {
-            let Some(client) = self.clients.get_mut(&id) else { continue };
-            client.queued = false;
-            if client.doomed || client.outbox.is_empty() {
-                client.blocked = false;
-                if client.closing_by.is_some() && !client.doomed {
-                    client.doomed = true;
-                    self.doomed.push((id, client.closing_why()));
-                }
-                continue;
-            }
-            match client.outbox.send() {
-                Ok(Sent::All) => {
-                    client.blocked = false;
-                    if client.closing_by.is_some() {
-                        client.doomed = true;
-                        self.doomed.push((id, client.closing_why()));
-                    }
-                }
-                Ok(Sent::Blocked) => {
-                    if !client.blocked {
-                        client.blocked = true;
-                        self.blocked.push(id);
-                    }
-                }
-                Err(e) => {
-                    client.doomed = true;
-                    self.doomed.push((id, QuitReason::from_socket_error(&e)));
-                }
-            }
-        }
-        self.dirty = ids;
-    }
-
     /// Removes a client: tells it why (when it can still hear), frees its nickname and seats,
     /// tells its room-mates, closes the socket (which wakes its reader) and logs one line.
     fn evict(&mut self, id: ClientId, reason: QuitReason) {
@@ -598,63 +544,6 @@ impl Broker {
         }
     }
 
-    fn log_audit(&self, audit: Audit) {
-        let log = &self.log;
-        match audit {
-            Audit::Registered { id, nick, dialect } => {
-                log.info("nick", &[("client", &id), ("nick", &nick), ("dialect", &dialect)])
-            }
-            Audit::NickChanged { id, old, new } => log.info("nick", &[("client", &id), ("old", &old), ("new", &new)]),
-            Audit::Joined { id, nick, room, members, created } => log.info(
-                "join",
-                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("created", &created)],
-            ),
-            Audit::Parted { id, nick, room, members, removed } => log.info(
-                "part",
-                &[("client", &id), ("nick", &nick), ("room", &room), ("members", &members), ("removed", &removed)],
-            ),
-            Audit::TopicChanged { id, nick, room } => {
-                log.info("topic", &[("client", &id), ("nick", &nick), ("room", &room)])
-            }
-            Audit::Private { id, from, to } => log.info("private", &[("client", &id), ("from", &from), ("to", &to)]),
-            Audit::Kicked { id, by, nick, room } => {
-                log.info("kick", &[("client", &id), ("by", &by), ("nick", &nick), ("room", &room)])
-            }
-            Audit::Modes { id, nick, room, changes } => {
-                log.info("mode", &[("client", &id), ("nick", &nick), ("room", &room), ("changes", &changes)])
-            }
-            Audit::Oper { id, nick, name, ok: true } => {
-                log.info("oper", &[("client", &id), ("nick", &nick), ("name", &name)])
-            }
-            Audit::Oper { id, nick, name, ok: false } => {
-                log.warn("oper_failed", &[("client", &id), ("nick", &nick), ("name", &name)])
-            }
-            Audit::Message { id, from, target, text } => {
-                if self.settings.log_messages {
-                    log.info("message", &[("client", &id), ("from", &from), ("to", &target), ("text", &text)]);
-                }
-            }
-            // A bug in chat state: that one command stopped short, the server goes on.
-            Audit::LoggedIn { id, account, via } => {
-                log.info("login", &[("client", &id), ("account", &account), ("via", &via_token(via))])
-            }
-            Audit::LoginFailed { .. } => {} // logged with the peer's address by `accounts`
-            Audit::AccountRegistered { id, account } => {
-                log.info("account_registered", &[("client", &id), ("account", &account)])
-            }
-            Audit::AccountDeleted { id, account } => {
-                log.info("account_deleted", &[("client", &id), ("account", &account)])
-            }
-            Audit::PasswordChanged { id, account } => {
-                log.info("password_changed", &[("client", &id), ("account", &account)])
-            }
-            Audit::GuestRenamed { id, from, to } => {
-                log.info("guest_renamed", &[("client", &id), ("old", &from), ("new", &to)])
-            }
-            Audit::InvariantBroken { id, what } => log.error("invariant_broken", &[("client", &id), ("what", &what)]),
-        }
-    }
-
     /// Tells every client the server is stopping, gives the lines a moment to leave, closes
     /// every socket and logs the shutdown.
     fn shutdown(&mut self, why: &str) {
@@ -694,14 +583,5 @@ impl Broker {
         for client in self.clients.values() {
             client.outbox.shutdown();
         }
-    }
-}
-
-/// How a login was made, for the log.
-fn via_token(via: crate::protocol::LoginVia) -> &'static str {
-    match via {
-        crate::protocol::LoginVia::Command => "command",
-        crate::protocol::LoginVia::Sasl => "sasl",
-        crate::protocol::LoginVia::Pass => "pass",
     }
 }
