@@ -127,7 +127,20 @@ pub fn run(invocation: &Invocation, passwords: &mut dyn PasswordSource, out: &mu
     if let Command::Add(name) = &invocation.command {
         check_new_name(name)?;
     }
+    let created = !dir.is_dir();
+    // Where the database is, absolute, for the operator to see which one was changed (a
+    // forgotten --state-dir would otherwise change ./chatd-state unnoticed).
+    let shown = std::fs::canonicalize(dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+        .map(|parent| parent.join(dir.file_name().unwrap_or_default()))
+        .unwrap_or_else(|_| dir.to_path_buf());
     enter(dir).map_err(cannot_open)?;
+    if created {
+        let note = format!(
+            "chatd account: created a new state directory {} (the server's is the --state-dir it runs with; /var/lib/chatd for the shipped unit)\n",
+            shown.display()
+        );
+        let _ = std::io::stderr().write_all(note.as_bytes());
+    }
     let store = Store::open(Path::new(".")).map_err(|e| cannot_open(e.to_string()))?;
     let said = match &invocation.command {
         Command::Add(name) => {
@@ -157,6 +170,10 @@ pub fn run(invocation: &Invocation, passwords: &mut dyn PasswordSource, out: &mu
             format!("account {name} deleted")
         }
         Command::List => list(&store.load_all().map_err(|e| e.to_string())?),
+    };
+    let said = match &invocation.command {
+        Command::List => said,
+        _ => format!("{said} (in {})", shown.join(super::DATABASE_FILE).display()),
     };
     out.write_all(format!("{said}\n").as_bytes()).and_then(|()| out.flush()).map_err(|e| e.to_string())
 }

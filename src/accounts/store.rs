@@ -166,6 +166,10 @@ impl Store {
         }
         let path = dir.join(DATABASE_FILE);
         let connection = Connection::open(&path)?;
+        // The hashes are nobody else's business, whatever the directory's mode (SQLite gives its
+        // -wal and -shm files the database file's mode).
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         // Set before anything that may need the write lock (WAL mode, the migrations).
         connection.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String = connection.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;

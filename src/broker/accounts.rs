@@ -123,6 +123,7 @@ impl Broker {
     fn peer_ip(&self, id: ClientId) -> IpAddr {
         match self.clients.get(&id) {
             Some(client) => client.peer.ip().to_canonical(),
+            // A web session's browser, or one still logging in.
             None => self.web.peer(id).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         }
     }
@@ -292,6 +293,12 @@ impl Broker {
             self.accounts.held.keys().copied().filter(|id| !self.accounts.pending_for(*id)).collect();
         for id in ready {
             while !self.accounts.pending_for(id) {
+                // A client removed meanwhile (its account disabled, its own QUIT held before)
+                // has nothing more handled.
+                if self.clients.get(&id).is_some_and(|c| c.doomed) {
+                    self.accounts.held.remove(&id);
+                    break;
+                }
                 let Some(input) = self.accounts.held.get_mut(&id).and_then(VecDeque::pop_front) else { break };
                 self.apply_input(id, input);
                 self.dispatch();

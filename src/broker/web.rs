@@ -146,9 +146,9 @@ impl Web {
         self.sessions.len()
     }
 
-    /// The address a session's browser logged in from.
+    /// The address a session's browser logged in from (or is logging in from).
     pub(super) fn peer(&self, id: ClientId) -> Option<IpAddr> {
-        self.sessions.get(&id).map(|s| s.peer)
+        self.sessions.get(&id).map(|s| s.peer).or_else(|| self.logins.get(&id).map(|l| l.peer))
     }
 
     /// Marks a session for removal; false when there is none (or it already is).

@@ -207,7 +207,7 @@ impl State {
             return failed(out, id, AccountFailure::NeedsNickname, via);
         };
         let nick = match Nick::parse(&name) {
-            Ok(nick) if !is_reserved_nick(nick.as_str()) => nick,
+            Ok(nick) if !is_reserved_nick(nick.as_str()) && !is_guest_nick(nick.as_str()) => nick,
             _ => return failed(out, id, AccountFailure::NameInvalid(name), via),
         };
         if !password_length_ok(&password) {
@@ -258,6 +258,9 @@ impl State {
         let Some(entry) = self.accounts.get(&key) else {
             return refuse(out, id, AccountFailure::NoSuchAccount(nick.to_string()), LoginVia::Command);
         };
+        if entry.disabled {
+            return refuse(out, id, AccountFailure::Disabled(entry.name.to_string()), LoginVia::Command);
+        }
         let Ok(nick) = Nick::parse(&entry.name) else { return Err(Broken("account_name_not_a_nick")) };
         let logged_in = self.members.get(&id).is_some_and(|m| self.may_use(m, &key));
         match password {
@@ -325,10 +328,30 @@ impl State {
     }
 
     fn succeeded(&mut self, id: ClientId, work: Work, now: Millis, out: &mut Output) -> Handled {
+        // The account may have been disabled or deleted while its password was checked.
+        if let Work::Verify { account, then, .. } = &work {
+            let failure = match self.accounts.get(&Folded::of(account)) {
+                None => Some(AccountFailure::NoSuchAccount(account.to_string())),
+                Some(entry) if entry.disabled => Some(AccountFailure::Disabled(entry.name.to_string())),
+                Some(_) => None,
+            };
+            if let Some(failure) = failure {
+                if matches!(then, AfterLogin::TakeNick { .. }) {
+                    if let Some(member) = self.members.get_mut(&id) {
+                        member.prompt = None;
+                    }
+                    self.prompt_failed(id, failure, out);
+                } else {
+                    failed(out, id, failure, work.via());
+                }
+                return Ok(());
+            }
+        }
         match work {
             Work::Verify { account, then, .. } => match then {
                 AfterLogin::Login { via } => self.log_in(id, account, via, now, out),
                 AfterLogin::TakeNick { nick } => {
+                    out.audit.push(Audit::LoggedIn { id, account: account.to_string(), via: LoginVia::Command });
                     self.set_account(id, Some(account), LoginVia::Command, out)?;
                     if let Some(member) = self.members.get_mut(&id) {
                         member.prompt = None;
@@ -336,8 +359,10 @@ impl State {
                     self.take_nick(id, nick, now, out)
                 }
                 AfterLogin::Regain { nick } => {
-                    self.set_account(id, Some(account), LoginVia::Command, out)?;
-                    self.take_nick(id, nick, now, out)
+                    // Renamed first: the login's replies are addressed to the nickname regained.
+                    out.audit.push(Audit::LoggedIn { id, account: account.to_string(), via: LoginVia::Command });
+                    self.take_nick(id, nick, now, out)?;
+                    self.set_account(id, Some(account), LoginVia::Command, out)
                 }
                 AfterLogin::SetPassword { new } => {
                     out.jobs.push(AccountJob { id, work: Work::SetPassword { account, password: new } });
@@ -377,14 +402,12 @@ impl State {
         if member.person.is_none() && member.profile.registers_by_login {
             let Ok(nick) = Nick::parse(&account) else { return Err(Broken("account_name_not_a_nick")) };
             let key = nick.folded();
+            // Whoever holds it, an unidentified user or a stale session of the same account (an
+            // XMLSocket client is never pinged, so a dead one may linger), gives it up: a login
+            // here regains the nickname.
             if let Some(&holder) = self.nicks.get(&key)
                 && holder != id
             {
-                let holder_has_it = self.members.get(&holder).is_some_and(|m| self.may_use(m, &key));
-                if holder_has_it {
-                    failed(out, id, AccountFailure::NickInUse(nick.to_string()), via);
-                    return Ok(());
-                }
                 self.rename_to_guest(holder, now, out)?;
             }
             if let Some(member) = self.members.get_mut(&id) {
@@ -474,7 +497,17 @@ impl State {
         let grace = self.settings.guest_grace;
         let Some(member) = self.members.get(&id) else { return };
         let Some(nick) = member.nick.clone() else { return };
-        if member.person.is_none() || self.may_use(member, &nick.folded()) {
+        if member.person.is_none() {
+            return;
+        }
+        if self.may_use(member, &nick.folded()) {
+            if let Some(member) = self.members.get_mut(&id) {
+                member.nick_deadline = None;
+            }
+            return;
+        }
+        // Already told, and due: the first deadline stands (a repeated NICK does not buy time).
+        if member.nick_deadline.is_some() {
             return;
         }
         if let Some(member) = self.members.get_mut(&id) {
@@ -505,16 +538,23 @@ impl State {
     /// Renames `id` to a free guest nickname (it held one that is now somebody else's).
     pub(super) fn rename_to_guest(&mut self, id: ClientId, now: Millis, out: &mut Output) -> Handled {
         let _ = now;
-        let guest = loop {
-            self.guests = self.guests.wrapping_add(1);
-            let candidate = format!("Guest{}", 10_000 + self.guests % 90_000);
-            if let Ok(nick) = Nick::parse(&candidate)
-                && !self.nicks.contains_key(&nick.folded())
-                && !self.accounts.contains_key(&nick.folded())
-            {
-                break nick;
-            }
+        // A few numbered tries, then one named after the client (unique: ids are never reused),
+        // so the search is bounded however many guest names are taken.
+        let free = |state: &State, nick: &Nick| {
+            !state.nicks.contains_key(&nick.folded()) && !state.accounts.contains_key(&nick.folded())
         };
+        let mut guest = None;
+        for _ in 0..16 {
+            self.guests = self.guests.wrapping_add(1);
+            if let Ok(nick) = Nick::parse(&format!("Guest{}", 10_000 + self.guests % 90_000))
+                && free(self, &nick)
+            {
+                guest = Some(nick);
+                break;
+            }
+        }
+        let fallback = Nick::parse(&format!("Guest-{}", id.0 % 100_000_000_000_000)).ok().filter(|n| free(self, n));
+        let Some(guest) = guest.or(fallback) else { return Err(Broken("no_guest_nick")) };
         let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
         member.nick_deadline = None;
         let Some(from) = member.nick.clone() else { return Ok(()) };
@@ -531,12 +571,25 @@ impl State {
     }
 }
 
+/// A guest nickname (`Guest12345`): handed out to the renamed, never an account's.
+fn is_guest_nick(nick: &str) -> bool {
+    match (nick.get(..5), nick.get(5..)) {
+        (Some(head), Some(tail)) => {
+            head.eq_ignore_ascii_case("guest")
+                && !tail.is_empty()
+                && tail.trim_start_matches('-').chars().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 /// Who a client not registered yet will be, as far as it is known (IRC 900 shows a mask).
 fn provisional_person(member: &Member, account: Option<Arc<str>>) -> Result<Person, Broken> {
     let nick = match &member.nick {
         Some(nick) => nick.clone(),
         None => Nick::parse("Guest").map_err(|_| Broken("guest_nick_invalid"))?,
     };
-    let user = member.user.clone().unwrap_or_else(|| format!("~{nick}"));
+    // No user name before `USER`: shown as unknown, not made up.
+    let user = member.user.clone().unwrap_or_default();
     Ok(Person { nick, user, host: member.host.clone(), account, realname: Arc::from(member.realname.as_str()) })
 }

@@ -78,9 +78,22 @@ impl State {
             return true;
         }
         let key = prompt.nick.folded();
-        let Some(entry) = self.accounts.get(&key) else {
+        // The account went away (or was disabled) while the person typed: the line is still a
+        // password, never a message.
+        let usable = self.accounts.get(&key).filter(|entry| !entry.disabled);
+        let Some(entry) = usable else {
+            let nick = prompt.nick.to_string();
+            let registered = member.person.is_some();
             member.prompt = None;
-            return false;
+            let failure = match self.accounts.get(&key) {
+                Some(entry) => AccountFailure::Disabled(entry.name.to_string()),
+                None => AccountFailure::NoSuchAccount(nick),
+            };
+            out.tell(id, Reply::Account(AccountReply::Failed { failure, via: LoginVia::Command }));
+            if !registered {
+                out.tell(id, Reply::NickPrompt { reminder: false });
+            }
+            return true;
         };
         prompt.checking = true;
         let nick = prompt.nick.clone();
