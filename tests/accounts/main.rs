@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod irc;
 mod netcat;
 mod operator;
 mod web;
