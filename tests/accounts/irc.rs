@@ -291,8 +291,6 @@ fn a_burst_login_to_the_nickname_held_gets_no_notice_to_identify() {
 
 /// irssi's order: no `NICK` or `USER` until `CAP END`, so 900 comes before either.
 #[test]
-#[ignore = "bug: 900 before NICK and USER shows a made-up user, *!~Guest@127.0.0.1 \
-            (chat/accounts.rs provisional_person invents nick Guest and user ~Guest)"]
 fn a_sasl_login_before_nick_and_user_shows_what_is_known_in_900() {
     let server = start(&[]);
     operator_adds(&server, "alice", "correct-horse");

@@ -360,3 +360,66 @@ fn work_debug_hides_passwords() {
     let shown = format!("{work:?}");
     assert!(!shown.contains("hunter2") && !shown.contains("swordfish"), "{shown}");
 }
+
+#[test]
+fn a_repeated_nick_does_not_buy_more_time() {
+    let mut s = state();
+    add_account(&mut s, "alice");
+    irc_registered(&mut s, 1, "alice");
+    let mut out = Output::default();
+    s.apply(ClientId(1), Command::Nick { nick: "alice".into() }, 45_000, &mut out);
+    assert!(!replies_to(&out, 1).iter().any(|r| matches!(r, Reply::Account(AccountReply::NickOwned { .. }))));
+    s.rename_unidentified(60_000, &mut out);
+    assert!(s.nick(ClientId(1)).unwrap().as_str().starts_with("Guest"));
+}
+
+#[test]
+fn a_disabled_account_cannot_be_regained_nor_logged_into_by_a_check_in_flight() {
+    let mut s = state();
+    add_account(&mut s, "alice");
+    registered(&mut s, 1, "bob");
+    let work = only_job(&run(&mut s, 1, identify(Some("alice"), "pw", LoginVia::Command)), 1);
+    s.account_updated(AccountEntry { name: Arc::from("alice"), created: 0, disabled: true }, &mut Output::default());
+    let out = finish(&mut s, 1, work, Ok(()));
+    assert!(matches!(
+        replies_to(&out, 1)[0],
+        Reply::Account(AccountReply::Failed { failure: AccountFailure::Disabled(_), .. })
+    ));
+    assert!(s.account_of(ClientId(1)).is_none());
+    let out = run(&mut s, 1, account(AccountCommand::Regain { nick: "alice".into(), password: Some("pw".into()) }));
+    assert!(out.jobs.is_empty());
+    assert!(matches!(
+        replies_to(&out, 1)[0],
+        Reply::Account(AccountReply::Failed { failure: AccountFailure::Disabled(_), .. })
+    ));
+}
+
+#[test]
+fn a_password_for_an_account_that_went_away_is_never_said_to_the_room() {
+    let mut s = state();
+    add_account(&mut s, "dave");
+    registered(&mut s, 1, "eve");
+    registered(&mut s, 2, "watcher");
+    run(&mut s, 1, Command::Nick { nick: "dave".into() });
+    s.account_removed("dave", AccountGone::Deleted, &mut Output::default());
+    let out = run(&mut s, 1, say("hunter2-dave-password"));
+    assert!(replies_to(&out, 2).is_empty(), "{:?}", out.deliveries);
+    assert!(matches!(
+        replies_to(&out, 1)[0],
+        Reply::Account(AccountReply::Failed { failure: AccountFailure::NoSuchAccount(_), .. })
+    ));
+    // The next line is a message again.
+    let out = run(&mut s, 1, say("hello"));
+    assert!(matches!(replies_to(&out, 2)[..], [Reply::Said { .. }]));
+}
+
+#[test]
+fn guest_nicknames_cannot_be_registered() {
+    let mut s = state();
+    registered(&mut s, 1, "Guest12345");
+    let out = run(&mut s, 1, account(AccountCommand::Register { name: None, password: "long enough".into() }));
+    assert!(matches!(
+        replies_to(&out, 1)[0],
+        Reply::Account(AccountReply::Failed { failure: AccountFailure::NameInvalid(_), .. })
+    ));
+}

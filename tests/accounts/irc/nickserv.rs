@@ -227,8 +227,6 @@ fn assert_addressed_to_current_nick(first: &str, lines: &[String]) {
 }
 
 #[test]
-#[ignore = "bug: after REGAIN with a password, 900 and the NickServ notice name the regained nickname \
-            but arrive before the NICK line that gives it (chat/accounts.rs succeeded, AfterLogin::Regain)"]
 fn a_regain_tells_the_login_under_the_nickname_the_client_has_then() {
     let server = start(&[]);
     let mut owner = register_account(&server, "alice", "correct-horse");
