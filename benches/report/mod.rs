@@ -30,6 +30,9 @@ fn higher_is_better(metric: &str) -> bool {
             | "storm_deliveries_per_s"
             | "storm_to_alone_deliveries"
             | "logins_per_s"
+            | "irc_deliveries_per_s"
+            | "xml_deliveries_per_s"
+            | "xml_to_irc_deliveries"
     )
 }
 
