@@ -11,7 +11,8 @@
 //! - `loadgen`: the epoll load generator (`Net`), registering clients, the slow reader;
 //! - `measure`: the shared clock, the latency histogram, /proc;
 //! - `scenarios`: fanout, rate, slow reader, idle, churn, crowd, the web face's fanout and idle
-//!   sessions, the fanout beside a storm of logins, and the soak, each returning metrics;
+//!   sessions, the fanout beside a storm of logins, private messages between XMLSocket clients
+//!   beside the same between IRC clients, and the soak, each returning metrics;
 //! - `report`: the table, the JSON lines, the plot, and `--from` (replay of a saved run).
 //!
 //! Modules live in directories (`benches/NAME/mod.rs`): cargo would take a `benches/NAME.rs` for
@@ -26,7 +27,7 @@ mod servers;
 use measure::{now_ns, raise_fd_limit};
 use report::Results;
 use scenarios::room::{FANOUT_SIZES, Load, room_load};
-use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, login, soak, web::idle_web};
+use scenarios::{Scenario, churn::churn, crowd::crowd, idle::idle, login, soak, web::idle_web, xml};
 use servers::{BASE_BINARY, CHATD_WRAP, Kind, Server, peer_limits};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -48,6 +49,8 @@ struct Options {
     crowd: Option<usize>,
     /// Logins in the login scenario's storm (None: its default).
     logins: Option<usize>,
+    /// Pairs of each face in the xml scenario (None: its default).
+    pairs: Option<usize>,
     /// The soak's seconds of load.
     soak_secs: u64,
 }
@@ -59,19 +62,22 @@ const USAGE: &str =
   --quick        shorter runs (about a third of the time); also CHATD_BENCH_QUICK=1
   --rounds N     repeat every scenario N times, servers interleaved (A B A B); default 1
   --peer NAME    also run against ngircd or inspircd (repeatable, or comma-separated)
-  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd, web, login
-                 (default: all);
+  --only LIST    comma-separated scenarios: fanout, rate, idle, churn, slow, crowd, web, login,
+                 xml (default: all);
                  web (chatd only): the fanout with web sessions as receivers, each size right
                  after the IRC fanout's (which it runs too), and idle web sessions
                  login (chatd only): fanout-100 alone, then while a storm of netcat users log in
                  to accounts made before the server started (one in four with a wrong password)
+                 xml (chatd only): private messages between pairs of IRC clients, then between
+                 pairs of XMLSocket clients (logged in to accounts), on one server
                  soak runs only when named: chatd (and --base) under mixed load, sampled every
                  second into the results and target/bench/soak-plot.svg
   --soak-secs N  soak: seconds of mixed load (default 600)
-  --window N     fanout: messages in flight per sender (default 8; more favours throughput
-                 over latency)
+  --window N     fanout and xml: messages in flight per sender (default 8; more favours
+                 throughput over latency)
   --crowd N      crowd: netcat users joining the default room (default 3000; quick 1000)
   --logins N     login: users in the storm (default 200; quick 50)
+  --pairs N      xml: sender-receiver pairs of each face (default 50; quick 20)
   --base PATH    also run chatd-base, another chatd binary (e.g. main's, built in a second
                  worktree), with the same options: before and after in one run
   --from FILE    run nothing: print the table and write the plot from a saved results.jsonl
@@ -92,6 +98,7 @@ fn options() -> Result<Options, String> {
         window: 8,
         crowd: None,
         logins: None,
+        pairs: None,
         soak_secs: 600,
     };
     let extra = std::env::var("CHATD_BENCH_ARGS").unwrap_or_default();
@@ -128,6 +135,14 @@ fn options() -> Result<Options, String> {
                         .and_then(|v| v.parse().ok())
                         .filter(|&n| n > 0 && n <= login::MAX_LOGINS)
                         .ok_or(format!("--logins needs 0 < N <= {}", login::MAX_LOGINS))?,
+                )
+            }
+            "--pairs" => {
+                o.pairs = Some(
+                    args.next()
+                        .and_then(|v| v.parse().ok())
+                        .filter(|&n| n > 0 && n <= xml::MAX_PAIRS)
+                        .ok_or(format!("--pairs needs 0 < N <= {}", xml::MAX_PAIRS))?,
                 )
             }
             "--base" => {
@@ -315,6 +330,11 @@ fn main() {
             let load = fanout(100, false);
             plan.push((format!("login-{n}"), Box::new(move |s| login::login(s, &load, n))));
         }
+        if want("xml") {
+            let pairs = o.pairs.unwrap_or(if q { 20 } else { 50 });
+            let load = xml::PairLoad { pairs, window: o.window, warmup: secs(1.0, 0.5), measure: secs(5.0, 2.0) };
+            plan.push((format!("xml-{pairs}"), Box::new(move |s| xml::xml(s, &load))));
+        }
         if want("rate") {
             let load = Load { rate: Some(1000.0), measure: secs(10.0, 5.0), ..fanout(100, false) };
             plan.push(("rate-1000/s".into(), Box::new(move |s| room_load(s, &load))));
@@ -342,20 +362,24 @@ fn main() {
         }
         for (scenario, run) in &plan {
             for &kind in &kinds {
-                // Only chatd speaks netcat (crowd) and has a web face and accounts (login), and the
-                // soak reads chatd's log.
+                // Only chatd speaks netcat (crowd) and XMLSocket (xml) and has a web face and
+                // accounts (login), and the soak reads chatd's log.
                 let soaking = scenario == "soak";
-                let chatd_only = ["crowd", "web-", "idle-web-", "login-"].iter().any(|p| scenario.starts_with(p));
+                let chatd_only =
+                    ["crowd", "web-", "idle-web-", "login-", "xml-"].iter().any(|p| scenario.starts_with(p));
                 if (soaking || chatd_only) && !kind.is_chatd() {
                     continue;
                 }
                 let t = Instant::now();
                 let options = if soaking { soak::CHATD_OPTIONS } else { &[] };
-                // The login storm's accounts exist before chatd starts, as after a restart.
-                let accounts: Option<usize> = scenario.strip_prefix("login-").and_then(|n| n.parse().ok());
-                let prepare = |binary: &str, state: &Path| match accounts {
-                    Some(n) => login::prepare_accounts(binary, state, n),
-                    None => Ok(()),
+                // The login storm's and the XML clients' accounts exist before chatd starts, as
+                // after a restart.
+                let number = |prefix: &str| scenario.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok());
+                let (logins, pairs) = (number("login-"), number("xml-"));
+                let prepare = |binary: &str, state: &Path| match (logins, pairs) {
+                    (Some(n), _) => login::prepare_accounts(binary, state, n),
+                    (_, Some(n)) => xml::prepare_accounts(binary, state, n),
+                    _ => Ok(()),
                 };
                 let outcome = Server::start_prepared(kind, options, &prepare).and_then(|server| {
                     run(&server).map_err(|e| {

@@ -1,7 +1,8 @@
 //! The load generator: many non-blocking IRC (or netcat) connections on one epoll instance (mio),
 //! driven from one thread, plus the IRC helpers the scenarios read replies with.
 //!
-//! `Net::poll` answers every PING itself and hands each other line over without its line end;
+//! `Net::poll` answers every PING itself and hands each other line over without its line end (LF,
+//! or NUL on connections opened with `open_nul`: XMLSocket clients);
 //! the time of the read that brought a line is `Net::now`, for latency samples. Registration of
 //! many clients (`establish`) keeps at most a window of them in flight, below the server's listen
 //! backlog. `open_from` connects from another loopback address, for clients the server must tell
@@ -26,6 +27,8 @@ pub struct Conn {
     pub closed: bool,
     /// Bytes are handed over as read, not as lines (and no PING is answered): an HTTP connection.
     raw: bool,
+    /// The byte that ends each line: LF, or NUL for an XMLSocket connection (`open_nul`).
+    terminator: u8,
     /// The last ERROR line from the server, or why reading failed.
     pub last_line: String,
 }
@@ -68,6 +71,14 @@ impl Net {
         Ok(i)
     }
 
+    /// A new connection whose lines end with NUL, as an XMLSocket gateway's frames do.
+    pub fn open_nul(&mut self) -> io::Result<usize> {
+        let i = self.closed_slot();
+        self.conns[i].terminator = 0;
+        self.reopen(i)?;
+        Ok(i)
+    }
+
     /// A new connection from `source`, any address of 127.0.0.0/8 (all of it is loopback on
     /// Linux): to the server, a client at an address of its own.
     pub fn open_from(&mut self, source: Ipv4Addr) -> io::Result<usize> {
@@ -85,6 +96,7 @@ impl Net {
             wbuf: Vec::new(),
             closed: true,
             raw: false,
+            terminator: b'\n',
             last_line: String::new(),
         });
         self.conns.len() - 1
@@ -196,9 +208,10 @@ impl Net {
                 f(self, i, Some(data));
                 continue;
             }
+            let end = self.conns[i].terminator;
             let mut start = 0;
             if !rbuf.is_empty() {
-                match data.iter().position(|&b| b == b'\n') {
+                match data.iter().position(|&b| b == end) {
                     Some(p) => {
                         rbuf.extend_from_slice(&data[..p]);
                         self.line(i, &rbuf, f);
@@ -211,7 +224,7 @@ impl Net {
                     }
                 }
             }
-            while let Some(p) = data[start..].iter().position(|&b| b == b'\n') {
+            while let Some(p) = data[start..].iter().position(|&b| b == end) {
                 self.line(i, &data[start..start + p], f);
                 start += p + 1;
             }

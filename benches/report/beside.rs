@@ -1,6 +1,7 @@
 //! Figures beside each other, with their ratio, per chatd binary: the web fanout beside the IRC
-//! fanout of the same run (for each room size, `fanout-N` and `web-N`), and the fanout during a
-//! login storm beside the same fanout alone (`login-N`'s two runs).
+//! fanout of the same run (for each room size, `fanout-N` and `web-N`), the fanout during a
+//! login storm beside the same fanout alone (`login-N`'s two runs), and private messages between
+//! XML clients beside the same between IRC clients (`xml-N`'s two runs).
 
 use super::{Results, fmt_num, higher_is_better};
 use crate::servers::Kind;
@@ -83,6 +84,42 @@ pub fn storm_beside_alone(results: &Results, kinds: &[Kind]) -> String {
             .map(|m| format!("{m} {}", fmt_num(results.median(scenario, m, kind).unwrap_or(f64::NAN))))
             .collect();
             let _ = writeln!(out, "storm: {}", logins.join(", "));
+        }
+    }
+    out
+}
+
+/// The block for every `xml-N` scenario of the run (nothing when there is none): each figure of
+/// the IRC pairs' run and the XML pairs' run, and XML/IRC.
+pub fn xml_beside_irc(results: &Results, kinds: &[Kind]) -> String {
+    let mut scenarios: Vec<&str> =
+        results.order.iter().map(|(scenario, _)| scenario.as_str()).filter(|s| s.starts_with("xml-")).collect();
+    scenarios.dedup();
+    let mut out = String::new();
+    for scenario in scenarios {
+        for &kind in kinds.iter().filter(|k| k.is_chatd()) {
+            let title = format!("{scenario} pairs, {}", kind.name());
+            let _ = writeln!(out, "\n{title:<26} {:>12} {:>12} {:>8}", "IRC", "XML", "XML/IRC");
+            let figures = [
+                ("deliveries_per_s", "irc_deliveries_per_s", "xml_deliveries_per_s"),
+                ("p50_us", "irc_p50_us", "xml_p50_us"),
+                ("p99_us", "irc_p99_us", "xml_p99_us"),
+                ("cpu_us_per_delivery", "irc_cpu_us_per_delivery", "xml_cpu_us_per_delivery"),
+            ];
+            for (metric, irc, xml) in figures {
+                let better = if higher_is_better(metric) { "↑" } else { "↓" };
+                let irc = results.median(scenario, irc, kind).unwrap_or(f64::NAN);
+                let xml = results.median(scenario, xml, kind).unwrap_or(f64::NAN);
+                let ratio = if irc != 0.0 { xml / irc } else { f64::NAN };
+                let _ = writeln!(
+                    out,
+                    "{:<26} {:>12} {:>12} {:>8}",
+                    format!("{metric} {better}"),
+                    fmt_num(irc),
+                    fmt_num(xml),
+                    fmt_num(ratio)
+                );
+            }
         }
     }
     out

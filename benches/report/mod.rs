@@ -1,7 +1,8 @@
 //! Reporting: the results of every run kept by (scenario, metric) and server, the table (medians,
 //! with min–max over rounds, and chatd's ratio to each other server), the JSON lines (`jsonl`),
-//! the fanout plot (`plot`), the web fanout beside the IRC fanout and the fanout during a login
-//! storm beside it alone (`beside`), and the replay of a saved run (`replay`, for `--from`).
+//! the fanout plot (`plot`), the web fanout beside the IRC fanout, the fanout during a login
+//! storm beside it alone and XML private messages beside IRC ones (`beside`), and the replay of a
+//! saved run (`replay`, for `--from`).
 
 mod beside;
 mod jsonl;
@@ -30,6 +31,9 @@ fn higher_is_better(metric: &str) -> bool {
             | "storm_deliveries_per_s"
             | "storm_to_alone_deliveries"
             | "logins_per_s"
+            | "irc_deliveries_per_s"
+            | "xml_deliveries_per_s"
+            | "xml_to_irc_deliveries"
     )
 }
 
@@ -116,6 +120,7 @@ pub fn print_table(results: &Results, kinds: &[Kind], rounds: usize) -> String {
     }
     out.push_str(&beside::web_beside_irc(results, kinds));
     out.push_str(&beside::storm_beside_alone(results, kinds));
+    out.push_str(&beside::xml_beside_irc(results, kinds));
     out
 }
 

@@ -56,30 +56,32 @@ fn address(j: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, 1, (j / 250) as u8, (j % 250 + 1) as u8)
 }
 
-/// Creates the accounts of `logins` storm users in `state` with chatd's operator command (the
-/// password as a line of its standard input), before the server starts.
+/// Creates the accounts of `logins` storm users in `state`, before the server starts.
 pub fn prepare_accounts(binary: &str, state: &Path, logins: usize) -> Result<(), String> {
-    for j in 0..logins {
-        let mut child = Command::new(binary)
-            .args(["account", "add", &account(j), "--state-dir"])
-            .arg(state)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run {binary} account add: {e}"))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            writeln!(stdin, "{}", right_password(j)).map_err(|e| format!("chatd account add: {e}"))?;
-        }
-        let out = child.wait_with_output().map_err(|e| format!("chatd account add: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "chatd account add {} failed ({}): {}",
-                account(j),
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
+    (0..logins).try_for_each(|j| add_account(binary, state, &account(j), &right_password(j)))
+}
+
+/// Creates the account `name` in `state` with chatd's operator command (the password as a line of
+/// its standard input), before the server starts.
+pub fn add_account(binary: &str, state: &Path, name: &str, password: &str) -> Result<(), String> {
+    let mut child = Command::new(binary)
+        .args(["account", "add", name, "--state-dir"])
+        .arg(state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {binary} account add: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{password}").map_err(|e| format!("chatd account add: {e}"))?;
+    }
+    let out = child.wait_with_output().map_err(|e| format!("chatd account add: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "chatd account add {name} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! - `idle`: many registered clients doing nothing; `churn`: sessions opened and closed in a loop;
 //!   `crowd`: a storm of netcat users joining one room;
 //! - `login`: the fanout alone, then beside a storm of netcat users logging in to accounts;
+//! - `xml`: private messages between XMLSocket clients beside the same between IRC clients;
 //! - `soak`: chatd under mixed load for a long time, sampled every second.
 //!
 //! Every loop is bounded in time and in count.
@@ -20,6 +21,7 @@ pub mod login;
 pub mod room;
 pub mod soak;
 pub mod web;
+pub mod xml;
 
 use crate::servers::Server;
 
