@@ -127,6 +127,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(common::xml_unescape(&escaped).as_deref(), Some(carried.as_str()), "escape of {text:?}");
 
     let reply = Reply::Private {
+        id: 1,
         from: person("alice"),
         to: Nick::parse("bob").expect("valid nick"),
         text: text.as_ref().into(),

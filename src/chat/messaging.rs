@@ -105,9 +105,11 @@ impl State {
         if let Some(member) = self.members.get_mut(&id) {
             member.last_spoke = now;
         }
+        let msgid = self.next_msgid();
         let Some(room) = self.rooms.get_mut(key) else { return Err(Broken::ROOM_MISSING) };
         if kind != MessageKind::Notice {
-            self.histories.push(key, HistoryEntry { at: now, from: Arc::clone(&from), text: text.clone(), kind });
+            self.histories
+                .push(key, HistoryEntry { id: msgid, at: now, from: Arc::clone(&from), text: text.clone(), kind });
         }
         if self.settings.audit_messages {
             out.audit.push(Audit::Message {
@@ -117,7 +119,7 @@ impl State {
                 text: text.clone(),
             });
         }
-        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now };
+        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now, id: msgid };
         if self.members.get(&id).is_some_and(|m| m.profile.echo_own_messages) {
             out.tell(id, said.clone());
         }
@@ -152,8 +154,16 @@ impl State {
             out.audit.push(Audit::Message { id, from: from.nick.clone(), target: to.to_string(), text: text.clone() });
         }
         let away = self.members.get(&target).and_then(|m| m.away.clone());
-        let private =
-            |echo| Reply::Private { from: Arc::clone(&from), to: to.clone(), text: text.clone(), kind, at: now, echo };
+        let msgid = self.next_msgid();
+        let private = |echo| Reply::Private {
+            from: Arc::clone(&from),
+            to: to.clone(),
+            text: text.clone(),
+            kind,
+            at: now,
+            echo,
+            id: msgid,
+        };
         out.tell(target, private(false));
         out.tell(id, private(true));
         if let Some(away) = away

@@ -300,6 +300,8 @@ pub struct State {
     guests: u64,
     /// Registered members told of everyone's comings and goings (`Profile::hears_presence`).
     presence: crate::core::ids::IdSet,
+    /// The last message id given (`protocol::MsgId`).
+    last_msgid: crate::protocol::MsgId,
 }
 
 /// A broken invariant of chat state — a bug, never the client's doing — named for the log.
@@ -345,6 +347,7 @@ impl State {
             deadlines: Vec::new(),
             guests: 0,
             presence: Default::default(),
+            last_msgid: 0,
         }
     }
 
@@ -458,6 +461,12 @@ impl State {
             Command::Authenticate { .. } => {}
         }
         Ok(Effect::Continue)
+    }
+
+    /// A fresh message id.
+    fn next_msgid(&mut self) -> crate::protocol::MsgId {
+        self.last_msgid += 1;
+        self.last_msgid
     }
 
     /// The identity of a registered member.

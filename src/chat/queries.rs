@@ -173,6 +173,7 @@ mod tests {
     fn join_and_history_replay_only_the_newest_lines_that_fit_the_replay_budget() {
         let line = |i: usize| format!("{i:03}{}", "x".repeat(97));
         let cost = room::replay_bytes(&HistoryEntry {
+            id: 0,
             at: 0,
             from: Arc::new(Person {
                 nick: Nick::parse("a").unwrap(),

@@ -62,6 +62,11 @@ pub enum MessageKind {
     Notice,
 }
 
+/// A message's id: unique among the messages of one run of the server, counted from 1 in the order
+/// chat state accepted them. IRC shows it as the `msgid` tag together with the server's start time
+/// (`irc::render`), so ids from an earlier run never match.
+pub type MsgId = u64;
+
 /// Milliseconds since the Unix epoch, UTC. Chat state takes time as an argument, never reads a clock.
 pub type Millis = u64;
 
@@ -269,6 +274,8 @@ pub struct Topic {
 /// One remembered room message, replayed to people who join later.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryEntry {
+    /// The message's id, as when it was first delivered.
+    pub id: MsgId,
     pub at: Millis,
     pub from: Arc<Person>,
     pub text: Arc<str>,
@@ -345,10 +352,10 @@ pub enum Reply {
     /// instead of told one by one; `first_joined` names the first few who joined. Only for
     /// people, never IRC clients.
     CrowdSummary { room: RoomName, joined: usize, left: usize, first_joined: Vec<Nick>, span_secs: u64 },
-    /// A message (or action, or notice) in a room.
-    Said { room: RoomName, from: Arc<Person>, text: Arc<str>, kind: MessageKind, at: Millis },
+    /// A message (or action, or notice) in a room; `id` is its message id (`MsgId`).
+    Said { room: RoomName, from: Arc<Person>, text: Arc<str>, kind: MessageKind, at: Millis, id: MsgId },
     /// A private message; `echo` is the copy confirming delivery to a netcat sender.
-    Private { from: Arc<Person>, to: Nick, text: Arc<str>, kind: MessageKind, at: Millis, echo: bool },
+    Private { from: Arc<Person>, to: Nick, text: Arc<str>, kind: MessageKind, at: Millis, echo: bool, id: MsgId },
     /// The recipient left `room`; `current` is where plain lines go now.
     YouParted { room: RoomName, me: Arc<Person>, reason: Option<String>, current: Option<RoomName> },
     /// Someone left a room the recipient is in.

@@ -75,7 +75,7 @@ fn entry(text: &str) -> HistoryEntry {
         account: None,
         realname: "".into(),
     });
-    HistoryEntry { at: 0, from, text: text.into(), kind: MessageKind::Normal }
+    HistoryEntry { id: 1, at: 0, from, text: text.into(), kind: MessageKind::Normal }
 }
 
 fn room(name: &str) -> Folded {
@@ -297,7 +297,7 @@ fn replay_bytes_bounds_every_rendering_of_an_entry() {
     for text in &texts {
         for kind in [MessageKind::Normal, MessageKind::Action] {
             let at = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z: the longest time tag.
-            let one = HistoryEntry { at, from: Arc::clone(&from), text: text.as_str().into(), kind };
+            let one = HistoryEntry { id: 1, at, from: Arc::clone(&from), text: text.as_str().into(), kind };
             let bound = replay_bytes(&one);
             for (rendered, framing) in render_all(vec![one]).into_iter().zip(&empty) {
                 let cost = rendered - framing;

@@ -94,7 +94,14 @@ fn replies() -> Vec<Reply> {
     let op =
         UserInfo { person: person("dave"), away: false, op: true, voice: true, oper: false, realname: "Dave".into() };
     vec![
-        Reply::Said { room: room(), from: person("al"), text: "hi".into(), kind: MessageKind::Normal, at: 1_000 },
+        Reply::Said {
+            id: 1,
+            room: room(),
+            from: person("al"),
+            text: "hi".into(),
+            kind: MessageKind::Normal,
+            at: 1_000,
+        },
         Reply::Joined { room: room(), who: person("al") },
         Reply::Parted { room: room(), who: person("al"), reason: Some("bye".into()) },
         Reply::Quit { who: person("al"), reason: QuitReason::PingTimeout },
@@ -244,6 +251,7 @@ fn entries(count: usize) -> Vec<HistoryEntry> {
     });
     (0..count)
         .map(|i| HistoryEntry {
+            id: 1,
             at: i as Millis * 1000,
             from: Arc::clone(&from),
             text: format!("{i:03} {}", "x".repeat(1_000)).into(),

@@ -361,8 +361,8 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
             o.names(room.as_str(), &nicks);
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
-        Reply::Said { room, from, text, kind, at } => o.message(from, room.as_str(), text, *kind, *at),
-        Reply::Private { from, to, text, kind, at, echo: false } => o.message(from, to.as_str(), text, *kind, *at),
+        Reply::Said { room, from, text, kind, at, .. } => o.message(from, room.as_str(), text, *kind, *at),
+        Reply::Private { from, to, text, kind, at, echo: false, .. } => o.message(from, to.as_str(), text, *kind, *at),
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
             let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();

@@ -111,7 +111,7 @@ fn rendered(reply: &Reply) -> Vec<String> {
 #[test]
 fn room_message_and_action_carry_the_full_prefix() {
     let room = RoomName::parse("#lobby").unwrap();
-    let said = |kind| Reply::Said { room: room.clone(), from: person("alice"), text: "hi".into(), kind, at: 0 };
+    let said = |kind| Reply::Said { id: 1, room: room.clone(), from: person("alice"), text: "hi".into(), kind, at: 0 };
     assert_eq!(rendered(&said(MessageKind::Normal)), vec![":alice!~u@127.0.0.1 PRIVMSG #lobby hi"]);
     assert_eq!(rendered(&said(MessageKind::Action)), vec![":alice!~u@127.0.0.1 PRIVMSG #lobby :\u{1}ACTION hi\u{1}"]);
 }
@@ -120,8 +120,14 @@ fn room_message_and_action_carry_the_full_prefix() {
 fn long_text_is_split_not_cut() {
     let room = RoomName::parse("#lobby").unwrap();
     let text: String = (0..300).map(|i| format!("w{i} ")).collect();
-    let reply =
-        Reply::Said { room, from: person("alice"), text: text.as_str().into(), kind: MessageKind::Normal, at: 0 };
+    let reply = Reply::Said {
+        id: 1,
+        room,
+        from: person("alice"),
+        text: text.as_str().into(),
+        kind: MessageKind::Normal,
+        at: 0,
+    };
     let lines = rendered(&reply);
     assert!(lines.len() >= 3);
     assert!(lines.iter().all(|l| l.len() + 2 <= 512));
@@ -222,8 +228,14 @@ fn text_of_nothing_but_removed_characters_is_no_text() {
 #[test]
 fn outgoing_text_is_cleaned_for_irc_users() {
     let room = RoomName::parse("#a").unwrap();
-    let said =
-        Reply::Said { room: room.clone(), from: person("al"), text: NASTY.into(), kind: MessageKind::Normal, at: 0 };
+    let said = Reply::Said {
+        id: 1,
+        room: room.clone(),
+        from: person("al"),
+        text: NASTY.into(),
+        kind: MessageKind::Normal,
+        at: 0,
+    };
     assert_eq!(rendered(&said), vec![format!(":al!~u@127.0.0.1 PRIVMSG #a :{NASTY_FOR_IRC}")]);
     let topic = Reply::TopicChanged { room: room.clone(), by: person("al"), topic: Some(NASTY.into()) };
     assert_eq!(rendered(&topic), vec![format!(":al!~u@127.0.0.1 TOPIC #a :{NASTY_FOR_IRC}")]);
@@ -245,7 +257,8 @@ fn nasty_long_text_still_fits_in_512_byte_lines() {
     let room = RoomName::parse("#a").unwrap();
     let text: String = (0..100).map(|i| format!("{NASTY}\r\n\0{i} ")).collect();
     for kind in [MessageKind::Normal, MessageKind::Action, MessageKind::Notice] {
-        let said = Reply::Said { room: room.clone(), from: person("al"), text: text.as_str().into(), kind, at: 0 };
+        let said =
+            Reply::Said { id: 1, room: room.clone(), from: person("al"), text: text.as_str().into(), kind, at: 0 };
         let lines = rendered(&said);
         assert!(lines.len() > 3, "{kind:?}");
         for line in &lines {

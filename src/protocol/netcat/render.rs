@@ -252,11 +252,11 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
                 lines.line(&format!("-- {room} in the last {}: {}", span(*span_secs), counts.join(", ")));
             }
         }
-        Reply::Said { room, from, text, kind, at } => {
+        Reply::Said { room, from, text, kind, at, .. } => {
             let prefix = view.multi_room.then_some(room.as_str());
             lines.line(&said_line(prefix, from, text, *kind, *at))
         }
-        Reply::Private { from, to, text, kind, at, echo } => {
+        Reply::Private { from, to, text, kind, at, echo, .. } => {
             lines.line(&private_line(from, to, text, *kind, *at, *echo))
         }
         Reply::YouParted { room, current, .. } => match current {

@@ -213,7 +213,7 @@ pub fn event(reply: &Reply, out: &mut String) {
             entries(obj.key("entries"), list);
             obj.end();
         }
-        Reply::Said { room, from, text, kind, at } => Obj::new(out, "said")
+        Reply::Said { room, from, text, kind, at, .. } => Obj::new(out, "said")
             .str("room", room.as_str())
             .str("from", nick(from))
             .text("text", text)
@@ -311,6 +311,7 @@ mod tests {
     fn messages_are_json_with_the_text_cleaned_and_escaped() {
         let room = RoomName::parse("#a").unwrap();
         let said = Reply::Said {
+            id: 1,
             room,
             from: person("bob"),
             text: "<script>\"hi\"\u{1b}[31m \u{202e}x".into(),

@@ -134,6 +134,7 @@ fn a_private_message_names_the_sender_aid_and_the_recipient_from() {
     let at = ((24 + 13) * 3600 + 4 * 60 + 5) * 1000 + 678;
     for echo in [false, true] {
         let reply = Reply::Private {
+            id: 1,
             from: person("alice"),
             to: Nick::parse("bob").expect("valid"),
             text: "1 < 2 & \"q\" 'a'\t\x034red\x03\u{202e}\u{1}".into(),

@@ -218,8 +218,14 @@ fn account_notify_extended_join_and_whois_330() {
 fn account_tag_rides_every_line_from_a_logged_in_person_with_the_time_in_one_block() {
     let alice = logged_in("alice", "alice", "A");
     let room = RoomName::parse("#a").unwrap();
-    let said =
-        Reply::Said { room: room.clone(), from: alice.clone(), text: "hi".into(), kind: MessageKind::Normal, at: 0 };
+    let said = Reply::Said {
+        id: 1,
+        room: room.clone(),
+        from: alice.clone(),
+        text: "hi".into(),
+        kind: MessageKind::Normal,
+        at: 0,
+    };
     let tag = AccountCaps { extended_join: false, account_tag: true };
     assert_eq!(rendered_for(&said, false, tag), ["@account=alice :alice!~u@127.0.0.1 PRIVMSG #a hi"]);
     assert_eq!(
@@ -232,13 +238,20 @@ fn account_tag_rides_every_line_from_a_logged_in_person_with_the_time_in_one_blo
     );
     assert_eq!(rendered_for(&said, false, AccountCaps::default()), [":alice!~u@127.0.0.1 PRIVMSG #a hi"]);
     // Not logged in: no tag.
-    let anonymous =
-        Reply::Said { room: room.clone(), from: person("carol"), text: "hi".into(), kind: MessageKind::Normal, at: 0 };
+    let anonymous = Reply::Said {
+        id: 1,
+        room: room.clone(),
+        from: person("carol"),
+        text: "hi".into(),
+        kind: MessageKind::Normal,
+        at: 0,
+    };
     assert_eq!(rendered_for(&anonymous, false, tag), [":carol!~u@127.0.0.1 PRIVMSG #a hi"]);
     // Every kind of line a person is the source of.
     let nick = Nick::parse("bob").unwrap();
     for reply in [
         Reply::Private {
+            id: 1,
             from: alice.clone(),
             to: nick.clone(),
             text: "x".into(),
