@@ -306,3 +306,6 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -279,3 +279,4 @@ fn quit_reasons_read_like_irc() {
 }
 
 mod accounts;
+mod modes;
