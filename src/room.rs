@@ -4,14 +4,19 @@
 //! Pure: no sockets, no clock, no logging; `chat` owns the rooms and calls these. Mode letters
 //! follow RFC 2811 and current servers: `n` (no messages from outside), `t` (only operators set the
 //! topic), `i` (invite only), `m` (moderated: only operators and voiced members speak), `k KEY`,
-//! `l LIMIT`, `o NICK`, `v NICK`, `b MASK`.
+//! `l LIMIT`, `o NICK`, `v NICK`, `b MASK`; and `s` (secret), `p` (private), `e MASK` (ban
+//! exception), `I MASK` (invite exception) as modern IRC documents them. Parsing a request is
+//! `changes`.
 
 use crate::core::ids::{ClientId, IdSet};
 use crate::core::names::{Folded, RoomName};
-use crate::protocol::{HistoryEntry, Millis, Topic};
+use crate::protocol::{HistoryEntry, Millis, RoomVisibility, Topic};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub use crate::core::limits::{MAX_BANS, MAX_KEY_BYTES, MAX_MASK_BYTES, MAX_PARAM_CHANGES};
+
+mod changes;
+pub use changes::{FLAG_MODES, MaskList, ModeChange, ModeError, normalize_mask, parse_changes};
 
 /// The settable flags and values of a room.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +27,10 @@ pub struct Modes {
     pub moderated: bool,
     pub key: Option<String>,
     pub limit: Option<usize>,
+    /// `+s`: shown in listings (`LIST`, `NAMES`, `WHOIS`) only to its members.
+    pub secret: bool,
+    /// `+p`: as `+s` for listings; IRC's `NAMES` marks it `*` rather than `@`.
+    pub private: bool,
 }
 
 impl Modes {
@@ -34,9 +43,14 @@ impl Modes {
     pub fn describe(&self, show_key: bool) -> (String, Vec<String>) {
         let mut letters = String::from("+");
         let mut params = Vec::new();
-        for (on, letter) in
-            [(self.invite_only, 'i'), (self.moderated, 'm'), (self.no_external, 'n'), (self.topic_ops_only, 't')]
-        {
+        for (on, letter) in [
+            (self.invite_only, 'i'),
+            (self.moderated, 'm'),
+            (self.no_external, 'n'),
+            (self.private, 'p'),
+            (self.secret, 's'),
+            (self.topic_ops_only, 't'),
+        ] {
             if on {
                 letters.push(letter);
             }
@@ -53,111 +67,9 @@ impl Modes {
     }
 }
 
-/// One requested change, parsed from `MODE #room +o-v alice bob`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModeChange {
-    Flag {
-        set: bool,
-        mode: char,
-    },
-    Key {
-        set: bool,
-        key: String,
-    },
-    Limit(Option<usize>),
-    Op {
-        set: bool,
-        nick: String,
-    },
-    Voice {
-        set: bool,
-        nick: String,
-    },
-    Ban {
-        set: bool,
-        mask: String,
-    },
-    /// `b` without a mask: list the bans.
-    BanList,
-}
-
-/// Why a mode request could not be parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModeError {
-    Unknown(char),
-    /// A mode that needs a parameter got none.
-    NeedsParameter(char),
-}
-
-/// Parses mode letters and their parameters (RFC 2811 4; parameters are taken in order).
-pub fn parse_changes(args: &[String]) -> Result<Vec<ModeChange>, ModeError> {
-    let mut changes = Vec::new();
-    let mut params = args.iter().skip(1);
-    let Some(letters) = args.first() else { return Ok(changes) };
-    let mut set = true;
-    for letter in letters.chars() {
-        // A parameter is one word: with spaces it could not be announced on one IRC line, and
-        // control characters (ESC, BEL, ...) would reach every member's terminal in the announcement.
-        let mut param = || -> Result<Option<String>, ModeError> {
-            match params.next().filter(|p| !p.is_empty()) {
-                Some(p) if p.contains(|c: char| c.is_whitespace() || c.is_control()) => {
-                    Err(ModeError::NeedsParameter(letter))
-                }
-                other => Ok(other.cloned()),
-            }
-        };
-        let change = match letter {
-            '+' => {
-                set = true;
-                continue;
-            }
-            '-' => {
-                set = false;
-                continue;
-            }
-            'n' | 't' | 'i' | 'm' => ModeChange::Flag { set, mode: letter },
-            'k' if set => ModeChange::Key { set, key: param()?.ok_or(ModeError::NeedsParameter('k'))? },
-            // `-k` may or may not name the key; either way it removes it.
-            'k' => ModeChange::Key { set, key: param()?.unwrap_or_default() },
-            'l' if set => match param()?.and_then(|p| p.parse::<usize>().ok()).filter(|&l| l > 0) {
-                Some(limit) => ModeChange::Limit(Some(limit)),
-                None => return Err(ModeError::NeedsParameter('l')),
-            },
-            'l' => ModeChange::Limit(None),
-            'o' => ModeChange::Op { set, nick: param()?.ok_or(ModeError::NeedsParameter('o'))? },
-            'v' => ModeChange::Voice { set, nick: param()?.ok_or(ModeError::NeedsParameter('v'))? },
-            'b' => match param()?.map(|mask| normalize_mask(&mask)) {
-                Some(mask) if mask.len() > MAX_MASK_BYTES => return Err(ModeError::NeedsParameter('b')),
-                Some(mask) => ModeChange::Ban { set, mask },
-                None => ModeChange::BanList,
-            },
-            other => return Err(ModeError::Unknown(other)),
-        };
-        let with_parameter = !matches!(change, ModeChange::Flag { .. } | ModeChange::BanList | ModeChange::Limit(None));
-        if with_parameter && changes.iter().filter(|c| has_parameter(c)).count() >= MAX_PARAM_CHANGES {
-            continue;
-        }
-        if change == ModeChange::BanList && changes.contains(&ModeChange::BanList) {
-            continue;
-        }
-        changes.push(change);
-    }
-    Ok(changes)
-}
-
-fn has_parameter(change: &ModeChange) -> bool {
-    !matches!(change, ModeChange::Flag { .. } | ModeChange::BanList | ModeChange::Limit(None))
-}
-
-/// Completes a ban mask: `bob` is `bob!*@*`, `*@host` is `*!*@host`.
-pub fn normalize_mask(mask: &str) -> String {
-    match (mask.contains('!'), mask.contains('@')) {
-        (true, true) => mask.to_string(),
-        (true, false) => format!("{mask}@*"),
-        (false, true) => format!("*!{mask}"),
-        (false, false) => format!("{mask}!*@*"),
-    }
-}
+/// The statuses a message may be addressed to (IRC `STATUSMSG`): `@#room` reaches the room's
+/// operators, `+#room` its operators and voiced members.
+pub const STATUS_PREFIXES: &str = "@+";
 
 /// Case-insensitive (ASCII) glob match with `*` (any run) and `?` (one character).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
@@ -202,6 +114,10 @@ pub struct Room {
     pub modes: Modes,
     /// Normalized `nick!user@host` masks.
     pub bans: Vec<String>,
+    /// Masks exempt from the bans (`+e`).
+    pub exceptions: Vec<String>,
+    /// Masks that pass `+i` without an invitation (`+I`).
+    pub invite_exceptions: Vec<String>,
     /// Invited and not yet joined; an invitation passes `+i`, bans, the key and the limit.
     pub invited: IdSet,
 }
@@ -217,6 +133,8 @@ impl Room {
             created,
             modes,
             bans: Vec::new(),
+            exceptions: Vec::new(),
+            invite_exceptions: Vec::new(),
             invited: IdSet::default(),
         }
     }
@@ -246,8 +164,46 @@ impl Room {
         Ok(())
     }
 
+    /// Banned: matched by a ban and by no ban exception.
     pub fn is_banned(&self, prefix: &str) -> bool {
-        self.bans.iter().any(|mask| glob_match(mask, prefix))
+        let matches = |masks: &[String]| masks.iter().any(|mask| glob_match(mask, prefix));
+        matches(&self.bans) && !matches(&self.exceptions)
+    }
+
+    /// Passes `+i` without an invitation: matched by an invite exception.
+    pub fn is_invite_excepted(&self, prefix: &str) -> bool {
+        self.invite_exceptions.iter().any(|mask| glob_match(mask, prefix))
+    }
+
+    /// Shown to outsiders in listings (`LIST`, `NAMES`, `WHOIS`): neither `+s` nor `+p`.
+    pub fn is_listed(&self) -> bool {
+        !self.modes.secret && !self.modes.private
+    }
+
+    /// How the room shows in listings, by its modes (`+s` before `+p`).
+    pub fn visibility(&self) -> RoomVisibility {
+        match (self.modes.secret, self.modes.private) {
+            (true, _) => RoomVisibility::Secret,
+            (false, true) => RoomVisibility::Private,
+            (false, false) => RoomVisibility::Public,
+        }
+    }
+
+    /// One of the room's mask lists.
+    pub fn masks(&self, list: MaskList) -> &Vec<String> {
+        match list {
+            MaskList::Bans => &self.bans,
+            MaskList::Exceptions => &self.exceptions,
+            MaskList::InviteExceptions => &self.invite_exceptions,
+        }
+    }
+
+    pub fn masks_mut(&mut self, list: MaskList) -> &mut Vec<String> {
+        match list {
+            MaskList::Bans => &mut self.bans,
+            MaskList::Exceptions => &mut self.exceptions,
+            MaskList::InviteExceptions => &mut self.invite_exceptions,
+        }
     }
 
     /// Drops every trace of `id` (membership, status, invitation).

@@ -24,7 +24,7 @@ use chatd::protocol::irc::message::{
     self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
 };
 use chatd::protocol::irc::{self, View};
-use chatd::protocol::{Command, MessageKind, ParseError, Person, Reply, TopicChange, netcat};
+use chatd::protocol::{Command, ListFilter, MessageKind, ParseError, Person, Reply, TopicChange, netcat};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::sync::Arc;
@@ -456,5 +456,53 @@ proptest! {
             prop_assert_eq!(&request.body, &written.body);
             prop_assert_eq!(request.wire_len, written.bytes.len());
         }
+    }
+}
+
+// issue 14: modes
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// `LIST`'s search terms (`irc::elist`): any text, at most `MAX_TERMS` filters, each term's
+    /// mask one comma-free, non-empty piece of what was sent.
+    #[test]
+    fn list_terms_parse_to_at_most_max_terms_filters_with_comma_free_masks(
+        terms in prop::collection::vec(prop_oneof![
+            "[<>][0-9]{0,4}", "[CcTt][<>][0-9]{0,4}", "!?[#*?a-z]{0,8}", any::<String>(),
+        ], 0..12),
+    ) {
+        let line = terms.join(",");
+        let filters = irc::elist::parse(&line);
+        prop_assert!(filters.len() <= irc::elist::MAX_TERMS);
+        for filter in filters {
+            if let ListFilter::Mask(mask) | ListFilter::NotMask(mask) = filter {
+                prop_assert!(!mask.is_empty() && !mask.contains(','));
+                prop_assert!(line.contains(&mask));
+            }
+        }
+    }
+
+    /// An IRC client's message relayed as one line (`fit_one_line`): a start of the text, cut at a
+    /// character boundary, whose line fits 512 bytes, and nothing shorter than needed.
+    #[test]
+    fn irc_messages_are_cut_to_exactly_one_line(from in person(), room in room(), text in text(), action in any::<bool>()) {
+        let prefix = from.prefix();
+        let kept = message::fit_one_line(&text, &prefix, "PRIVMSG", room.as_str(), action);
+        prop_assert!(text.starts_with(kept));
+        let framing = if action { ACTION_OVERHEAD_BYTES } else { 0 };
+        let budget = text_budget(&prefix, "PRIVMSG", room.as_str()) - framing;
+        prop_assert!(kept.len() <= budget);
+        if kept.len() < text.len() {
+            let next = text[kept.len()..].chars().next().map_or(0, char::len_utf8);
+            prop_assert!(kept.len() + next > budget, "cut {} bytes short", budget - kept.len());
+        }
+        let mut out = Vec::new();
+        let body = if action { message::encode_action(kept) } else { kept.to_string() };
+        write_line(&mut out, Some(&prefix), "PRIVMSG", &[room.as_str(), &body]);
+        prop_assert!(out.len() <= MAX_LINE_BYTES);
+        let line = std::str::from_utf8(&out).expect("write_line writes UTF-8");
+        let parsed = message::parse(line.trim_end_matches("\r\n")).expect("a valid line");
+        prop_assert_eq!(parsed.params.last().map(String::as_str), Some(body.as_str()), "the line cut the text");
     }
 }

@@ -7,13 +7,15 @@
 //! errors; lines past 512 bytes (tags aside) are refused; commands carry what they promise
 //! (non-empty nicknames and tokens, comma lists without empty items); and the error a client is
 //! told, before and after registration, renders as valid IRC lines of at most 512 bytes.
+//! `LIST`'s search terms (`irc::elist`) are parsed from the same bytes, and the same bytes as a
+//! line that is not UTF-8 (`irc::refuse_non_utf8`) are refused with one valid line.
 #![no_main]
 
 mod common;
 
 use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
-use chatd::protocol::irc::{self, View};
-use chatd::protocol::{ChatError, Command, MessageKind, ParseError, Reply};
+use chatd::protocol::irc::{self, View, elist};
+use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply};
 use libfuzzer_sys::fuzz_target;
 
 fn assert_list(what: &str, items: &[String], line: &str) {
@@ -44,7 +46,11 @@ fn check_command(command: &Command, line: &str) {
                 assert_given("message text", text, line);
             }
         }
-        Command::Kick { nick, .. } => assert!(!nick.contains(','), "KICK nick {nick:?} from {line:?}"),
+        Command::KickMany { nicks, .. } => {
+            assert!(!nicks.is_empty(), "KICK without a nick from {line:?}");
+            assert_list("KICK nick", nicks, line);
+        }
+        Command::List { filters } => check_filters(filters, line),
         Command::Whois { nick } => assert!(!nick.contains(','), "WHOIS nick {nick:?} from {line:?}"),
         Command::Ison { nicks } | Command::Userhost { nicks } => {
             for nick in nicks {
@@ -56,8 +62,41 @@ fn check_command(command: &Command, line: &str) {
     }
 }
 
+/// `LIST` terms: at most `elist::MAX_TERMS`, masks neither empty nor holding a comma.
+fn check_filters(filters: &[ListFilter], line: &str) {
+    assert!(filters.len() <= elist::MAX_TERMS, "{} LIST terms from {line:?}", filters.len());
+    for filter in filters {
+        if let ListFilter::Mask(mask) | ListFilter::NotMask(mask) = filter {
+            assert_given("LIST mask", mask, line);
+            assert!(!mask.contains(','), "LIST mask {mask:?} from {line:?}");
+        }
+    }
+}
+
+/// What the server says to `error` for a client called `nick`: one valid line from the server,
+/// addressed to the client (`FAIL` names the command instead).
+fn check_error_line(error: &ParseError, nick: &str) {
+    let view =
+        View { server: "chatd.example.org", nick, started: 0, ping_after_secs: 300, server_time: false, multi_prefix: false };
+    let mut out = Vec::new();
+    irc::render(&Reply::Error(ChatError::Parse(error.clone())), &view, &mut out);
+    let lines = common::check_irc_output(&out);
+    assert_eq!(lines.len(), 1, "one error, one line: {out:?}");
+    assert_eq!(lines[0].prefix.as_deref(), Some(view.server), "error not from the server");
+    if !matches!(error, ParseError::InvalidUtf8 { .. }) {
+        assert_eq!(lines[0].param(0), Some(nick), "error not addressed to its recipient");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let line = String::from_utf8_lossy(data);
+    check_filters(&elist::parse(&line), &line);
+    if std::str::from_utf8(data).is_err() {
+        let refused = irc::refuse_non_utf8(data);
+        let ParseError::InvalidUtf8 { command } = &refused else { panic!("{refused:?}") };
+        assert!(command == "*" || message::parse(command).is_ok(), "FAIL names {command:?}");
+        check_error_line(&refused, "*");
+    }
     let parsed = irc::parse(&line);
     assert_eq!(irc::parse(&line), parsed, "parse is not deterministic");
     let grammar = message::parse(&line);
@@ -91,19 +130,6 @@ fuzz_target!(|data: &[u8]| {
     };
     // The client is told with a numeric; before registration its nickname is `*`.
     for nick in ["*", "a-twenty-byte-nick-x"] {
-        let view = View {
-            server: "chatd.example.org",
-            nick,
-            started: 0,
-            ping_after_secs: 300,
-            server_time: false,
-            multi_prefix: false,
-        };
-        let mut out = Vec::new();
-        irc::render(&Reply::Error(ChatError::Parse(error.clone())), &view, &mut out);
-        let lines = common::check_irc_output(&out);
-        assert_eq!(lines.len(), 1, "one error, one line: {out:?}");
-        assert_eq!(lines[0].prefix.as_deref(), Some(view.server), "error not from the server");
-        assert_eq!(lines[0].param(0), Some(nick), "error not addressed to its recipient");
+        check_error_line(&error, nick);
     }
 });

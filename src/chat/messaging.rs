@@ -5,10 +5,16 @@
 //! target rather than by the command table: one `PRIVMSG` names several targets and each is
 //! answered on its own, a `NOTICE` is never answered with an error, and an empty netcat line is
 //! ignored before any room is looked for. A room's messages go into its history, notices do not.
+//!
+//! An IRC `PRIVMSG`/`NOTICE` is delivered as the one line it was: cut, at a character boundary,
+//! to what one IRC line carries once the sender's prefix is added, never split in two as a long
+//! netcat line is (`irc::message::fit_one_line`; IRC clients split long messages themselves).
+//! Messages to `@#room` and `+#room` (IRC `STATUSMSG`) are in `status`.
 
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
+use crate::protocol::irc::message::fit_one_line;
 use crate::protocol::{ChatError, HistoryEntry, MessageKind, Millis, Reply, netcat};
 use std::sync::Arc;
 
@@ -69,10 +75,17 @@ impl State {
         now: Millis,
         out: &mut Output,
     ) -> Handled {
-        let result = if target.starts_with('#') {
+        let result = if let Some((status, room)) = super::status::status_target(target) {
+            match self.resolve_room(id, Some(room)) {
+                Ok(key) => self.status_message(id, status, &key, text, kind, now, out)?,
+                Err(_) => Err(ChatError::NoSuchNick(target.to_string())),
+            }
+        } else if target.starts_with('#') {
             match self.resolve_room(id, Some(target)) {
                 Ok(key) => match self.room(&key)?.may_speak(id) {
                     Ok(()) => {
+                        let room = self.room(&key)?.name.to_string();
+                        let text = self.one_irc_line(id, text, kind, &room)?;
                         self.say_in(id, &key, text.into(), kind, now, out)?;
                         Ok(())
                     }
@@ -81,6 +94,8 @@ impl State {
                 Err(_) => Err(ChatError::NoSuchNick(target.to_string())),
             }
         } else {
+            let to = self.registered_person(target).map_or_else(|| target.to_string(), |p| p.nick.to_string());
+            let text = self.one_irc_line(id, text, kind, &to)?;
             self.private(id, target, text.to_string(), kind, now, out)?;
             Ok(())
         };
@@ -90,6 +105,20 @@ impl State {
             out.error(id, error);
         }
         Ok(())
+    }
+
+    /// What IRC recipients get of `text` from `id` to `target` (as their lines name it) in one
+    /// line: all of it, or its start.
+    pub(super) fn one_irc_line<'t>(
+        &self,
+        id: ClientId,
+        text: &'t str,
+        kind: MessageKind,
+        target: &str,
+    ) -> Result<&'t str, Broken> {
+        let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
+        let prefix = self.person(id)?.prefix();
+        Ok(fit_one_line(text, &prefix, command, target, kind == MessageKind::Action))
     }
 
     fn say_in(

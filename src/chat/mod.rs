@@ -41,12 +41,14 @@ use std::sync::Arc;
 
 mod accounts;
 mod crowds;
+mod listing;
 mod messaging;
 mod modes;
 mod operators;
 mod queries;
 mod registration;
 mod rooms;
+mod status;
 mod table;
 #[cfg(test)]
 mod testing;
@@ -441,7 +443,8 @@ impl State {
             Command::Mode { target, changes } => self.mode(id, target, changes, out)?,
             Command::Kick { nick, reason, .. } => self.kick(id, &checked_room()?, &nick, reason, out)?,
             Command::Invite { nick, .. } => self.invite(id, &nick, &checked_room()?, out)?,
-            Command::Rooms | Command::List => self.list_rooms(id, out),
+            Command::Rooms => self.list_rooms(id, &[], now, out),
+            Command::List { filters } => self.list_rooms(id, &filters, now, out),
             Command::Who { .. } => self.who(id, &checked_room()?, out)?,
             Command::WhoMask { mask } => self.who_mask(id, mask, out),
             Command::Users => self.users(id, out),
@@ -459,6 +462,8 @@ impl State {
             Command::Kill { nick, reason } => self.kill(id, &nick, reason, out)?,
             Command::Account(request) => self.account_command(id, request, now, out)?,
             Command::Authenticate { .. } => {}
+            // issue 14: modes
+            Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
         }
         Ok(Effect::Continue)
     }

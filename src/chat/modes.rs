@@ -6,12 +6,26 @@
 //! nickname or a room name taken as given, anyone may query a room's modes or ban list, and the
 //! operator check comes only after its changes parse. `INVITE` into a `+i` room needs an operator,
 //! which the room's mode decides, after the target's checks.
+//!
+//! The default room belongs to no one: nobody becomes its operator by joining it, and only
+//! server operators may be its operators — they alone may change its modes (lock it with `+i`,
+//! `+k`, `+l` or `+b`), give themselves `+o` there and kick from it.
 
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::{ChatError, Reply};
-use crate::room::{self, ModeChange, ModeError};
+use crate::room::{self, MaskList, ModeChange, ModeError};
+
+/// A mask list as told to whoever asked for it.
+fn list_reply(room: &room::Room, list: MaskList) -> Reply {
+    let (name, masks) = (room.name.clone(), room.masks(list).clone());
+    match list {
+        MaskList::Bans => Reply::BanList { room: name, masks },
+        MaskList::Exceptions => Reply::ExceptList { room: name, masks },
+        MaskList::InviteExceptions => Reply::InviteExceptList { room: name, masks },
+    }
+}
 
 impl State {
     /// `MODE`: room modes are shown to anyone and changed by room operators; user modes can only
@@ -36,7 +50,8 @@ impl State {
                 return Ok(());
             }
             if changes.is_empty() {
-                out.tell(id, Reply::UserModes);
+                let oper = self.members.get(&id).is_some_and(|m| m.oper);
+                out.tell(id, Reply::UserModes { oper });
             }
             return Ok(());
         }
@@ -60,12 +75,21 @@ impl State {
                 out.error(id, ChatError::ModeNeedsParameter(mode));
                 return Ok(());
             }
+            Err(ModeError::Invalid { mode, param, why }) => {
+                let target = room.name.to_string();
+                out.error(id, ChatError::InvalidModeParam { target, mode, param, why });
+                return Ok(());
+            }
         };
-        if parsed.iter().all(|c| *c == ModeChange::BanList) {
-            out.tell(id, Reply::BanList { room: room.name.clone(), masks: room.bans.clone() });
+        if parsed.iter().all(|c| matches!(c, ModeChange::ShowList(_))) {
+            for change in parsed {
+                if let ModeChange::ShowList(list) = change {
+                    out.tell(id, list_reply(room, list));
+                }
+            }
             return Ok(());
         }
-        if !room.is_op(id) {
+        if !self.may_change_modes(id, &key) {
             out.error(id, ChatError::NotRoomOperator(room.name.clone()));
             return Ok(());
         }
@@ -101,6 +125,15 @@ impl State {
         Ok(())
     }
 
+    /// A room operator may change a room's modes; in the default room, which belongs to no one,
+    /// only a server operator may.
+    fn may_change_modes(&self, id: ClientId, key: &Folded) -> bool {
+        if *key == self.settings.default_room.folded() {
+            return self.members.get(&id).is_some_and(|m| m.oper);
+        }
+        self.rooms.get(key).is_some_and(|room| room.is_op(id))
+    }
+
     /// Applies one change; returns what to announce (sign, letter, parameter), or `None` when
     /// nothing changed or the change was refused (with the error told).
     fn apply_mode(
@@ -131,6 +164,13 @@ impl State {
         let announced = match change {
             ModeChange::Op { set, nick } => {
                 let Some((target, nick)) = status(self, &nick, out)? else { return Ok(None) };
+                let lobby = *key == self.settings.default_room.folded();
+                if set && lobby && !self.members.get(&target).is_some_and(|m| m.oper) {
+                    let room = self.room(key)?.name.to_string();
+                    let why = "only server operators may be operators of the default room".to_string();
+                    out.error(id, ChatError::InvalidModeParam { target: room, mode: 'o', param: nick, why });
+                    return Ok(None);
+                }
                 let room = self.room_mut(key)?;
                 let changed = if set { room.ops.insert(target) } else { room.ops.remove(&target) };
                 changed.then_some((set, 'o', Some(nick)))
@@ -147,6 +187,8 @@ impl State {
                     'n' => &mut room.modes.no_external,
                     't' => &mut room.modes.topic_ops_only,
                     'i' => &mut room.modes.invite_only,
+                    's' => &mut room.modes.secret,
+                    'p' => &mut room.modes.private,
                     _ => &mut room.modes.moderated,
                 };
                 (*flag != set).then(|| {
@@ -154,12 +196,9 @@ impl State {
                     (set, mode, None)
                 })
             }
+            // The key's form was checked by `room::parse_changes`.
             ModeChange::Key { set: true, key: new } => {
                 let room = self.room_mut(key)?;
-                if new.len() > room::MAX_KEY_BYTES || new.contains([' ', ',']) {
-                    out.error(id, ChatError::ModeNeedsParameter('k'));
-                    return Ok(None);
-                }
                 room.modes.key = Some(new.clone());
                 Some((true, 'k', Some(new)))
             }
@@ -175,21 +214,20 @@ impl State {
                 room.modes.limit = limit;
                 Some((limit.is_some(), 'l', limit.map(|l| l.to_string())))
             }
-            ModeChange::Ban { set, mask } => {
-                let room = self.room_mut(key)?;
-                let present = room.bans.iter().position(|b| b.eq_ignore_ascii_case(&mask));
+            ModeChange::Mask { list, set, mask } => {
+                let masks = self.room_mut(key)?.masks_mut(list);
+                let present = masks.iter().position(|b| b.eq_ignore_ascii_case(&mask));
                 match (set, present) {
-                    (true, None) if room.bans.len() < room::MAX_BANS => room.bans.push(mask.clone()),
+                    (true, None) if masks.len() < room::MAX_BANS => masks.push(mask.clone()),
                     (false, Some(at)) => {
-                        room.bans.remove(at);
+                        masks.remove(at);
                     }
                     _ => return Ok(None),
                 }
-                Some((set, 'b', Some(mask)))
+                Some((set, list.letter(), Some(mask)))
             }
-            ModeChange::BanList => {
-                let room = self.room(key)?;
-                out.tell(id, Reply::BanList { room: room.name.clone(), masks: room.bans.clone() });
+            ModeChange::ShowList(list) => {
+                out.tell(id, list_reply(self.room(key)?, list));
                 None
             }
         };
@@ -222,6 +260,28 @@ impl State {
         Ok(())
     }
 
+    /// `KICK` with several nicknames: each kicked in turn, each error told on its own. Every
+    /// kick after the first checks again that the room is there and `id` still runs it (it may
+    /// have kicked itself).
+    pub(super) fn kick_many(
+        &mut self,
+        id: ClientId,
+        key: &Folded,
+        nicks: &[String],
+        reason: Option<String>,
+        out: &mut Output,
+    ) -> Handled {
+        for nick in nicks.iter().take(super::MAX_TARGETS) {
+            let Some(room) = self.rooms.get(key) else { return Ok(()) };
+            if !room.is_op(id) {
+                out.error(id, ChatError::NotRoomOperator(room.name.clone()));
+                return Ok(());
+            }
+            self.kick(id, key, nick, reason.clone(), out)?;
+        }
+        Ok(())
+    }
+
     /// `INVITE` into room `key`, which the command table found `id` in.
     pub(super) fn invite(&mut self, id: ClientId, nick: &str, key: &Folded, out: &mut Output) -> Handled {
         let Some(target) = self.nicks.get(&Folded::of(nick)).copied().filter(|&t| self.is_registered(t)) else {
@@ -246,3 +306,6 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

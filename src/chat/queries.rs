@@ -6,26 +6,9 @@
 use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
-use crate::protocol::{Millis, Reply, RoomInfo, UserInfo, WhoisInfo};
+use crate::protocol::{Millis, Reply, RoomVisibility, UserInfo, WhoisInfo};
 
 impl State {
-    pub(super) fn list_rooms(&self, id: ClientId, out: &mut Output) {
-        let mut rooms: Vec<(&Folded, RoomInfo)> = self
-            .rooms
-            .iter()
-            .map(|(key, room)| {
-                let info = RoomInfo {
-                    room: room.name.clone(),
-                    members: room.members.len(),
-                    topic: room.topic.as_ref().map(|t| t.text.clone()),
-                };
-                (key, info)
-            })
-            .collect();
-        rooms.sort_by(|a, b| a.0.cmp(b.0));
-        out.tell(id, Reply::Rooms(rooms.into_iter().map(|(_, info)| info).collect()));
-    }
-
     fn user_info(&self, id: ClientId) -> Option<UserInfo> {
         let member = self.members.get(&id)?;
         Some(UserInfo {
@@ -79,11 +62,16 @@ impl State {
         };
         for name in rooms.into_iter().take(MAX_TARGETS) {
             let key = Folded::of(&name);
-            let (room, members) = match self.rooms.get(&key) {
-                Some(room) => (room.name.to_string(), self.room_users(&key)),
-                None => (name, Vec::new()),
+            // A secret or private room is listed to its members only (to anyone else, as if it
+            // were not there: just the end line).
+            let (room, members, visibility) = match self.rooms.get(&key) {
+                Some(room) if room.is_listed() || room.members.contains(&id) => {
+                    (room.name.to_string(), self.room_users(&key), room.visibility())
+                }
+                Some(room) => (room.name.to_string(), Vec::new(), RoomVisibility::Public),
+                None => (name, Vec::new(), RoomVisibility::Public),
             };
-            out.tell(id, Reply::Names { room, members });
+            out.tell(id, Reply::Names { room, members, visibility });
         }
     }
 
@@ -108,7 +96,14 @@ impl State {
             Some(WhoisInfo {
                 person: member.person.clone()?,
                 realname: member.realname.clone(),
-                rooms: member.rooms.iter().filter_map(|k| self.rooms.get(k)).map(|r| r.name.clone()).collect(),
+                // Secret and private rooms only to who is in them too.
+                rooms: member
+                    .rooms
+                    .iter()
+                    .filter_map(|k| self.rooms.get(k))
+                    .filter(|r| r.is_listed() || r.members.contains(&id))
+                    .map(|r| r.name.clone())
+                    .collect(),
                 away: member.away.clone(),
                 idle_secs: now.saturating_sub(member.last_spoke) / 1000,
                 signon: member.signon,

@@ -18,14 +18,16 @@ use std::sync::Arc;
 
 /// Whether an IRC parse error before registration is answered as it is (true) or with 451.
 /// Kept: errors in the registration commands (`CAP`, `PASS`, `NICK`, `USER`, `PING`, `PONG`,
-/// `QUIT`; `NoNicknameGiven` is `NICK`'s), unknown commands (421, as after registration) and
-/// overlong lines (417), which are no command at all.
+/// `QUIT`; `NoNicknameGiven` is `NICK`'s), unknown commands (421, as after registration),
+/// overlong lines (417) and lines that are not UTF-8 (`FAIL`), which are no command at all.
 fn allowed_before_registration(error: &ParseError) -> bool {
     match error {
         ParseError::Usage(command) => {
             matches!(*command, "CAP" | "PASS" | "NICK" | "USER" | "PING" | "PONG" | "QUIT")
         }
         ParseError::NoNicknameGiven | ParseError::UnknownCommand(_) | ParseError::LineTooLong { .. } => true,
+        // issue 14: modes. A line that is not UTF-8 is refused whole, whatever its command.
+        ParseError::InvalidUtf8 { .. } => true,
         ParseError::NoRecipient(_) | ParseError::NoTextToSend => false,
     }
 }

@@ -35,10 +35,8 @@ impl State {
         for key in &member.rooms {
             let Some(room) = self.rooms.get(key) else { return Err(Broken::ROOM_MISSING) };
             let members = self.room_users(key);
-            out.tell(
-                id,
-                Reply::YouJoined { room: room.name.clone(), me: Arc::clone(&me), members, topic: room.topic.clone() },
-            );
+            let (name, topic, visibility) = (room.name.clone(), room.topic.clone(), room.visibility());
+            out.tell(id, Reply::YouJoined { room: name, me: Arc::clone(&me), members, topic, visibility });
             let history = self.histories.replay(key, None);
             if !history.is_empty() {
                 out.tell(id, Reply::History { room: room.name.clone(), entries: history });
@@ -83,9 +81,11 @@ impl State {
             && !room.invited.contains(&id)
         {
             // An invitation passes every door (as on common servers); without one, check each.
-            let refusal = if room.is_banned(&me.prefix()) {
+            // A ban exception (`+e`) lifts the bans, an invite exception (`+I`) lifts `+i`.
+            let prefix = me.prefix();
+            let refusal = if room.is_banned(&prefix) {
                 Some(ChatError::Banned(room.name.clone()))
-            } else if room.modes.invite_only {
+            } else if room.modes.invite_only && !room.is_invite_excepted(&prefix) {
                 Some(ChatError::InviteOnly(room.name.clone()))
             } else if room.modes.key.as_deref().is_some_and(|k| Some(k) != key_given) {
                 Some(ChatError::BadKey(room.name.clone()))
@@ -116,6 +116,7 @@ impl State {
         room.members.push(id);
         let name = room.name.clone();
         let topic = room.topic.clone();
+        let visibility = room.visibility();
         let history = if replay { self.histories.replay(&key, None) } else { Vec::new() };
         let count = room.members.len();
         out.audit.push(Audit::Joined { id, nick: me.nick.clone(), room: name.clone(), members: count, created });
@@ -128,7 +129,7 @@ impl State {
             out.tell(id, Reply::YouJoinedCrowd { room: name.clone(), count, topic });
         } else {
             let members = self.room_users(&key);
-            out.tell(id, Reply::YouJoined { room: name.clone(), me, members, topic });
+            out.tell(id, Reply::YouJoined { room: name.clone(), me, members, topic, visibility });
         }
         if !history.is_empty() {
             out.tell(id, Reply::History { room: name, entries: history });
@@ -136,7 +137,9 @@ impl State {
         Ok(())
     }
 
-    /// `JOIN` with a list: each room (at most `MAX_TARGETS`) with its key, in order.
+    /// `JOIN` with a list (IRC's): each room (at most `MAX_TARGETS`) with its key, in order. A
+    /// name without the `#` is no channel name there (`CHANTYPES=#`): it is answered as no
+    /// such room, where netcat's `/join rust` would have completed it to `#rust`.
     pub(super) fn join_many(
         &mut self,
         id: ClientId,
@@ -146,6 +149,10 @@ impl State {
         out: &mut Output,
     ) -> Handled {
         for (i, room) in rooms.iter().take(MAX_TARGETS).enumerate() {
+            if !room.starts_with('#') {
+                out.error(id, ChatError::NoSuchRoom(room.clone()));
+                continue;
+            }
             self.join(id, room, keys.get(i).map(String::as_str), now, out)?;
         }
         Ok(())

@@ -106,7 +106,7 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Mode { .. } => REGISTERED, // target and operator checked after parsing the changes
         Command::Kick { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator),
         Command::Invite { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Member), // +i: operator
-        Command::Rooms | Command::List => REGISTERED,
+        Command::Rooms | Command::List { .. } => REGISTERED,
         Command::Who { room } => REGISTERED.in_room(room.as_deref(), Access::Exists),
         Command::WhoMask { .. } => REGISTERED,
         Command::Users => REGISTERED,
@@ -123,6 +123,8 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Account(_) => ANYTIME,
         // Answered by the IRC session; chat state never sees one.
         Command::Authenticate { .. } => ANYTIME,
+        // issue 14: modes
+        Command::KickMany { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator), // per nick
     }
 }
 

@@ -127,8 +127,8 @@ pub enum Command {
     WhoMask { mask: String },
     /// `WHOIS nick`.
     Whois { nick: String },
-    /// `LIST`.
-    List,
+    /// `LIST`, with its `ELIST` filters (all must hold; none: every room).
+    List { filters: Vec<ListFilter> },
     /// `MODE target [changes...]` (`/mode` in netcat): query or change modes.
     Mode { target: String, changes: Vec<String> },
     /// `KICK` / `/kick`: remove someone from a room (operators only).
@@ -158,6 +158,9 @@ pub enum Command {
     /// IRC `AUTHENTICATE`: one step of a SASL exchange, answered by the IRC session, which turns
     /// a complete `PLAIN` payload into `Account(Identify { via: Sasl })`.
     Authenticate { payload: String },
+    // issue 14: modes
+    /// `KICK #room a,b,c`: each named member kicked in turn, errors per nickname.
+    KickMany { room: Option<String>, nicks: Vec<String>, reason: Option<String> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,6 +184,9 @@ pub enum ParseError {
     NoRecipient(&'static str),
     /// `PRIVMSG`/`NOTICE` without text (`ERR_NOTEXTTOSEND`).
     NoTextToSend,
+    // issue 14: modes
+    /// A line that was not UTF-8, refused whole (IRC `UTF8ONLY`); holds its command, or `*`.
+    InvalidUtf8 { command: String },
 }
 
 /// Why a client left; shown to the rooms it was in and logged.
@@ -338,7 +344,13 @@ pub enum Reply {
     /// Registration is complete.
     Welcome { person: Arc<Person>, counts: Counts },
     /// The recipient joined `room`: who is there and the topic.
-    YouJoined { room: RoomName, me: Arc<Person>, members: Vec<UserInfo>, topic: Option<Topic> },
+    YouJoined {
+        room: RoomName,
+        me: Arc<Person>,
+        members: Vec<UserInfo>,
+        topic: Option<Topic>,
+        visibility: RoomVisibility,
+    },
     /// The room's recent messages, oldest first.
     History { room: RoomName, entries: Vec<HistoryEntry> },
     /// The recipient's current room changed without a join (re-`/join` of a room they are in).
@@ -385,15 +397,15 @@ pub enum Reply {
     /// IRC: a liveness probe the client must answer.
     Ping { token: String },
     /// IRC: `NAMES` for one room (`members` empty and `room` unknown: just the end line).
-    Names { room: String, members: Vec<UserInfo> },
+    Names { room: String, members: Vec<UserInfo>, visibility: RoomVisibility },
     /// IRC: `WHO` entries, then the end line for `mask`.
     WhoList { mask: String, entries: Vec<(Option<RoomName>, UserInfo)> },
     /// IRC: `WHOIS`; `None` when nobody has that nickname.
     Whois { nick: String, info: Option<WhoisInfo> },
     /// A room's modes (`params`: the key and limit, the key hidden from outsiders).
     RoomModes { room: RoomName, modes: String, params: Vec<String>, created: Millis },
-    /// IRC: the recipient's own user modes.
-    UserModes,
+    /// IRC: the recipient's own user modes (`+i`, and `o` for a server operator).
+    UserModes { oper: bool },
     /// A room's bans.
     BanList { room: RoomName, masks: Vec<String> },
     /// Someone changed a room's modes: `changes` as IRC writes them (`+o-v`), then the parameters.
@@ -434,6 +446,22 @@ pub enum Reply {
     AccountChanged { who: Arc<Person>, account: Option<Arc<str>> },
     /// IRC: a step of a SASL exchange the session answers itself.
     Sasl(SaslReply),
+    // issue 14: modes
+    /// A room's ban exceptions (`+e`).
+    ExceptList { room: RoomName, masks: Vec<String> },
+    /// A room's invite exceptions (`+I`).
+    InviteExceptList { room: RoomName, masks: Vec<String> },
+    /// A message to the members of a room with at least a status (IRC `STATUSMSG`: `@#room` to
+    /// its operators, `+#room` to its operators and voiced members); never in history.
+    SaidToStatus {
+        status: char,
+        room: RoomName,
+        from: Arc<Person>,
+        text: Arc<str>,
+        kind: MessageKind,
+        at: Millis,
+        id: MsgId,
+    },
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -504,4 +532,46 @@ pub enum ChatError {
     NickReserved(String),
     /// A nickname an account owns, chosen without logging in to it first (web sessions).
     NickRegistered(String),
+    // issue 14: modes
+    /// A mode parameter of the wrong form (IRC `ERR_INVALIDMODEPARAM`): the target as named, the
+    /// mode letter, the parameter as given and what is wrong with it.
+    InvalidModeParam {
+        target: String,
+        mode: char,
+        param: String,
+        why: String,
+    },
+}
+
+// issue 14: modes
+
+/// Who a room shows itself to in listings, by its modes: IRC's `NAMES` symbol (`=`, `*` for
+/// `+p`, `@` for `+s`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RoomVisibility {
+    #[default]
+    Public,
+    Private,
+    Secret,
+}
+
+/// One `LIST` filter (IRC `ELIST`). Times are in minutes, as the extension counts them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListFilter {
+    /// `>n`: more than `n` members.
+    MoreMembers(usize),
+    /// `<n`: fewer than `n` members.
+    FewerMembers(usize),
+    /// `C<n`: created less than `n` minutes ago.
+    CreatedWithin(u64),
+    /// `C>n`: created more than `n` minutes ago.
+    CreatedBefore(u64),
+    /// `T<n`: topic set less than `n` minutes ago.
+    TopicWithin(u64),
+    /// `T>n`: topic set more than `n` minutes ago.
+    TopicBefore(u64),
+    /// A name or a glob mask (`*`, `?`) the room's name matches.
+    Mask(String),
+    /// `!mask`: a glob mask the room's name does not match.
+    NotMask(String),
 }

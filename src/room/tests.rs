@@ -22,30 +22,73 @@ fn mode_strings_take_parameters_in_order() {
         Ok(vec![ModeChange::Flag { set: true, mode: 't' }, ModeChange::Limit(Some(10))])
     );
     assert_eq!(parse_changes(&args("-l")), Ok(vec![ModeChange::Limit(None)]));
-    assert_eq!(parse_changes(&args("b")), Ok(vec![ModeChange::BanList]));
-    assert_eq!(parse_changes(&args("+b bob")), Ok(vec![ModeChange::Ban { set: true, mask: "bob!*@*".into() }]));
+    assert_eq!(parse_changes(&args("b")), Ok(vec![ModeChange::ShowList(MaskList::Bans)]));
+    let ban = |mask: &str| ModeChange::Mask { list: MaskList::Bans, set: true, mask: mask.into() };
+    assert_eq!(parse_changes(&args("+b bob")), Ok(vec![ban("bob!*@*")]));
+    assert_eq!(
+        parse_changes(&args("+sp-e+I *@h bob")),
+        Ok(vec![
+            ModeChange::Flag { set: true, mode: 's' },
+            ModeChange::Flag { set: true, mode: 'p' },
+            ModeChange::Mask { list: MaskList::Exceptions, set: false, mask: "*!*@h".into() },
+            ModeChange::Mask { list: MaskList::InviteExceptions, set: true, mask: "bob!*@*".into() },
+        ])
+    );
+    assert_eq!(
+        parse_changes(&args("eIb")),
+        Ok(vec![
+            ModeChange::ShowList(MaskList::Exceptions),
+            ModeChange::ShowList(MaskList::InviteExceptions),
+            ModeChange::ShowList(MaskList::Bans),
+        ])
+    );
 }
 
 #[test]
 fn at_most_six_parameters_and_one_ban_listing() {
     let changes = parse_changes(&args("+oooooooo a b c d e f g h")).unwrap();
     assert_eq!(changes.len(), MAX_PARAM_CHANGES);
-    assert_eq!(parse_changes(&args("bbb")), Ok(vec![ModeChange::BanList]));
-    assert_eq!(parse_changes(&args(&format!("+b *!*@{}", "x".repeat(77)))), Err(ModeError::NeedsParameter('b')));
+    assert_eq!(parse_changes(&args("bbb")), Ok(vec![ModeChange::ShowList(MaskList::Bans)]));
+    let long = format!("*!*@{}", "x".repeat(77));
+    assert!(
+        matches!(parse_changes(&args(&format!("+b {long}"))), Err(ModeError::Invalid { mode: 'b', param, .. }) if param == long)
+    );
     assert!(parse_changes(&args(&format!("+b *!*@{}", "x".repeat(76)))).is_ok());
-    let spaced = vec!["+b".to_string(), "two words".to_string()];
-    assert_eq!(parse_changes(&spaced), Err(ModeError::NeedsParameter('b')));
-    let escape = vec!["+bk".to_string(), "\x1b[2J".to_string(), "key".to_string()];
-    assert_eq!(parse_changes(&escape), Err(ModeError::NeedsParameter('b')));
-    let bell = vec!["+k".to_string(), "k\x07".to_string()];
-    assert_eq!(parse_changes(&bell), Err(ModeError::NeedsParameter('k')));
+    let invalid = |args: &[&str]| match parse_changes(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>()) {
+        Err(ModeError::Invalid { mode, param, .. }) => Some((mode, param)),
+        _ => None,
+    };
+    assert_eq!(invalid(&["+b", "two words"]), Some(('b', "two words".into())));
+    assert_eq!(invalid(&["+bk", "\x1b[2J", "key"]), Some(('b', "\x1b[2J".into())));
+    assert_eq!(invalid(&["+k", "k\x07"]), Some(('k', "k\x07".into())));
+}
+
+#[test]
+fn keys_and_limits_of_the_wrong_form_are_invalid_and_missing_ones_are_missing() {
+    let invalid = |args: &[&str]| match parse_changes(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>()) {
+        Err(ModeError::Invalid { mode, param, .. }) => Some((mode, param)),
+        _ => None,
+    };
+    for limit in ["0", "-5", "abc", "+5", "1.5", "99999999999999999999999", ""] {
+        assert_eq!(invalid(&["+l", limit]), Some(('l', limit.to_string())), "{limit:?}");
+    }
+    for key in ["", "a b", "a,b", &"k".repeat(MAX_KEY_BYTES + 1)] {
+        assert_eq!(invalid(&["+k", key]), Some(('k', key.to_string())), "{key:?}");
+    }
+    assert_eq!(parse_changes(&args("+l 1")), Ok(vec![ModeChange::Limit(Some(1))]));
+    let longest = "k".repeat(MAX_KEY_BYTES);
+    assert_eq!(parse_changes(&args(&format!("+k {longest}"))), Ok(vec![ModeChange::Key { set: true, key: longest }]));
+    assert_eq!(parse_changes(&args("+l")), Err(ModeError::NeedsParameter('l')));
+    assert_eq!(parse_changes(&args("+k")), Err(ModeError::NeedsParameter('k')));
+    // `-k` takes what follows, whatever it is, and it is never shown.
+    assert_eq!(parse_changes(&args("-k")), Ok(vec![ModeChange::Key { set: false, key: String::new() }]));
 }
 
 #[test]
 fn bad_mode_strings() {
     assert_eq!(parse_changes(&args("+x")), Err(ModeError::Unknown('x')));
     assert_eq!(parse_changes(&args("+k")), Err(ModeError::NeedsParameter('k')));
-    assert_eq!(parse_changes(&args("+l zero")), Err(ModeError::NeedsParameter('l')));
+    assert!(matches!(parse_changes(&args("+l zero")), Err(ModeError::Invalid { mode: 'l', .. })));
     assert_eq!(parse_changes(&args("+o")), Err(ModeError::NeedsParameter('o')));
 }
 

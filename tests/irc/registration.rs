@@ -33,15 +33,24 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z',
         "bad timestamp in {created:?}"
     );
-    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} io biklmnotv bklov")));
+    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} io Ibeiklmnopstv Ibeklov")));
     let isupport = next(&mut bob);
     assert!(isupport.split(' ').any(|token| token == "CASEMAPPING=ascii"), "{isupport:?}");
     assert!(isupport.ends_with(" :are supported by this server"), "{isupport:?}");
     assert_eq!(
         isupport,
         ":irc.test 005 bob CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=50 NICKLEN=20 TOPICLEN=300 AWAYLEN=200 \
-         CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=b,k,l,imnt MODES=6 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4 \
-         NETWORK=chatd :are supported by this server"
+         CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=beI,k,l,imnpst MODES=6 \
+         TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4,KICK:4 NETWORK=chatd EXCEPTS=e \
+         :are supported by this server"
+    );
+    expect_exact(
+        &mut bob,
+        &num(
+            "005",
+            "bob",
+            "INVEX=I MAXLIST=b:50,e:50,I:50 STATUSMSG=@+ ELIST=CMNTU UTF8ONLY :are supported by this server",
+        ),
     );
     expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
     // The default room always exists; nobody else is connected, so no 253.

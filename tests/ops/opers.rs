@@ -37,6 +37,10 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
 
     send(&mut bob, "OPER admin s3cret");
     expect_exact(&mut bob, &num("381", "bob", ":You are now an IRC operator"));
+    // The user mode it brings, announced as servers do, and shown from then on.
+    expect_exact(&mut bob, ":bob MODE bob +o");
+    send(&mut bob, "MODE bob");
+    expect_exact(&mut bob, &num("221", "bob", "+io"));
     let ok = server.expect_log(&[" INFO oper ", "nick=bob", "name=admin"]);
     assert!(!ok.contains("s3cret"), "the password is logged: {ok:?}");
     send(&mut carol, "WHOIS bob");
@@ -95,6 +99,7 @@ fn kill_by_an_operator_disconnects_the_target_and_its_rooms_see_why() {
     // Any of the configured logins works.
     send(&mut boss, "OPER second pw2");
     expect_exact(&mut boss, &num("381", "boss", ":You are now an IRC operator"));
+    expect_exact(&mut boss, ":boss MODE boss +o");
     send(&mut boss, "KILL nobody :who?");
     expect_exact(&mut boss, &num("401", "boss", "nobody :No such nick/channel"));
     send(&mut boss, "KILL bob");

@@ -97,7 +97,12 @@ impl Decoder for IrcDecoder {
                     input: Err(ParseError::LineTooLong { limit: IRC_MAX_LINE_BYTES }),
                 }),
                 Frame::Line { bytes, terminator } => {
-                    if let Some(input) = parse(&String::from_utf8_lossy(&bytes)) {
+                    let input = match std::str::from_utf8(&bytes) {
+                        Ok(line) => parse(line),
+                        // `UTF8ONLY`: nothing that is not UTF-8 is relayed, or half relayed.
+                        Err(_) => Some(Err(super::refuse_non_utf8(&bytes))),
+                    };
+                    if let Some(input) = input {
                         out.push(Decoded::Input { terminator: Some(terminator), input });
                     }
                 }

@@ -194,6 +194,19 @@ pub fn text_budget(prefix: &str, command: &str, target: &str) -> usize {
     MAX_LINE_BYTES.saturating_sub(frame)
 }
 
+/// The longest start of `text`, cut at a character boundary, that one line
+/// `:prefix COMMAND target :text` carries (with an action's CTCP framing when `action`). What an
+/// IRC server relays of a client's message: the client sized its line without the prefix the
+/// server adds, and IRC clients split long messages themselves, so the server cuts rather than
+/// splits.
+pub fn fit_one_line<'a>(text: &'a str, prefix: &str, command: &str, target: &str, action: bool) -> &'a str {
+    let mut budget = text_budget(prefix, command, target);
+    if action {
+        budget = budget.saturating_sub(ACTION_OVERHEAD_BYTES);
+    }
+    text.get(..floor_char_boundary(text, budget)).unwrap_or(text)
+}
+
 /// Splits `text` into pieces of at most `max_bytes` bytes, each cut at a character boundary.
 ///
 /// A piece ends at its last space when that space lies in the later half of the piece, so words

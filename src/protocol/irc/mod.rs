@@ -10,6 +10,7 @@
 //! history holds only what every recipient may get) and on the way out.
 
 pub mod caps;
+pub mod elist;
 pub mod face;
 pub mod message;
 pub mod nickserv;
@@ -29,6 +30,7 @@ use crate::core::limits::{
     ROOM_MAX_BYTES,
 };
 use crate::core::time::utc_timestamp_millis;
+use crate::room::{FLAG_MODES, MAX_BANS, MaskList, STATUS_PREFIXES};
 use message::{
     MAX_LINE_BYTES, MessageError, ctcp_action, encode_action, split_list, split_text, text_budget, write_line,
 };
@@ -41,7 +43,10 @@ pub const NETWORK: &str = "chatd";
 /// Sent in `RPL_ISUPPORT` (005): what this server implements, and its limits, each taken from the
 /// constant that enforces it (`core::limits`). Built once: every registration sends it.
 static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let targets = ["PRIVMSG", "NOTICE", "JOIN", "PART", "NAMES"].map(|command| format!("{command}:{MAX_TARGETS}"));
+    let targets =
+        ["PRIVMSG", "NOTICE", "JOIN", "PART", "NAMES", "KICK"].map(|command| format!("{command}:{MAX_TARGETS}"));
+    let lists: String = MaskList::ALL.iter().map(|list| list.letter()).collect();
+    let maxlist: Vec<String> = MaskList::ALL.iter().map(|list| format!("{}:{MAX_BANS}", list.letter())).collect();
     vec![
         "CASEMAPPING=ascii".to_string(),
         "CHANTYPES=#".to_string(),
@@ -51,11 +56,33 @@ static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
         format!("AWAYLEN={MAX_REASON_BYTES}"),
         format!("CHANLIMIT=#:{MAX_ROOMS_PER_CLIENT}"),
         "PREFIX=(ov)@+".to_string(),
-        "CHANMODES=b,k,l,imnt".to_string(),
+        format!("CHANMODES={lists},k,l,{FLAG_MODES}"),
         format!("MODES={MAX_PARAM_CHANGES}"),
         format!("TARGMAX={}", targets.join(",")),
         format!("NETWORK={NETWORK}"),
+        // issue 14: modes
+        format!("EXCEPTS={}", MaskList::Exceptions.letter()),
+        format!("INVEX={}", MaskList::InviteExceptions.letter()),
+        format!("MAXLIST={}", maxlist.join(",")),
+        format!("STATUSMSG={STATUS_PREFIXES}"),
+        format!("ELIST={}", elist::EXTENSIONS),
+        // Lines that are not UTF-8 are refused (`ParseError::InvalidUtf8`).
+        "UTF8ONLY".to_string(),
     ]
+});
+
+/// `RPL_MYINFO`'s channel modes: every letter, and those that take a parameter (with `o`, `v`).
+static MYINFO_ROOM_MODES: LazyLock<String> = LazyLock::new(|| {
+    let mut letters: Vec<char> = MaskList::ALL.iter().map(|list| list.letter()).collect();
+    letters.extend(FLAG_MODES.chars().chain("klov".chars()));
+    letters.sort_unstable();
+    letters.into_iter().collect()
+});
+static MYINFO_PARAM_MODES: LazyLock<String> = LazyLock::new(|| {
+    let mut letters: Vec<char> = MaskList::ALL.iter().map(|list| list.letter()).collect();
+    letters.extend("klov".chars());
+    letters.sort_unstable();
+    letters.into_iter().collect()
 });
 
 /// Incoming free text without what no recipient gets (`text::for_irc`): ESC, bidi overrides, ...
@@ -110,11 +137,10 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             // an emptied key would shift the keys against their rooms.
             Command::JoinMany { rooms: list(0), keys: list(1) }
         }
-        "KICK" if param(1).is_some() => Command::Kick {
-            room: param(0).map(str::to_string),
-            nick: split_list(param(1).unwrap_or_default()).next().unwrap_or_default().to_string(),
-            reason: clean_optional(param(2)),
-        },
+        // Several nicknames (`KICK #room a,b,c`) are kicked one by one.
+        "KICK" if !list(1).is_empty() => {
+            Command::KickMany { room: param(0).map(str::to_string), nicks: list(1), reason: clean_optional(param(2)) }
+        }
         "INVITE" if param(1).is_some() => {
             Command::Invite { nick: param(0).unwrap_or_default().to_string(), room: param(1).map(str::to_string) }
         }
@@ -176,7 +202,7 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             Some(nick) => Command::Whois { nick: split_list(nick).next().unwrap_or_default().to_string() },
             None => return Some(Err(ParseError::NoNicknameGiven)),
         },
-        "LIST" => Command::List,
+        "LIST" => Command::List { filters: param(0).map(elist::parse).unwrap_or_default() },
         "MODE" if param(0).is_some() => Command::Mode {
             target: param(0).unwrap_or_default().to_string(),
             changes: message.params.iter().skip(1).map(|change| clean(change)).collect(),
@@ -196,6 +222,15 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         other => return Some(Err(ParseError::UnknownCommand(other.to_string()))),
     };
     Some(Ok(command))
+}
+
+/// A line that is not UTF-8 (`UTF8ONLY` in ISUPPORT: such lines are refused whole, as the IRCv3
+/// spec lets a server do, with `FAIL <command> INVALID_UTF8`), naming its command when that much
+/// can be read, `*` otherwise.
+pub fn refuse_non_utf8(line: &[u8]) -> ParseError {
+    let text = String::from_utf8_lossy(line);
+    let command = message::parse(&text).map_or_else(|_| "*".to_string(), |message| message.command);
+    ParseError::InvalidUtf8 { command }
 }
 
 /// The command names `ParseError::Usage` can hold.

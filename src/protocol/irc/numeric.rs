@@ -84,6 +84,15 @@ numerics! {
     RPL_TOPICWHOTIME = 333;
     /// `<client> <nick> <channel>`: the invitation was sent.
     RPL_INVITING = 341;
+    /// `<client> <channel> <mask>`: one of a channel's invite exceptions (`+I`); RFC 2812 called
+    /// it `RPL_INVITELIST`.
+    RPL_INVEXLIST = 346;
+    /// `<client> <channel> :End of Channel Invite Exception List`
+    RPL_ENDOFINVEXLIST = 347;
+    /// `<client> <channel> <mask>`: one of a channel's ban exceptions (`+e`).
+    RPL_EXCEPTLIST = 348;
+    /// `<client> <channel> :End of channel exception list`
+    RPL_ENDOFEXCEPTLIST = 349;
     /// `<client> <version> <server> :<comments>`
     RPL_VERSION = 351;
     /// `<client> <channel> <username> <host> <server> <nick> <flags> :<hopcount> <realname>`;
@@ -175,6 +184,9 @@ numerics! {
     ERR_UMODEUNKNOWNFLAG = 501;
     /// `<client> :Cant change mode for other users`
     ERR_USERSDONTMATCH = 502;
+    /// `<client> <target chan/user> <mode char> <parameter> :<description>`: a mode parameter of
+    /// the wrong form (a limit that is no positive number, a key with a space, ...).
+    ERR_INVALIDMODEPARAM = 696;
     /// `<client> <nick>!<user>@<host> <account> :You are now logged in as <account>` (IRCv3 SASL,
     /// sent for every login, SASL or not).
     RPL_LOGGEDIN = 900;

@@ -4,6 +4,7 @@
 //! every piece of user text passes through `text::for_irc` on the way out.
 
 mod accounts;
+mod modes;
 
 use super::*;
 
@@ -47,8 +48,8 @@ fn mode_lines(prefix: &str, room: &str, changes: &str, params: &[String]) -> Vec
             sign = letter;
             continue;
         }
-        // Every announced `o v b k` carries a parameter, and `l` does when set.
-        let param = (matches!(letter, 'o' | 'v' | 'b' | 'k') || (letter == 'l' && sign == '+'))
+        // Every announced `o v b e I k` carries a parameter, and `l` does when set.
+        let param = (matches!(letter, 'o' | 'v' | 'b' | 'e' | 'I' | 'k') || (letter == 'l' && sign == '+'))
             .then(|| params.next().cloned())
             .flatten();
         let cost = 2 + param.as_ref().map_or(0, |p| p.len() + 2);
@@ -178,14 +179,15 @@ impl Out<'_, '_> {
         }
     }
 
-    /// `RPL_NAMREPLY` lines (as many as needed) and `RPL_ENDOFNAMES`.
-    fn names(&mut self, room: &str, nicks: &[String]) {
+    /// `RPL_NAMREPLY` lines (as many as needed, `symbol` for the channel's visibility) and
+    /// `RPL_ENDOFNAMES`.
+    fn names(&mut self, symbol: &str, room: &str, nicks: &[String]) {
         let fixed = self.view.server.len() + self.view.nick.len() + room.len() + 16;
         let budget = MAX_LINE_BYTES.saturating_sub(fixed);
         let mut line = String::new();
         for nick in nicks {
             if !line.is_empty() && line.len() + 1 + nick.len() > budget {
-                self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+                self.numeric(RPL_NAMREPLY, &[symbol, room, &line]);
                 line.clear();
             }
             if !line.is_empty() {
@@ -194,7 +196,7 @@ impl Out<'_, '_> {
             line.push_str(nick);
         }
         if !line.is_empty() {
-            self.numeric(RPL_NAMREPLY, &["=", room, &line]);
+            self.numeric(RPL_NAMREPLY, &[symbol, room, &line]);
         }
         self.numeric(RPL_ENDOFNAMES, &[room, "End of /NAMES list"]);
     }
@@ -240,6 +242,7 @@ impl Out<'_, '_> {
                 self.numeric(ERR_NORECIPIENT, &[&format!("No recipient given ({command})")])
             }
             ChatError::Parse(ParseError::NoTextToSend) => self.numeric(ERR_NOTEXTTOSEND, &["No text to send"]),
+            ChatError::Parse(ParseError::InvalidUtf8 { command }) => self.invalid_utf8(command),
             ChatError::NickInvalid { nick, why } => {
                 self.numeric(ERR_ERRONEUSNICKNAME, &[&for_irc(nick), &format!("Erroneous nickname: {why}")])
             }
@@ -304,6 +307,9 @@ impl Out<'_, '_> {
             ChatError::NotServerOperator => {
                 self.numeric(ERR_NOPRIVILEGES, &["Permission Denied- You're not an IRC operator"])
             }
+            ChatError::InvalidModeParam { target, mode, param, why } => {
+                self.invalid_mode_param(target, *mode, param, why)
+            }
         }
     }
 }
@@ -345,20 +351,23 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
             o.numeric(RPL_WELCOME, &[&format!("Welcome to the {NETWORK} IRC network {}", person.prefix())]);
             o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
             o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
-            o.numeric(RPL_MYINFO, &[view.server, &version, "io", "biklmnotv", "bklov"]);
-            let mut tokens: Vec<&str> = ISUPPORT.iter().map(String::as_str).collect();
-            tokens.push("are supported by this server");
-            o.numeric(RPL_ISUPPORT, &tokens);
+            o.numeric(RPL_MYINFO, &[view.server, &version, "io", &MYINFO_ROOM_MODES, &MYINFO_PARAM_MODES]);
+            // At most 13 tokens a line: with the recipient and the text, 15 parameters.
+            for chunk in ISUPPORT.chunks(13) {
+                let mut tokens: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                tokens.push("are supported by this server");
+                o.numeric(RPL_ISUPPORT, &tokens);
+            }
             o.lusers(counts);
             o.motd();
         }
-        Reply::YouJoined { room, me, members, topic } => {
+        Reply::YouJoined { room, me, members, topic, visibility } => {
             o.join(me, room.as_str());
             if let Some(topic) = topic {
                 o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
             }
             let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
-            o.names(room.as_str(), &nicks);
+            o.names(modes::names_symbol(*visibility), room.as_str(), &nicks);
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
         Reply::Said { room, from, text, kind, at, .. } => o.message(from, room.as_str(), text, *kind, *at),
@@ -390,7 +399,7 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         }
         Reply::Invited { by, room } => o.from(by, "INVITE", &[view.nick, room.as_str()]),
         Reply::Inviting { nick, room } => o.numeric(RPL_INVITING, &[nick.as_str(), room.as_str()]),
-        Reply::YoureOper => o.numeric(RPL_YOUREOPER, &["You are now an IRC operator"]),
+        Reply::YoureOper => o.youre_oper(),
         Reply::YouParted { room, me: who, reason, .. } | Reply::Parted { room, who, reason } => match reason {
             Some(reason) => o.from(who, "PART", &[room.as_str(), &for_irc(reason)]),
             None => o.from(who, "PART", &[room.as_str()]),
@@ -422,9 +431,9 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::Cap { sub, caps } => o.server("CAP", &[view.nick, sub, caps]),
         Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
-        Reply::Names { room, members } => {
+        Reply::Names { room, members, visibility } => {
             let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
-            o.names(&for_irc(room), &nicks);
+            o.names(modes::names_symbol(*visibility), &for_irc(room), &nicks);
         }
         Reply::WhoList { mask, entries } => {
             for (room, user) in entries {
@@ -474,7 +483,7 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
             o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
             o.numeric(RPL_ENDOFWHOIS, &[&for_irc(asked), "End of /WHOIS list"]);
         }
-        Reply::UserModes => o.numeric(RPL_UMODEIS, &["+i"]),
+        Reply::UserModes { oper } => o.numeric(RPL_UMODEIS, &[if *oper { "+io" } else { "+i" }]),
         Reply::Ison { nicks } => {
             let nicks: Vec<&str> = nicks.iter().map(|n| n.as_str()).collect();
             o.numeric(RPL_ISON, &[&nicks.join(" ")]);
@@ -513,5 +522,17 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::AccountChanged { who, account } => o.from(who, "ACCOUNT", &[account.as_deref().unwrap_or("*")]),
         // Presence for clients that follow everyone (XMLSocket); IRC clients have their rooms.
         Reply::Online { .. } => {}
+        // issue 14: modes
+        Reply::ExceptList { room, masks } => {
+            let end = "End of channel exception list";
+            o.mask_list(room.as_str(), masks, RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST, end)
+        }
+        Reply::InviteExceptList { room, masks } => {
+            let end = "End of Channel Invite Exception List";
+            o.mask_list(room.as_str(), masks, RPL_INVEXLIST, RPL_ENDOFINVEXLIST, end)
+        }
+        Reply::SaidToStatus { status, room, from, text, kind, at, .. } => {
+            o.message(from, &format!("{status}{room}"), text, *kind, *at)
+        }
     }
 }

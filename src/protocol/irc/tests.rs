@@ -155,8 +155,12 @@ fn welcome_sends_001_to_005_lusers_and_motd() {
     let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1 };
     let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
     let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(codes, ["001", "002", "003", "004", "005", "251", "254", "255", "375", "372", "372", "376"]);
+    assert_eq!(codes, ["001", "002", "003", "004", "005", "005", "251", "254", "255", "375", "372", "372", "376"]);
     assert!(lines[4].contains("CASEMAPPING=ascii") && lines[4].ends_with(":are supported by this server"));
+    // At most 13 tokens a line (15 parameters with the recipient and the text).
+    for line in &lines[4..6] {
+        assert!(line.split(" :").next().unwrap().split(' ').count() <= 3 + 13, "{line}");
+    }
 }
 
 #[test]
@@ -200,7 +204,7 @@ fn incoming_free_text_is_cleaned_but_names_are_not() {
     assert_eq!(ok(&format!("USER u 0 * :{NASTY}")), Command::User { user: "u".into(), realname: NASTY_FOR_IRC.into() });
     assert_eq!(
         ok(&format!("KICK #a bob :{NASTY}")),
-        Command::Kick { room: Some("#a".into()), nick: "bob".into(), reason: Some(NASTY_FOR_IRC.into()) }
+        Command::KickMany { room: Some("#a".into()), nicks: vec!["bob".into()], reason: Some(NASTY_FOR_IRC.into()) }
     );
     assert_eq!(ok(&format!("KILL bob :{NASTY}")), Command::Kill { nick: "bob".into(), reason: NASTY_FOR_IRC.into() });
     // Names are refused by `names`, not quietly cleaned here.
@@ -275,3 +279,4 @@ fn quit_reasons_read_like_irc() {
 }
 
 mod accounts;
+mod modes;

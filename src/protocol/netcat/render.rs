@@ -189,6 +189,10 @@ fn error_text(error: &ChatError) -> String {
         ChatError::PasswordMismatch => "error: wrong operator name or password".to_string(),
         ChatError::NoOperators => "error: this server has no operators".to_string(),
         ChatError::NotServerOperator => "error: only server operators may do that".to_string(),
+        ChatError::Parse(ParseError::InvalidUtf8 { .. }) => "error: that line was not UTF-8".to_string(),
+        ChatError::InvalidModeParam { mode, param, why, .. } => {
+            format!("error: {} is no value for mode {mode}: {why}", for_netcat(&format!("{param:?}")))
+        }
     }
 }
 
@@ -314,6 +318,18 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         Reply::BanList { room, masks } => {
             lines.list(&format!("-- Bans in {room}: "), masks.iter().map(|mask| for_netcat(mask).into_owned()));
         }
+        Reply::ExceptList { room, masks } => {
+            let masks = masks.iter().map(|mask| for_netcat(mask).into_owned());
+            lines.list(&format!("-- Ban exceptions in {room}: "), masks);
+        }
+        Reply::InviteExceptList { room, masks } => {
+            let masks = masks.iter().map(|mask| for_netcat(mask).into_owned());
+            lines.list(&format!("-- Invite exceptions in {room}: "), masks);
+        }
+        // Shown with the status and the room, whichever room is current: it went to a few only.
+        Reply::SaidToStatus { status, room, from, text, kind, at, .. } => {
+            lines.line(&said_line(Some(&format!("{status}{room}")), from, text, *kind, *at))
+        }
         Reply::ModesChanged { room, by, changes, params } => {
             lines.line(&format!("-- {by} set mode {changes}{} on {room}", mode_params(params)))
         }
@@ -330,7 +346,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Names { .. }
         | Reply::WhoList { .. }
         | Reply::Whois { .. }
-        | Reply::UserModes
+        | Reply::UserModes { .. }
         | Reply::YoureOper
         | Reply::Ison { .. }
         | Reply::Userhost { .. }

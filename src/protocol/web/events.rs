@@ -341,7 +341,13 @@ mod tests {
         let member =
             UserInfo { person: person("bob"), away: true, op: true, voice: false, oper: false, realname: "B".into() };
         let topic = Topic { text: "t".into(), set_by: person("bob"), at: 7 };
-        let reply = Reply::YouJoined { room, me: person("me"), members: vec![member], topic: Some(topic) };
+        let reply = Reply::YouJoined {
+            room,
+            me: person("me"),
+            members: vec![member],
+            topic: Some(topic),
+            visibility: Default::default(),
+        };
         assert_eq!(
             json(&reply),
             r##"{"t":"joined_self","room":"#a","topic":{"text":"t","by":"bob","at":7},"members":[{"nick":"bob","op":true,"voice":false,"away":true}]}"##

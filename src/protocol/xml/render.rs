@@ -184,5 +184,9 @@ fn sentence(error: &ChatError) -> String {
         ChatError::NoOperators => "This server has no operators.".to_string(),
         ChatError::NotServerOperator => "Only server operators may do that.".to_string(),
         ChatError::InvalidCapCommand(sub) => format!("Unknown CAP subcommand {sub}."),
+        ChatError::Parse(ParseError::InvalidUtf8 { .. }) => "That line was not UTF-8.".to_string(),
+        ChatError::InvalidModeParam { mode, param, why, .. } => {
+            format!("{param:?} is no value for mode {mode}: {why}.")
+        }
     }
 }

@@ -197,7 +197,8 @@ fn account_notify_extended_join_and_whois_330() {
     assert_eq!(rendered_for(&joined, false, extended), [":alice!~u@127.0.0.1 JOIN #a alice :Alice Liddell"]);
     let anonymous = Reply::Joined { room: room.clone(), who: person("carol") };
     assert_eq!(rendered_for(&anonymous, false, extended), [":carol!~u@127.0.0.1 JOIN #a * :"]);
-    let you_joined = Reply::YouJoined { room, me: alice.clone(), members: vec![], topic: None };
+    let you_joined =
+        Reply::YouJoined { room, me: alice.clone(), members: vec![], topic: None, visibility: Default::default() };
     assert_eq!(rendered_for(&you_joined, false, extended)[0], ":alice!~u@127.0.0.1 JOIN #a alice :Alice Liddell");
 
     let info = WhoisInfo {
