@@ -123,6 +123,7 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Account(_) => ANYTIME,
         // Answered by the IRC session; chat state never sees one.
         Command::Authenticate { .. } => ANYTIME,
+        Command::ChatHistory(_) => REGISTERED, // target: members only, told as if it did not exist
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod dialect;
 pub mod dialects;
+pub mod history;
 pub mod http;
 pub mod irc;
 pub mod netcat;
@@ -158,6 +159,11 @@ pub enum Command {
     /// IRC `AUTHENTICATE`: one step of a SASL exchange, answered by the IRC session, which turns
     /// a complete `PLAIN` payload into `Account(Identify { via: Sasl })`.
     Authenticate { payload: String },
+
+    // issue 14: chathistory
+    /// IRCv3 `CHATHISTORY`: a history query, or why its parameters could not be used (answered
+    /// once registered, like any command).
+    ChatHistory(Result<history::HistoryQuery, history::HistoryFail>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -434,6 +440,13 @@ pub enum Reply {
     AccountChanged { who: Arc<Person>, account: Option<Arc<str>> },
     /// IRC: a step of a SASL exchange the session answers itself.
     Sasl(SaslReply),
+
+    // issue 14: chathistory
+    /// IRC `draft/chathistory`: the messages a query selected, oldest first, for `target` (the
+    /// room or nickname as the query named it, canonical for a room).
+    ChatHistory { target: String, lines: Vec<history::HistoryLine> },
+    /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
+    HistoryTargets { targets: Vec<history::HistoryTarget> },
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -504,4 +517,8 @@ pub enum ChatError {
     NickReserved(String),
     /// A nickname an account owns, chosen without logging in to it first (web sessions).
     NickRegistered(String),
+
+    // issue 14: chathistory
+    /// A history query failed (IRC `FAIL CHATHISTORY`).
+    History(history::HistoryFail),
 }

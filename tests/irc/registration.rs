@@ -14,7 +14,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
     );
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
@@ -41,8 +41,9 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         isupport,
         ":irc.test 005 bob CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=50 NICKLEN=20 TOPICLEN=300 AWAYLEN=200 \
          CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=b,k,l,imnt MODES=6 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4 \
-         NETWORK=chatd :are supported by this server"
+         NETWORK=chatd CHATHISTORY=100 :are supported by this server"
     );
+    expect_exact(&mut bob, &num("005", "bob", "MSGREFTYPES=msgid,timestamp :are supported by this server"));
     expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
     // The default room always exists; nobody else is connected, so no 253.
     expect_exact(&mut bob, &num("254", "bob", "1 :channels formed"));
@@ -57,7 +58,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP bob LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP bob LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
     );
 }
 
@@ -68,7 +69,7 @@ fn cap_subcommands_refuse_a_request_with_an_unknown_capability_whole_and_unknown
     send(&mut bob, "CAP LS");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl server-time",
+        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl server-time",
     );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");

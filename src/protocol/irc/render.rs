@@ -4,6 +4,9 @@
 //! every piece of user text passes through `text::for_irc` on the way out.
 
 mod accounts;
+mod history;
+
+pub use history::{HistoryCaps, msgid};
 
 use super::*;
 
@@ -108,6 +111,7 @@ struct Out<'a, 'v> {
     out: &'a mut Vec<u8>,
     view: &'a View<'v>,
     account: AccountCaps,
+    history: HistoryCaps,
 }
 
 impl Out<'_, '_> {
@@ -304,6 +308,7 @@ impl Out<'_, '_> {
             ChatError::NotServerOperator => {
                 self.numeric(ERR_NOPRIVILEGES, &["Permission Denied- You're not an IRC operator"])
             }
+            ChatError::History(fail) => self.history_fail(fail),
         }
     }
 }
@@ -338,7 +343,12 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
 
 /// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
 pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mut Vec<u8>) {
-    let mut o = Out { out, view, account };
+    render_with(reply, view, account, HistoryCaps::default(), out);
+}
+
+/// Renders `reply` for one IRC recipient with the capabilities history answers depend on too.
+pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: HistoryCaps, out: &mut Vec<u8>) {
+    let mut o = Out { out, view, account, history: caps };
     match reply {
         Reply::Welcome { person, counts } => {
             let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
@@ -346,9 +356,12 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
             o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
             o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
             o.numeric(RPL_MYINFO, &[view.server, &version, "io", "biklmnotv", "bklov"]);
-            let mut tokens: Vec<&str> = ISUPPORT.iter().map(String::as_str).collect();
-            tokens.push("are supported by this server");
-            o.numeric(RPL_ISUPPORT, &tokens);
+            // At most 13 tokens a line: with the nick and the trailing text, a reply's 15 parameters.
+            for chunk in ISUPPORT.chunks(13) {
+                let mut tokens: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                tokens.push("are supported by this server");
+                o.numeric(RPL_ISUPPORT, &tokens);
+            }
             o.lusers(counts);
             o.motd();
         }
@@ -513,5 +526,7 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::AccountChanged { who, account } => o.from(who, "ACCOUNT", &[account.as_deref().unwrap_or("*")]),
         // Presence for clients that follow everyone (XMLSocket); IRC clients have their rooms.
         Reply::Online { .. } => {}
+        Reply::ChatHistory { target, lines } => o.chat_history(target, lines),
+        Reply::HistoryTargets { targets } => o.history_targets(targets),
     }
 }

@@ -155,8 +155,14 @@ fn welcome_sends_001_to_005_lusers_and_motd() {
     let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1 };
     let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
     let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(codes, ["001", "002", "003", "004", "005", "251", "254", "255", "375", "372", "372", "376"]);
+    assert_eq!(codes, ["001", "002", "003", "004", "005", "005", "251", "254", "255", "375", "372", "372", "376"]);
     assert!(lines[4].contains("CASEMAPPING=ascii") && lines[4].ends_with(":are supported by this server"));
+    for isupport in &lines[4..6] {
+        // The nick, at most 13 tokens and the trailing text: at most 15 parameters.
+        let (middles, _trailing) = isupport.split_once(" :").unwrap();
+        assert!(middles.split(' ').count() - 2 < 15, "{isupport}");
+    }
+    assert!(lines[4].contains(" CHATHISTORY=100 ") && lines[5].contains(" MSGREFTYPES=msgid,timestamp "));
 }
 
 #[test]
