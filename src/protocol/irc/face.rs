@@ -294,6 +294,11 @@ mod tests {
         assert_eq!(replies.len(), 2);
         let nick = Command::Nick { nick: "a".into() };
         assert_eq!(session.intercept(nick.clone(), false, &mut replies), Some(nick));
+        // A client that asks for history with CHATHISTORY is sent none on joining.
+        let req = Command::Cap { sub: "REQ".into(), arg: "draft/chathistory".into() };
+        assert_eq!(session.intercept(req, false, &mut replies), None);
+        assert!(!session.profile().replay_on_join);
+        assert_ne!(session.view_key(&view()), after, "chathistory changes how history renders");
     }
 
     #[test]

@@ -25,11 +25,16 @@ pub struct HistoryCaps {
 const MESSAGES_REF: &str = "chathistory";
 const TARGETS_REF: &str = "chathistorytargets";
 
+/// The longest context parameter a failure repeats back: longer than any room name, nickname or
+/// reference chatd accepts, short enough that three of them leave the line room to spare.
+const MAX_CONTEXT_BYTES: usize = 100;
+
 /// A standard reply's context parameter: cleaned, and `*` where it could not be one middle
-/// parameter (empty, with a space, or starting with `:`).
+/// parameter (empty, with a space, or starting with `:`) or is longer than any valid one.
 fn context(param: &str) -> String {
     let param = for_irc(param);
-    if param.is_empty() || param.contains(' ') || param.starts_with(':') { "*".to_string() } else { param.into_owned() }
+    let unfit = param.is_empty() || param.contains(' ') || param.starts_with(':') || param.len() > MAX_CONTEXT_BYTES;
+    if unfit { "*".to_string() } else { param.into_owned() }
 }
 
 impl Out<'_, '_> {

@@ -100,6 +100,11 @@ fn failures_are_standard_replies_with_safe_context() {
         fail(FailCode::InvalidParams, &["BEFORE", "a b", "", ":x", "\u{1b}[2J"], "Invalid timestamp"),
         [":irc.test FAIL CHATHISTORY INVALID_PARAMS BEFORE * * * [2J :Invalid timestamp"]
     );
+    let long = "#".repeat(MAX_CONTEXT_BYTES + 1);
+    assert_eq!(
+        fail(FailCode::InvalidTarget, &["LATEST", &long], "Messages could not be retrieved"),
+        [":irc.test FAIL CHATHISTORY INVALID_TARGET LATEST * :Messages could not be retrieved"]
+    );
     assert_eq!(
         fail(FailCode::InvalidParams, &[], "Insufficient parameters"),
         [":irc.test FAIL CHATHISTORY INVALID_PARAMS :Insufficient parameters"]
