@@ -61,18 +61,18 @@ impl State {
             let room = self.rooms.get(&key).filter(|_| self.is_member(id, &key)).ok_or_else(invalid)?;
             let name: Arc<str> = room.name.as_str().into();
             let entries = self.histories.entries(&key);
-            let chosen = select(&entries, self.started, selector, limit, self.histories.replay_budget());
+            let (chosen, from_oldest) = select(&entries, self.started, selector, limit, self.histories.replay_budget());
             let lines = chosen.into_iter().map(|entry| HistoryLine { entry, to: Arc::clone(&name) }).collect();
-            return Ok(Reply::ChatHistory { target: room.name.to_string(), lines });
+            return Ok(Reply::ChatHistory { target: room.name.to_string(), lines, from_oldest });
         }
         let (shown, partner) = self.partner(target).ok_or_else(invalid)?;
         let me = self.members.get(&id).and_then(|m| m.account.clone());
         let (Some(me), Some(partner)) = (me, partner) else {
             // Someone who is not logged in, or talking with someone who is not: nothing is kept.
-            return Ok(Reply::ChatHistory { target: shown, lines: Vec::new() });
+            return Ok(Reply::ChatHistory { target: shown, lines: Vec::new(), from_oldest: false });
         };
         let entries = self.conversations.entries(&me, &partner);
-        let chosen = select(&entries, self.started, selector, limit, self.conversations.replay_budget());
+        let (chosen, from_oldest) = select(&entries, self.started, selector, limit, self.conversations.replay_budget());
         let mine = Folded::of(&me);
         let lines = chosen
             .into_iter()
@@ -82,7 +82,7 @@ impl State {
                 HistoryLine { entry, to }
             })
             .collect();
-        Ok(Reply::ChatHistory { target: shown, lines })
+        Ok(Reply::ChatHistory { target: shown, lines, from_oldest })
     }
 
     /// Who the nickname `target` is, for a private history: the name to show (their nickname

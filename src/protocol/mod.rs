@@ -443,8 +443,10 @@ pub enum Reply {
 
     // issue 14: chathistory
     /// IRC `draft/chathistory`: the messages a query selected, oldest first, for `target` (the
-    /// room or nickname as the query named it, canonical for a room).
-    ChatHistory { target: String, lines: Vec<history::HistoryLine> },
+    /// room or nickname as the query named it, canonical for a room). `from_oldest`: the query
+    /// counted from its oldest line (`AFTER`, `BETWEEN` forwards), so that if the client's queue
+    /// has room for fewer, the newest go; otherwise the oldest do.
+    ChatHistory { target: String, lines: Vec<history::HistoryLine>, from_oldest: bool },
     /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
     HistoryTargets { targets: Vec<history::HistoryTarget> },
 }

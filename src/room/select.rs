@@ -77,8 +77,24 @@ fn take(range: &[&HistoryEntry], limit: usize, oldest: bool, budget: &mut usize,
 
 /// The entries `selector` wants of `entries` (oldest first, all of the run that started at
 /// `run`): at most `limit`, and no more than `budget` bytes of them by `replay_bytes`; oldest
-/// first.
+/// first. With them, whether they were counted from the oldest (`AFTER`, `BETWEEN` forwards):
+/// then the newest are the ones to leave out should fewer fit somewhere.
 pub fn select(
+    entries: &[&HistoryEntry],
+    run: Millis,
+    selector: Selector,
+    limit: usize,
+    budget: usize,
+) -> (Vec<HistoryEntry>, bool) {
+    let from_oldest = match selector {
+        Selector::After(_) => true,
+        Selector::Between(first, second) => start_after(entries, run, first) <= end_before(entries, run, second),
+        _ => false,
+    };
+    (choose(entries, run, selector, limit, budget), from_oldest)
+}
+
+fn choose(
     entries: &[&HistoryEntry],
     run: Millis,
     selector: Selector,
@@ -153,7 +169,7 @@ mod tests {
     fn ids(selector: Selector, limit: usize) -> Vec<u64> {
         let entries = ten();
         let refs: Vec<&HistoryEntry> = entries.iter().collect();
-        select(&refs, RUN, selector, limit, 1 << 20).iter().map(|e| e.id).collect()
+        select(&refs, RUN, selector, limit, 1 << 20).0.iter().map(|e| e.id).collect()
     }
 
     fn id(n: u64) -> MsgRef {
@@ -209,10 +225,12 @@ mod tests {
         let entries = ten();
         let refs: Vec<&HistoryEntry> = entries.iter().collect();
         let one = replay_bytes(&entries[9]);
-        let got = select(&refs, RUN, Selector::Latest(None), 100, one * 3);
+        let (got, from_oldest) = select(&refs, RUN, Selector::Latest(None), 100, one * 3);
+        assert!(!from_oldest);
         assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [8, 9, 10]);
-        let got = select(&refs, RUN, Selector::After(id(2)), 100, one * 2);
+        let (got, from_oldest) = select(&refs, RUN, Selector::After(id(2)), 100, one * 2);
+        assert!(from_oldest);
         assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 4]);
-        assert!(select(&refs, RUN, Selector::Latest(None), 100, 100).is_empty(), "no entry fits");
+        assert!(select(&refs, RUN, Selector::Latest(None), 100, 100).0.is_empty(), "no entry fits");
     }
 }

@@ -23,7 +23,7 @@ fn query(subcommand: &'static str, target: &str, select: Selector, limit: usize)
 /// What `CHATHISTORY` answered `id`: the target and the texts, or the failure.
 fn answer(out: &Output, id: u64) -> Result<(String, Vec<String>), HistoryFail> {
     match replies_to(out, id).as_slice() {
-        [Reply::ChatHistory { target, lines }] => {
+        [Reply::ChatHistory { target, lines, .. }] => {
             Ok((target.clone(), lines.iter().map(|l| l.entry.text.to_string()).collect()))
         }
         [Reply::Error(ChatError::History(fail))] => Err(fail.clone()),

@@ -526,7 +526,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         Reply::AccountChanged { who, account } => o.from(who, "ACCOUNT", &[account.as_deref().unwrap_or("*")]),
         // Presence for clients that follow everyone (XMLSocket); IRC clients have their rooms.
         Reply::Online { .. } => {}
-        Reply::ChatHistory { target, lines } => o.chat_history(target, lines),
+        Reply::ChatHistory { target, lines, .. } => o.chat_history(target, lines),
         Reply::HistoryTargets { targets } => o.history_targets(targets),
     }
 }

@@ -43,6 +43,7 @@ fn messages_come_in_a_chathistory_batch_with_time_and_msgid() {
             line(0x2f, "alice", "#lobby", "hi", MessageKind::Normal),
             line(0x30, "bob", "#lobby", "waves", MessageKind::Action),
         ],
+        from_oldest: false,
     };
     assert_eq!(
         rendered(&reply, true, ALL),
@@ -57,10 +58,13 @@ fn messages_come_in_a_chathistory_batch_with_time_and_msgid() {
 
 #[test]
 fn private_lines_name_whom_each_was_for_and_an_empty_answer_is_an_empty_batch() {
-    let reply =
-        Reply::ChatHistory { target: "bob".into(), lines: vec![line(1, "bob", "alice", "hello", MessageKind::Normal)] };
+    let reply = Reply::ChatHistory {
+        target: "bob".into(),
+        lines: vec![line(1, "bob", "alice", "hello", MessageKind::Normal)],
+        from_oldest: false,
+    };
     assert_eq!(rendered(&reply, false, ALL)[1], "@batch=chathistory;msgid=19a00000000-1 :bob!~u@h PRIVMSG alice hello");
-    let empty = Reply::ChatHistory { target: "bob".into(), lines: vec![] };
+    let empty = Reply::ChatHistory { target: "bob".into(), lines: vec![], from_oldest: false };
     assert_eq!(
         rendered(&empty, true, ALL),
         [":irc.test BATCH +chathistory chathistory bob", ":irc.test BATCH -chathistory"]
