@@ -1,5 +1,7 @@
 //! One room's state and the rules of its modes: operators, voice, bans, invitations, key, limit;
-//! and every room's history (`Histories`), bounded in lines and bytes per room and across all rooms.
+//! every room's history (`Histories`), bounded in lines and bytes per room and across all rooms;
+//! private conversations between accounts (`Conversations`), bounded alike; and which remembered
+//! messages a history query gets (`select`).
 //!
 //! Pure: no sockets, no clock, no logging; `chat` owns the rooms and calls these. Mode letters
 //! follow RFC 2811 and current servers: `n` (no messages from outside), `t` (only operators set the
