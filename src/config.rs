@@ -32,6 +32,8 @@ pub struct Config {
     pub history_bytes: usize,
     /// Bytes of history all rooms together may hold.
     pub history_total_bytes: usize,
+    /// How long a room's history outlives its last member; zero: not at all.
+    pub history_linger: Duration,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
     /// How long a connection may stay without a nickname, counted from connect whatever it sends.
@@ -114,6 +116,7 @@ impl Default for Config {
             history: 50,
             history_bytes: 1 << 20,
             history_total_bytes: 64 << 20,
+            history_linger: Duration::from_secs(3600),
             ping_interval: Duration::from_secs(60),
             ping_timeout: Duration::from_secs(60),
             register_timeout: Duration::from_secs(120),
@@ -199,6 +202,15 @@ fn options() -> Options {
             d.history_total_bytes
         ),
         "BYTES",
+    );
+    opts.optopt(
+        "",
+        "history-linger",
+        &format!(
+            "seconds a room's history outlives its last member, 0-604800; 0 forgets it at once (default {})",
+            d.history_linger.as_secs()
+        ),
+        "SECS",
     );
     opts.optopt(
         "",
@@ -341,6 +353,7 @@ impl Config {
             format!("--history {}", self.history),
             format!("--history-bytes {}", self.history_bytes),
             format!("--history-total-bytes {}", self.history_total_bytes),
+            format!("--history-linger {}", self.history_linger.as_secs()),
             format!("--ping-interval {}", self.ping_interval.as_secs()),
             format!("--ping-timeout {}", self.ping_timeout.as_secs()),
             format!("--register-timeout {}", self.register_timeout.as_secs()),
@@ -473,6 +486,8 @@ impl Config {
             // Parsed as u64 so that the range is the same on every platform.
             history_total_bytes: number(&matches, "history-total-bytes", d.history_total_bytes as u64, 1024, 1 << 40)
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX))?,
+            history_linger: number(&matches, "history-linger", d.history_linger.as_secs(), 0, 604_800)
+                .map(Duration::from_secs)?,
             ping_interval,
             ping_timeout,
             register_timeout: seconds("register-timeout", ping_interval + ping_timeout)?,

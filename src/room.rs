@@ -1,5 +1,7 @@
 //! One room's state and the rules of its modes: operators, voice, bans, invitations, key, limit;
-//! and every room's history (`Histories`), bounded in lines and bytes per room and across all rooms.
+//! every room's history (`Histories`), bounded in lines and bytes per room and across all rooms;
+//! private conversations between accounts (`Conversations`), bounded alike; and which remembered
+//! messages a history query gets (`select`).
 //!
 //! Pure: no sockets, no clock, no logging; `chat` owns the rooms and calls these. Mode letters
 //! follow RFC 2811 and current servers: `n` (no messages from outside), `t` (only operators set the
@@ -309,10 +311,12 @@ impl Histories {
 
     /// Remembers `entry` as the newest in `room`, then drops the oldest entries of the room and
     /// of all rooms until every bound holds again. An entry larger than a bound is not kept.
-    pub fn push(&mut self, room: &Folded, entry: HistoryEntry) {
+    /// Returns the rooms whose history that emptied (never `room`).
+    pub fn push(&mut self, room: &Folded, entry: HistoryEntry) -> Vec<Folded> {
+        let mut emptied = Vec::new();
         let bytes = stored_bytes(&entry);
         if self.limits.lines == 0 || bytes > self.limits.room_bytes || bytes > self.limits.total_bytes {
-            return;
+            return emptied;
         }
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -320,7 +324,7 @@ impl Histories {
             self.oldest.insert(seq, room.clone());
             self.rooms.insert(room.clone(), RoomHistory::default());
         }
-        let Some(history) = self.rooms.get_mut(room) else { return };
+        let Some(history) = self.rooms.get_mut(room) else { return emptied };
         history.entries.push_back(Stored { seq, bytes, entry });
         history.bytes += bytes;
         self.total_bytes += bytes;
@@ -348,9 +352,26 @@ impl Histories {
                 }
                 None => {
                     self.rooms.remove(&key);
+                    emptied.push(key);
                 }
             }
         }
+        emptied
+    }
+
+    /// Every entry remembered for `room`, oldest first.
+    pub fn entries(&self, room: &Folded) -> Vec<&HistoryEntry> {
+        self.rooms.get(room).map_or_else(Vec::new, |h| h.entries.iter().map(|s| &s.entry).collect())
+    }
+
+    /// The time of the newest entry remembered for `room`.
+    pub fn latest(&self, room: &Folded) -> Option<Millis> {
+        self.rooms.get(room).and_then(|h| h.entries.back()).map(|s| s.entry.at)
+    }
+
+    /// The most bytes one answer may send (`HistoryLimits::replay_bytes`).
+    pub fn replay_budget(&self) -> usize {
+        self.limits.replay_bytes
     }
 
     /// Forgets a room's history (the room was removed).
@@ -401,6 +422,12 @@ impl Histories {
         self.total_bytes
     }
 }
+
+mod conversations;
+mod select;
+
+pub use conversations::Conversations;
+pub use select::select;
 
 #[cfg(test)]
 mod tests;

@@ -10,21 +10,25 @@
 //!   split at word breaks over several lines when it does not fit one).
 //! - Netcat: `clean_input` leaves no control character, `parse` never panics, and a rendered
 //!   message holds no control character whatever its text.
+//! - IRC `CHATHISTORY`: any parameters parse to a query within the limits or to a failure that
+//!   renders as one valid line; message ids and timestamps read back what chatd writes.
 //! - HTTP: valid requests, pipelined and split across reads anywhere, come out of the request
 //!   framer whole, in order, with the method, path, query and body they were written with.
 //!
 //! Case counts are kept small so `cargo test` stays fast; the fuzz targets run for minutes.
 
+use chatd::core::time::{parse_utc_timestamp, utc_timestamp_millis};
 use chatd::framing::{Frame, Framer, Terminator};
 use chatd::names::{Nick, RoomName};
 use chatd::protocol::dialect::{Decoded, Dialect};
 use chatd::protocol::dialects;
+use chatd::protocol::history::{HistoryQuery, MAX_HISTORY_LIMIT};
 use chatd::protocol::http::{Request, RequestError, RequestFramer};
 use chatd::protocol::irc::message::{
     self, ACTION_OVERHEAD_BYTES, MAX_LINE_BYTES, Message, ctcp_action, text_budget, write_line,
 };
 use chatd::protocol::irc::{self, View};
-use chatd::protocol::{Command, ListFilter, MessageKind, ParseError, Person, Reply, TopicChange, netcat};
+use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Person, Reply, TopicChange, netcat};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::sync::Arc;
@@ -504,5 +508,50 @@ proptest! {
         let line = std::str::from_utf8(&out).expect("write_line writes UTF-8");
         let parsed = message::parse(line.trim_end_matches("\r\n")).expect("a valid line");
         prop_assert_eq!(parsed.params.last().map(String::as_str), Some(body.as_str()), "the line cut the text");
+    }
+}
+
+// IRCv3 chathistory (issue 14): `CHATHISTORY` parameters, message ids and timestamps.
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn chathistory_parameters_parse_or_fail_with_one_valid_line(
+        sub in prop::sample::select(vec!["LATEST", "before", "AFTER", "AROUND", "BETWEEN", "TARGETS", "NOW", ""]),
+        params in prop::collection::vec(
+            prop_oneof![
+                "[#a-z*]{0,8}",
+                "(msgid|timestamp|seq)=[0-9a-fTZ:.\\-]{0,26}",
+                "[0-9]{0,22}",
+                "\\PC{0,40}",
+            ],
+            0..6,
+        ),
+    ) {
+        let line = format!("CHATHISTORY {sub} {}", params.join(" "));
+        let Some(Ok(Command::ChatHistory(query))) = irc::parse(&line) else {
+            return Err(TestCaseError::fail(format!("not CHATHISTORY: {line:?}")));
+        };
+        match query {
+            Ok(HistoryQuery::Messages { limit, target, .. }) => {
+                prop_assert!(limit <= MAX_HISTORY_LIMIT && !target.is_empty());
+            }
+            Ok(HistoryQuery::Targets { limit, .. }) => prop_assert!(limit <= MAX_HISTORY_LIMIT),
+            Err(fail) => {
+                let mut out = Vec::new();
+                irc::render(&Reply::Error(ChatError::History(fail)), &irc_view(false), &mut out);
+                let lines = irc_lines(&out, false);
+                prop_assert_eq!(lines.len(), 1);
+                prop_assert_eq!(lines[0].command.as_str(), "FAIL");
+            }
+        }
+    }
+
+    #[test]
+    fn msgids_and_timestamps_read_back_what_chatd_writes(
+        run in any::<u64>(), id in any::<u64>(), at in 0u64..253_402_300_800_000,
+    ) {
+        prop_assert_eq!(irc::chathistory::parse_msgid(&irc::msgid(run, id)), Some((run, id)));
+        prop_assert_eq!(parse_utc_timestamp(&utc_timestamp_millis(at)), Some(at));
     }
 }

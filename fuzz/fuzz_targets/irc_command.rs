@@ -14,6 +14,7 @@
 mod common;
 
 use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
+use chatd::protocol::history::{HistoryQuery, MAX_HISTORY_LIMIT};
 use chatd::protocol::irc::{self, View, elist};
 use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply};
 use libfuzzer_sys::fuzz_target;
@@ -58,6 +59,30 @@ fn check_command(command: &Command, line: &str) {
             }
         }
         Command::Mode { target, .. } => assert_given("MODE target", target, line),
+        Command::ChatHistory(Ok(HistoryQuery::Messages { target, limit, .. })) => {
+            assert_given("CHATHISTORY target", target, line);
+            assert!(*limit <= MAX_HISTORY_LIMIT, "limit {limit} from {line:?}");
+        }
+        Command::ChatHistory(Ok(HistoryQuery::Targets { limit, .. })) => {
+            assert!(*limit <= MAX_HISTORY_LIMIT, "limit {limit} from {line:?}")
+        }
+        // Told once registered, as a standard reply: one valid line, from the server.
+        Command::ChatHistory(Err(fail)) => {
+            let view = View {
+                server: "chatd.example.org",
+                nick: "a-twenty-byte-nick-x",
+                started: 0,
+                ping_after_secs: 300,
+                server_time: false,
+                multi_prefix: false,
+            };
+            let mut out = Vec::new();
+            irc::render(&Reply::Error(ChatError::History(fail.clone())), &view, &mut out);
+            let lines = common::check_irc_output(&out);
+            assert_eq!(lines.len(), 1, "one failure, one line: {out:?}");
+            assert_eq!(lines[0].command, "FAIL", "{out:?}");
+            assert_eq!(lines[0].param(0), Some("CHATHISTORY"), "{out:?}");
+        }
         _ => {}
     }
 }

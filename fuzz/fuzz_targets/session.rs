@@ -66,6 +66,7 @@ impl Chat {
             crowd_interval: 5_000,
             registration_open: true,
             guest_grace: 60_000,
+            history_linger: 0,
         };
         let mut chat =
             Chat { state: State::new(settings, 0), clients: Vec::new(), next_id: 1, now: 0, out: Output::default() };

@@ -134,6 +134,7 @@ impl Broker {
         }
         self.state.summarise_crowds(super::now_millis(), &mut self.out);
         self.state.rename_unidentified(super::now_millis(), &mut self.out);
+        self.state.expire_histories(super::now_millis());
         self.sweep_web(now);
         if self.notifier.is_active() && self.reported_clients != Some(self.clients.len()) {
             let counts = self.state.counts();

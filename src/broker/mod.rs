@@ -465,7 +465,8 @@ impl Broker {
             let (rooms, nick) = self.state.render_info(id);
             let recipient = Recipient { session, view: view(&base, nick, rooms, *terminator) };
             let mut bytes = self.cache.render(reply, &recipient);
-            if let Reply::History { room, entries } = reply {
+            // A `CHATHISTORY` answer (issue 14) is history too: trimmed, never a reason to evict.
+            if matches!(reply, Reply::History { .. } | Reply::ChatHistory { .. }) {
                 let room_left = match outbox.history_room(bytes.len(), max_sendq) {
                     Ok(room_left) => room_left,
                     Err(reason) => {
@@ -475,7 +476,15 @@ impl Broker {
                     }
                 };
                 if bytes.len() > room_left {
-                    bytes = self.cache.trim_history(room, entries, room_left, &recipient);
+                    bytes = match reply {
+                        Reply::History { room, entries } => {
+                            self.cache.trim_history(room, entries, room_left, &recipient)
+                        }
+                        Reply::ChatHistory { target, lines, from_oldest } => {
+                            self.cache.trim_chat_history(target, lines, *from_oldest, room_left, &recipient)
+                        }
+                        _ => bytes,
+                    };
                 }
             }
             self.web.counts.deliveries += 1;

@@ -11,6 +11,7 @@
 
 use crate::core::names::RoomName;
 use crate::protocol::dialect::{Session, View, shareable};
+use crate::protocol::history::HistoryLine;
 use crate::protocol::{HistoryEntry, Reply};
 
 /// One recipient: its session (which renders) and everything about it a rendering may read.
@@ -132,6 +133,44 @@ impl RenderCache {
             None => &mut self.single,
         };
         trim_history(room_name, entries, room, to, out);
+        out
+    }
+}
+
+impl RenderCache {
+    /// Cuts the `CHATHISTORY` answer that `render` returned last down to the lines that fit in
+    /// `room` bytes: its newest when `from_oldest` is false, else its oldest (see
+    /// `Reply::ChatHistory`). The answer stays one whole batch; when not even an empty one fits,
+    /// nothing is sent. For `to` alone, as `trim_history`.
+    pub fn trim_chat_history(
+        &mut self,
+        target: &str,
+        lines: &[HistoryLine],
+        from_oldest: bool,
+        room: usize,
+        to: &Recipient<'_>,
+    ) -> &mut Vec<u8> {
+        let out = match self.entries.get_mut(std::mem::replace(&mut self.last, NOT_SHARED)) {
+            Some(entry) => {
+                entry.reply = 0;
+                &mut entry.bytes
+            }
+            None => &mut self.single,
+        };
+        let render_without = |drop: usize, out: &mut Vec<u8>| {
+            out.clear();
+            let kept = if from_oldest { &lines[..lines.len() - drop] } else { &lines[drop..] };
+            let reply = Reply::ChatHistory { target: target.to_string(), lines: kept.to_vec(), from_oldest };
+            render(&reply, to, out);
+        };
+        let drop = oldest_to_drop(lines.len(), room, |drop| {
+            render_without(drop, out);
+            out.len()
+        });
+        render_without(drop, out);
+        if out.len() > room {
+            out.clear();
+        }
         out
     }
 }

@@ -92,6 +92,7 @@ impl State {
     pub fn account_removed(&mut self, name: &str, why: AccountGone, out: &mut Output) {
         let key = Folded::of(name);
         let Some(entry) = self.accounts.remove(&key) else { return };
+        self.conversations.forget_account(name);
         for id in self.sessions_of(&key) {
             match why {
                 AccountGone::Deleted => out

@@ -193,6 +193,10 @@ impl State {
             echo,
             id: msgid,
         };
+        if kind != MessageKind::Notice {
+            let entry = HistoryEntry { id: msgid, at: now, from: Arc::clone(&from), text: text.clone(), kind };
+            self.remember_private(id, target, entry);
+        }
         out.tell(target, private(false));
         out.tell(id, private(true));
         if let Some(away) = away

@@ -9,8 +9,9 @@
 //! registration while it negotiates capabilities), whether it hears every membership change in
 //! a crowd, whether it gets history on joining.
 //!
-//! Rooms other than the default room disappear, with their topic and history, when their last
-//! member leaves; the default room always exists.
+//! Rooms other than the default room disappear, with their topic, when their last member leaves;
+//! their history outlives them for `Settings::history_linger` (`chathistory`). The default room
+//! always exists.
 //!
 //! Crowds: in a room of more than `Settings::crowd_size` members, people (netcat users) are not
 //! told of each join, part and quit — that costs every member a line per event, the whole room
@@ -40,6 +41,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 mod accounts;
+mod chathistory;
 mod crowds;
 mod listing;
 mod messaging;
@@ -84,6 +86,8 @@ pub struct Settings {
     pub registration_open: bool,
     /// How long an unidentified holder of a registered nickname keeps it before being renamed.
     pub guest_grace: Millis,
+    /// How long a room's history outlives the room (`--history-linger`); 0: not at all.
+    pub history_linger: Millis,
 }
 
 impl Settings {
@@ -304,6 +308,16 @@ pub struct State {
     presence: crate::core::ids::IdSet,
     /// The last message id given (`protocol::MsgId`).
     last_msgid: crate::protocol::MsgId,
+    /// When this run started: IRC message ids carry it (`protocol::history::MsgRef`).
+    started: Millis,
+    /// The latest time chat state was told (`apply`, `expire_histories`).
+    clock: Millis,
+    /// Private messages between logged-in accounts (`chathistory`).
+    conversations: crate::room::Conversations,
+    /// Removed rooms whose history lingers, by when it goes (`chathistory`).
+    lingering: std::collections::BTreeSet<(Millis, Folded)>,
+    /// The same, by room.
+    linger_until: HashMap<Folded, Millis>,
 }
 
 /// A broken invariant of chat state — a bug, never the client's doing — named for the log.
@@ -336,6 +350,9 @@ impl State {
         let lobby_modes = Modes { topic_ops_only: false, ..Modes::new_room() };
         rooms.insert(settings.default_room.folded(), Room::new(settings.default_room.clone(), now, lobby_modes));
         let histories = Histories::new(settings.history);
+        // Each conversation is bounded as a room is; all of them together by a quarter of what
+        // all rooms may hold.
+        let private = HistoryLimits { total_bytes: settings.history.total_bytes / 4, ..settings.history };
         State {
             settings,
             members: IdMap::default(),
@@ -350,6 +367,11 @@ impl State {
             guests: 0,
             presence: Default::default(),
             last_msgid: 0,
+            started: now,
+            clock: now,
+            conversations: crate::room::Conversations::new(private),
+            lingering: Default::default(),
+            linger_until: HashMap::new(),
         }
     }
 
@@ -385,6 +407,7 @@ impl State {
     /// Carries out one command from `id` at time `now`. A command whose handler finds chat state
     /// broken stops there; the log is told (`Audit::InvariantBroken`) and the server goes on.
     pub fn apply(&mut self, id: ClientId, command: Command, now: Millis, out: &mut Output) -> Effect {
+        self.expire_histories(now);
         match self.dispatch(id, command, now, out) {
             Ok(effect) => effect,
             Err(Broken(what)) => {
@@ -464,6 +487,7 @@ impl State {
             Command::Authenticate { .. } => {}
             // issue 14: modes
             Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
+            Command::ChatHistory(query) => self.chat_history(id, query, out),
         }
         Ok(Effect::Continue)
     }

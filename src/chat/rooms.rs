@@ -1,7 +1,7 @@
 //! Rooms: joining (through the room's doors: bans, `+i`, `+k`, `+l`, or an invitation), leaving,
 //! and topics. A room other than the default room is created by its first joiner, who runs it,
-//! and goes — with its topic, history and crowd tally — when its last member leaves
-//! (`leave_room`, the one place a member leaves a room).
+//! and goes — with its topic and crowd tally; its history lingers (`chathistory`) — when its last
+//! member leaves (`leave_room`, the one place a member leaves a room).
 //!
 //! Checks kept here rather than in the command table: `JOIN` and `PART` take lists, checked and
 //! answered a room at a time; `PART` refuses an overlong reason before looking at the room, and
@@ -104,6 +104,9 @@ impl State {
             member.current = Some(key.clone());
         }
         let created = !self.rooms.contains_key(&key);
+        if created {
+            self.room_history_revived(&key);
+        }
         let room = self.rooms.entry(key.clone()).or_insert_with(|| Room::new(room_name, now, Modes::new_room()));
         let crowd = self.settings.is_crowd(room.members.len() + 1);
         let audience = if crowd { hearing_every_change(&self.members, &room.members) } else { room.others(id) };
@@ -167,9 +170,9 @@ impl State {
         let left = room.members.clone();
         let removed = left.is_empty() && *key != self.settings.default_room.folded();
         if removed {
-            self.rooms.remove(key);
+            let closed = self.rooms.remove(key).is_some_and(|room| room.modes.invite_only || room.modes.key.is_some());
             self.tallies.remove(key);
-            self.histories.remove_room(key);
+            self.room_history_orphaned(key, closed);
         }
         if let Some(member) = self.members.get_mut(&id) {
             member.rooms.retain(|r| r != key);

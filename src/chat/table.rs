@@ -125,6 +125,7 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Authenticate { .. } => ANYTIME,
         // issue 14: modes
         Command::KickMany { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator), // per nick
+        Command::ChatHistory(_) => REGISTERED, // target: members only, told as if it did not exist
     }
 }
 

@@ -36,6 +36,7 @@ pub fn state_with(history: HistoryLimits) -> State {
         crowd_interval: 60_000,
         registration_open: true,
         guest_grace: 60_000,
+        history_linger: 0,
     };
     State::new(settings, 0)
 }

@@ -122,3 +122,16 @@ fn help_and_version() {
 fn room_without_hash_gets_one() {
     assert_eq!(run(&["--default-room", "main"]).default_room.as_str(), "#main");
 }
+
+#[test]
+fn history_linger_defaults_to_an_hour_and_zero_turns_it_off() {
+    assert_eq!(run(&[]).history_linger, Duration::from_secs(3600));
+    assert_eq!(run(&["--history-linger", "0"]).history_linger, Duration::ZERO);
+    assert_eq!(run(&["--history-linger", "604800"]).history_linger, Duration::from_secs(604_800));
+    assert_eq!(
+        parse(&["--history-linger", "604801"]),
+        Err(UsageError("--history-linger must be between 0 and 604800, not 604801".into()))
+    );
+    assert!(parse(&["--history-linger", "soon"]).unwrap_err().0.starts_with("--history-linger needs a whole number"));
+    assert!(run(&["--history-linger", "90"]).describe("s").contains("\n--history-linger 90\n"));
+}

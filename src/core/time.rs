@@ -51,6 +51,48 @@ pub fn utc_date_time(millis: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
+/// Reads what `utc_timestamp` writes, `YYYY-MM-DDThh:mm:ss.sssZ` exactly (IRCv3 `server-time`),
+/// as milliseconds since the Unix epoch. `None` for anything else, and for times before 1970.
+pub fn parse_utc_timestamp(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 24 {
+        return None;
+    }
+    // Digits everywhere but at the separators.
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')];
+    for (i, &b) in bytes.iter().enumerate() {
+        match separators.iter().find(|(at, _)| *at == i) {
+            Some((_, sep)) if b != *sep => return None,
+            None if !b.is_ascii_digit() => return None,
+            _ => {}
+        }
+    }
+    let number = |from: usize, to: usize| text.get(from..to).and_then(|digits| digits.parse::<i64>().ok());
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second, millis) = (number(11, 13)?, number(14, 16)?, number(17, 19)?, number(20, 23)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days_in_month = *month_days.get(usize::try_from(month - 1).ok()?)?;
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    u64::try_from(secs * 1000 + millis).ok()
+}
+
+/// (year, month, day) in the proleptic Gregorian calendar to days since 1970-01-01: the inverse
+/// of `civil_from_days`, in the same March-based eras.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month_index = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar, counting in
 /// 400-year eras that start on March 1st so that leap days fall at the end of each year.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -79,6 +121,30 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(utc_timestamp(t), "2000-02-29T00:00:00.000Z");
         assert_eq!(utc_timestamp_millis(1_795_350_125_123), "2026-11-22T12:22:05.123Z");
+    }
+
+    #[test]
+    fn timestamps_read_back_exactly() {
+        for millis in [0, 951_782_400_000, 1_795_350_125_123, 4_102_444_799_999, 68_256_000_001] {
+            assert_eq!(parse_utc_timestamp(&utc_timestamp_millis(millis)), Some(millis), "{millis}");
+        }
+        for bad in [
+            "",
+            "2026-11-22T12:22:05Z",
+            "2026-11-22T12:22:05.123",
+            "2026-11-22 12:22:05.123Z",
+            "2026-13-22T12:22:05.123Z",
+            "2026-02-29T12:22:05.123Z",
+            "2026-11-31T12:22:05.123Z",
+            "2026-11-22T24:00:00.000Z",
+            "2026-11-22T12:60:05.123Z",
+            "+026-11-22T12:22:05.123Z",
+            "2026-11-22T12:22:05.1234Z",
+            "1969-12-31T23:59:59.999Z",
+        ] {
+            assert_eq!(parse_utc_timestamp(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_utc_timestamp("2000-02-29T00:00:00.000Z"), Some(951_782_400_000));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod dialect;
 pub mod dialects;
+pub mod history;
 pub mod http;
 pub mod irc;
 pub mod netcat;
@@ -161,6 +162,11 @@ pub enum Command {
     // issue 14: modes
     /// `KICK #room a,b,c`: each named member kicked in turn, errors per nickname.
     KickMany { room: Option<String>, nicks: Vec<String>, reason: Option<String> },
+
+    // issue 14: chathistory
+    /// IRCv3 `CHATHISTORY`: a history query, or why its parameters could not be used (answered
+    /// once registered, like any command).
+    ChatHistory(Result<history::HistoryQuery, history::HistoryFail>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -462,6 +468,15 @@ pub enum Reply {
         at: Millis,
         id: MsgId,
     },
+
+    // issue 14: chathistory
+    /// IRC `draft/chathistory`: the messages a query selected, oldest first, for `target` (the
+    /// room or nickname as the query named it, canonical for a room). `from_oldest`: the query
+    /// counted from its oldest line (`AFTER`, `BETWEEN` forwards), so that if the client's queue
+    /// has room for fewer, the newest go; otherwise the oldest do.
+    ChatHistory { target: String, lines: Vec<history::HistoryLine>, from_oldest: bool },
+    /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
+    HistoryTargets { targets: Vec<history::HistoryTarget> },
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -541,6 +556,10 @@ pub enum ChatError {
         param: String,
         why: String,
     },
+
+    // issue 14: chathistory
+    /// A history query failed (IRC `FAIL CHATHISTORY`).
+    History(history::HistoryFail),
 }
 
 // issue 14: modes

@@ -14,7 +14,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
     );
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
@@ -49,7 +49,8 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         &num(
             "005",
             "bob",
-            "INVEX=I MAXLIST=b:50,e:50,I:50 STATUSMSG=@+ ELIST=CMNTU UTF8ONLY :are supported by this server",
+            "INVEX=I MAXLIST=b:50,e:50,I:50 STATUSMSG=@+ ELIST=CMNTU UTF8ONLY CHATHISTORY=100 \
+             MSGREFTYPES=msgid,timestamp :are supported by this server",
         ),
     );
     expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
@@ -66,7 +67,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP bob LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP bob LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
     );
 }
 
@@ -77,7 +78,7 @@ fn cap_subcommands_refuse_a_request_with_an_unknown_capability_whole_and_unknown
     send(&mut bob, "CAP LS");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl server-time",
+        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl server-time",
     );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");

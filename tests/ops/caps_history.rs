@@ -16,7 +16,7 @@ fn cap_ls_offers_every_cap_req_is_all_or_nothing_and_list_shows_what_is_on() {
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
     );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");

@@ -291,3 +291,33 @@ fn a_trimmed_history_is_its_newest_entries_and_fits() {
         assert!(nothing.is_empty(), "nothing is sent when not even the newest entry fits");
     }
 }
+
+#[test]
+fn a_trimmed_chathistory_answer_keeps_the_end_it_was_counted_from_in_one_batch() {
+    use crate::protocol::history::HistoryLine;
+    let mut session = IRC.session();
+    let request = Command::Cap { sub: "REQ".into(), arg: "draft/chathistory server-time".into() };
+    assert_eq!(session.intercept(request, true, &mut Vec::new()), None);
+    let client = kind(session, "bob", 1, Terminator::Newline);
+    let to = &client.to();
+    let lines: Vec<HistoryLine> = entries(40).into_iter().map(|entry| HistoryLine { entry, to: "#a".into() }).collect();
+    let mut cache = RenderCache::default();
+    for from_oldest in [false, true] {
+        let reply = Reply::ChatHistory { target: "#a".into(), lines: lines.clone(), from_oldest };
+        cache.start(&reply, false);
+        let full = cache.render(&reply, to).len();
+        let trimmed = cache.trim_chat_history("#a", &lines, from_oldest, full / 3, to).clone();
+        assert!(!trimmed.is_empty() && trimmed.len() <= full / 3);
+        let text = String::from_utf8(trimmed).unwrap();
+        assert!(text.starts_with(":irc.test BATCH +") && text.ends_with(" BATCH -chathistory\r\n"), "{text}");
+        let kept: Vec<usize> = (0..40).filter(|i| text.contains(&format!("{i:03} xxx"))).collect();
+        let (first, last) = (kept[0], kept[kept.len() - 1]);
+        assert_eq!(kept, (first..=last).collect::<Vec<_>>(), "one stretch");
+        if from_oldest {
+            assert_eq!(first, 0, "counted from the oldest: the newest go");
+        } else {
+            assert_eq!(last, 39, "counted from the newest: the oldest go");
+        }
+        assert!(cache.trim_chat_history("#a", &lines, from_oldest, 10, to).is_empty(), "not even the batch fits");
+    }
+}

@@ -19,10 +19,15 @@ pub struct Caps {
     pub extended_join: bool,
     /// `account-tag`: lines from a logged-in person carry `@account=`.
     pub account_tag: bool,
+    // issue 14: chathistory
+    /// `draft/chathistory`: the client asks for history with `CHATHISTORY` and is sent none on
+    /// joining a room.
+    pub chathistory: bool,
 }
 
 /// Every capability chatd offers, in the order `CAP LS` and `CAP LIST` name them.
-const NAMES: [&str; 6] = ["account-notify", "account-tag", "extended-join", "multi-prefix", "sasl", "server-time"];
+const NAMES: [&str; 7] =
+    ["account-notify", "account-tag", "draft/chathistory", "extended-join", "multi-prefix", "sasl", "server-time"];
 
 /// The SASL mechanisms chatd accepts, as `CAP LS 302` shows them (`sasl=PLAIN`) and 908 lists them.
 pub const SASL_MECHANISMS: &str = "PLAIN";
@@ -36,6 +41,7 @@ impl Caps {
         match name {
             "account-notify" => Some(&mut self.account_notify),
             "account-tag" => Some(&mut self.account_tag),
+            "draft/chathistory" => Some(&mut self.chathistory),
             "extended-join" => Some(&mut self.extended_join),
             "multi-prefix" => Some(&mut self.multi_prefix),
             "sasl" => Some(&mut self.sasl),
@@ -125,11 +131,11 @@ mod tests {
 
     #[test]
     fn ls_302_names_the_sasl_mechanisms_and_older_versions_do_not() {
-        let plain = "account-notify account-tag extended-join multi-prefix sasl server-time";
+        let plain = "account-notify account-tag draft/chathistory extended-join multi-prefix sasl server-time";
         assert_eq!(ls(""), plain);
         assert_eq!(ls("301"), plain);
         assert_eq!(ls("bogus"), plain);
-        let valued = "account-notify account-tag extended-join multi-prefix sasl=PLAIN server-time";
+        let valued = "account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time";
         assert_eq!(ls("302"), valued);
         assert_eq!(ls("303"), valued);
     }

@@ -3,7 +3,7 @@
 
 use super::caps::Negotiation;
 use super::sasl::{Exchange, Step};
-use super::{AccountCaps, View as IrcView, message, parse, render_for};
+use super::{AccountCaps, HistoryCaps, View as IrcView, message, parse, render_with};
 use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
 use crate::framing::{Frame, Framer};
 use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
@@ -144,6 +144,16 @@ impl IrcSession {
     }
 }
 
+impl IrcSession {
+    /// What history answers look like for this client. Until the `batch` and `message-tags`
+    /// capabilities are offered, a client that negotiated `draft/chathistory` is taken to support
+    /// both, as every client implementing it does (the spec makes them its prerequisites).
+    fn history_caps(&self) -> HistoryCaps {
+        let chathistory = self.negotiation.caps.chathistory;
+        HistoryCaps { batch: chathistory, msgid: chathistory }
+    }
+}
+
 /// Queues `answer` and hands nothing on: the session answered the command itself.
 fn reply(replies: &mut Vec<Reply>, answer: Reply) -> Option<Command> {
     replies.push(answer);
@@ -160,8 +170,9 @@ impl Session for IrcSession {
             registration_held: self.negotiation.holding,
             strict_before_registration: true,
             hears_every_membership_change: true,
-            // Old lines only to clients that can show their original time.
-            replay_on_join: self.negotiation.caps.server_time,
+            // Old lines only to clients that can show their original time, and that do not ask
+            // for them with `CHATHISTORY` (draft/chathistory: no automatic playback).
+            replay_on_join: self.negotiation.caps.server_time && !self.negotiation.caps.chathistory,
             echo_own_messages: false,
             pinged: true,
             registers_by_login: false,
@@ -199,6 +210,7 @@ impl Session for IrcSession {
             | u32::from(caps.multi_prefix) << 1
             | u32::from(caps.extended_join) << 2
             | u32::from(caps.account_tag) << 3
+            | u32::from(caps.chathistory) << 4
     }
 
     fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
@@ -212,7 +224,7 @@ impl Session for IrcSession {
         };
         let caps = self.negotiation.caps;
         let account = AccountCaps { extended_join: caps.extended_join, account_tag: caps.account_tag };
-        render_for(reply, &view, account, out);
+        render_with(reply, &view, account, self.history_caps(), out);
     }
 }
 
@@ -287,6 +299,11 @@ mod tests {
         assert_eq!(replies.len(), 2);
         let nick = Command::Nick { nick: "a".into() };
         assert_eq!(session.intercept(nick.clone(), false, &mut replies), Some(nick));
+        // A client that asks for history with CHATHISTORY is sent none on joining.
+        let req = Command::Cap { sub: "REQ".into(), arg: "draft/chathistory".into() };
+        assert_eq!(session.intercept(req, false, &mut replies), None);
+        assert!(!session.profile().replay_on_join);
+        assert_ne!(session.view_key(&view()), after, "chathistory changes how history renders");
     }
 
     #[test]

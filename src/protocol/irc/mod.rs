@@ -10,6 +10,7 @@
 //! history holds only what every recipient may get) and on the way out.
 
 pub mod caps;
+pub mod chathistory;
 pub mod elist;
 pub mod face;
 pub mod message;
@@ -18,12 +19,12 @@ pub mod numeric;
 mod render;
 pub mod sasl;
 
-pub use render::{AccountCaps, View, render, render_for};
+pub use render::{AccountCaps, HistoryCaps, View, msgid, render, render_for, render_with};
 
 use super::text::for_irc;
 use super::{
-    ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, ParseError, Person, QuitReason, Reply, TopicChange,
-    UserInfo,
+    ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, MsgId, ParseError, Person, QuitReason, Reply,
+    TopicChange, UserInfo,
 };
 use crate::core::limits::{
     MAX_PARAM_CHANGES, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, NICK_MAX_CHARS,
@@ -68,6 +69,9 @@ static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
         format!("ELIST={}", elist::EXTENSIONS),
         // Lines that are not UTF-8 are refused (`ParseError::InvalidUtf8`).
         "UTF8ONLY".to_string(),
+        // issue 14: chathistory
+        format!("CHATHISTORY={}", crate::protocol::history::MAX_HISTORY_LIMIT),
+        format!("MSGREFTYPES={}", chathistory::MSGREFTYPES.join(",")),
     ]
 });
 
@@ -181,6 +185,7 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             }
             Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind }
         }
+        "CHATHISTORY" => Command::ChatHistory(chathistory::parse(&message.params)),
         "NICKSERV" | "NS" => Command::Account(nickserv::parse(&message.params.join(" "))),
         // Without a parameter too: the session answers every `AUTHENTICATE`, also before
         // registration (where chat state would answer a usage error with 451).

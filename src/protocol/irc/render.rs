@@ -4,7 +4,10 @@
 //! every piece of user text passes through `text::for_irc` on the way out.
 
 mod accounts;
+mod history;
 mod modes;
+
+pub use history::{HistoryCaps, msgid};
 
 use super::*;
 
@@ -109,6 +112,7 @@ struct Out<'a, 'v> {
     out: &'a mut Vec<u8>,
     view: &'a View<'v>,
     account: AccountCaps,
+    history: HistoryCaps,
 }
 
 impl Out<'_, '_> {
@@ -310,6 +314,7 @@ impl Out<'_, '_> {
             ChatError::InvalidModeParam { target, mode, param, why } => {
                 self.invalid_mode_param(target, *mode, param, why)
             }
+            ChatError::History(fail) => self.history_fail(fail),
         }
     }
 }
@@ -344,7 +349,12 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
 
 /// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
 pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mut Vec<u8>) {
-    let mut o = Out { out, view, account };
+    render_with(reply, view, account, HistoryCaps::default(), out);
+}
+
+/// Renders `reply` for one IRC recipient with the capabilities history answers depend on too.
+pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: HistoryCaps, out: &mut Vec<u8>) {
+    let mut o = Out { out, view, account, history: caps };
     match reply {
         Reply::Welcome { person, counts } => {
             let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
@@ -534,5 +544,7 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::SaidToStatus { status, room, from, text, kind, at, .. } => {
             o.message(from, &format!("{status}{room}"), text, *kind, *at)
         }
+        Reply::ChatHistory { target, lines, .. } => o.chat_history(target, lines),
+        Reply::HistoryTargets { targets } => o.history_targets(targets),
     }
 }

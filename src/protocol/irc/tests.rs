@@ -161,6 +161,8 @@ fn welcome_sends_001_to_005_lusers_and_motd() {
     for line in &lines[4..6] {
         assert!(line.split(" :").next().unwrap().split(' ').count() <= 3 + 13, "{line}");
     }
+    assert!(lines[4..6].iter().any(|l| l.contains(" CHATHISTORY=100 ")), "{lines:?}");
+    assert!(lines[4..6].iter().any(|l| l.contains(" MSGREFTYPES=msgid,timestamp ")), "{lines:?}");
 }
 
 #[test]

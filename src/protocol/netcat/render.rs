@@ -193,6 +193,8 @@ fn error_text(error: &ChatError) -> String {
         ChatError::InvalidModeParam { mode, param, why, .. } => {
             format!("error: {} is no value for mode {mode}: {why}", for_netcat(&format!("{param:?}")))
         }
+        // issue 14: chathistory (IRC's `CHATHISTORY`; netcat has `/history`)
+        ChatError::History(_) => "error: that history is not available".to_string(),
     }
 }
 
@@ -357,6 +359,8 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Sasl(_)
         | Reply::Online { .. }
         | Reply::AccountChanged { .. } => {}
+        // issue 14: chathistory (IRC only)
+        Reply::ChatHistory { .. } | Reply::HistoryTargets { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
     }
 }

@@ -188,5 +188,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::InvalidModeParam { mode, param, why, .. } => {
             format!("{param:?} is no value for mode {mode}: {why}.")
         }
+        // issue 14: chathistory (IRC only)
+        ChatError::History(_) => "That history is not available.".to_string(),
     }
 }
