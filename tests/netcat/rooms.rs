@@ -308,7 +308,7 @@ fn help_lists_every_command_and_explains_one() {
         ("/kick [#ROOM] NICK [REASON]", "remove someone from a room you run (default: the current one)"),
         (
             "/mode [#ROOM] [+-MODES [ARGS]]",
-            "show or change a room's modes: +t +i +m +n, +k KEY, +l N, +o/+v NICK, +b MASK",
+            "show or change a room's modes: +t +i +m +n +s +p, +k KEY, +l N, +o/+v NICK, +b/+e/+I MASK",
         ),
         ("/invite NICK [#ROOM]", "invite someone into a room (needed for +i rooms)"),
         ("/away [TEXT]", "mark yourself away with TEXT, or back without it"),

@@ -64,7 +64,7 @@ pub const COMMANDS: &[CommandHelp] = &[
     CommandHelp {
         name: "mode",
         usage: "/mode [#ROOM] [+-MODES [ARGS]]",
-        summary: "show or change a room's modes: +t +i +m +n, +k KEY, +l N, +o/+v NICK, +b MASK",
+        summary: "show or change a room's modes: +t +i +m +n +s +p, +k KEY, +l N, +o/+v NICK, +b/+e/+I MASK",
     },
     CommandHelp {
         name: "invite",
