@@ -85,8 +85,8 @@ fn isupport_and_cap_advertise_chathistory() {
     let mut bob = server.connect();
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Bob");
-    bob.expect(" CHATHISTORY=100");
-    bob.expect(" MSGREFTYPES=msgid,timestamp");
+    let isupport = bob.expect(" CHATHISTORY=100");
+    assert!(isupport.contains(" MSGREFTYPES=msgid,timestamp"), "{isupport}");
     bob.expect(&num("376", "bob", ":End of /MOTD command."));
     send(&mut bob, "CAP REQ draft/chathistory");
     expect_exact(&mut bob, ":irc.test CAP bob ACK draft/chathistory");
