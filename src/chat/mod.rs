@@ -50,6 +50,7 @@ mod rooms;
 mod table;
 #[cfg(test)]
 mod testing;
+mod whowas;
 
 pub use accounts::{AccountEntry, AccountGone, AccountJob, AfterLogin, PASSWORD_TRIES, Work};
 pub use registration::display_host;
@@ -268,6 +269,8 @@ struct Member {
     pass: Option<String>,
     /// When this member, holding a nickname another's account owns, will be renamed.
     nick_deadline: Option<Millis>,
+    /// User mode `+w`: receives `WALLOPS`.
+    wallops: bool,
 }
 
 impl Member {
@@ -302,6 +305,10 @@ pub struct State {
     presence: crate::core::ids::IdSet,
     /// The last message id given (`protocol::MsgId`).
     last_msgid: crate::protocol::MsgId,
+    /// Who left which nickname, for `WHOWAS`.
+    departures: whowas::Departures,
+    /// The most registered users there have been at once (`LUSERS`).
+    max_users: usize,
 }
 
 /// A broken invariant of chat state — a bug, never the client's doing — named for the log.
@@ -348,6 +355,8 @@ impl State {
             guests: 0,
             presence: Default::default(),
             last_msgid: 0,
+            departures: Default::default(),
+            max_users: 0,
         }
     }
 
@@ -377,6 +386,7 @@ impl State {
             opers: self.members.values().filter(|m| m.oper).count(),
             unregistered: self.members.len().saturating_sub(self.registered),
             rooms: self.rooms.len(),
+            max_users: self.max_users,
         }
     }
 
@@ -443,7 +453,7 @@ impl State {
             Command::Invite { nick, .. } => self.invite(id, &nick, &checked_room()?, out)?,
             Command::Rooms | Command::List => self.list_rooms(id, out),
             Command::Who { .. } => self.who(id, &checked_room()?, out)?,
-            Command::WhoMask { mask } => self.who_mask(id, mask, out),
+            Command::WhoMask { mask, query } => self.who_mask(id, mask, query, now, out),
             Command::Users => self.users(id, out),
             Command::Names { rooms } => self.names(id, rooms, out),
             Command::Whois { nick } => self.whois(id, nick, now, out),
@@ -459,6 +469,11 @@ impl State {
             Command::Kill { nick, reason } => self.kill(id, &nick, reason, out)?,
             Command::Account(request) => self.account_command(id, request, now, out)?,
             Command::Authenticate { .. } => {}
+            // issue 14: queries
+            Command::Whowas { nick, count } => self.whowas(id, nick, count, out),
+            Command::Info => out.tell(id, Reply::Info),
+            Command::Links => out.tell(id, Reply::Links),
+            Command::Wallops { text } => self.wallops(id, text, out)?,
         }
         Ok(Effect::Continue)
     }

@@ -14,8 +14,8 @@ use crate::protocol::{ChatError, Reply};
 use crate::room::{self, ModeChange, ModeError};
 
 impl State {
-    /// `MODE`: room modes are shown to anyone and changed by room operators; user modes can only
-    /// be queried (a client setting its usual `+i` or `+w` is ignored).
+    /// `MODE`: room modes are shown to anyone and changed by room operators; a user's own modes
+    /// are theirs (`whowas::user_modes`).
     pub(super) fn mode(&mut self, id: ClientId, target: String, changes: Vec<String>, out: &mut Output) -> Handled {
         // Netcat's `/mode` without a room means the current one.
         let target = if target.is_empty() {
@@ -35,10 +35,7 @@ impl State {
                 out.error(id, ChatError::UsersDontMatch);
                 return Ok(());
             }
-            if changes.is_empty() {
-                out.tell(id, Reply::UserModes);
-            }
-            return Ok(());
+            return self.user_modes(id, &changes, out);
         }
         let key = Folded::of(&target);
         let Some(room) = self.rooms.get(&key) else {

@@ -123,6 +123,9 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Account(_) => ANYTIME,
         // Answered by the IRC session; chat state never sees one.
         Command::Authenticate { .. } => ANYTIME,
+        // issue 14: queries
+        Command::Whowas { .. } | Command::Info | Command::Links => REGISTERED,
+        Command::Wallops { .. } => SERVER_OPERATOR,
     }
 }
 

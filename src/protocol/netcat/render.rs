@@ -189,6 +189,8 @@ fn error_text(error: &ChatError) -> String {
         ChatError::PasswordMismatch => "error: wrong operator name or password".to_string(),
         ChatError::NoOperators => "error: this server has no operators".to_string(),
         ChatError::NotServerOperator => "error: only server operators may do that".to_string(),
+        // issue 14: queries
+        ChatError::UnknownUserMode => "error: unknown user mode (only +w can be set)".to_string(),
     }
 }
 
@@ -330,7 +332,7 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Names { .. }
         | Reply::WhoList { .. }
         | Reply::Whois { .. }
-        | Reply::UserModes
+        | Reply::UserModes { .. }
         | Reply::YoureOper
         | Reply::Ison { .. }
         | Reply::Userhost { .. }
@@ -342,6 +344,8 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Online { .. }
         | Reply::AccountChanged { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
+        // issue 14: queries (IRC only)
+        Reply::Whowas { .. } | Reply::Info | Reply::Links | Reply::Wallops { .. } | Reply::UserModesChanged { .. } => {}
     }
 }
 
