@@ -11,4 +11,5 @@ mod common;
 mod channels;
 mod connection;
 mod messages;
+mod queries;
 mod registration;
