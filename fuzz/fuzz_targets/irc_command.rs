@@ -16,7 +16,7 @@ mod common;
 use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
 use chatd::protocol::history::{HistoryQuery, MAX_HISTORY_LIMIT};
 use chatd::protocol::irc::{self, View, elist};
-use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply};
+use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply, query};
 use libfuzzer_sys::fuzz_target;
 
 fn assert_list(what: &str, items: &[String], line: &str) {
@@ -58,7 +58,23 @@ fn check_command(command: &Command, line: &str) {
                 assert!(!nick.is_empty() && !nick.contains(' '), "ISON/USERHOST nick {nick:?} from {line:?}");
             }
         }
-        Command::Mode { target, .. } => assert_given("MODE target", target, line),
+        Command::Mode { target, changes } => {
+            assert_given("MODE target", target, line);
+            // A user's own modes are read from the same strings.
+            let letters = changes.iter().flat_map(|c| c.chars()).filter(|c| !matches!(c, '+' | '-')).count();
+            assert_eq!(query::parse_user_modes(changes).len(), letters, "user modes of {line:?}");
+        }
+        Command::WhoMask { mask, query } => {
+            assert_given("WHO mask", mask, line);
+            if let Some(token) = query.whox.as_ref().and_then(|fields| fields.token.as_ref()) {
+                assert!(token.len() <= 3 && token.bytes().all(|b| b.is_ascii_digit()), "token {token:?} of {line:?}");
+            }
+        }
+        Command::Whowas { nick, count } => {
+            assert!(!nick.is_empty() && !nick.contains(','), "WHOWAS nick {nick:?} from {line:?}");
+            assert_ne!(*count, Some(0), "WHOWAS count 0 from {line:?}");
+        }
+        Command::Wallops { text } => assert_given("WALLOPS text", text, line),
         Command::ChatHistory(Ok(HistoryQuery::Messages { target, limit, .. })) => {
             assert_given("CHATHISTORY target", target, line);
             assert!(*limit <= MAX_HISTORY_LIMIT, "limit {limit} from {line:?}");

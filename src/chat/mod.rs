@@ -54,6 +54,7 @@ mod status;
 mod table;
 #[cfg(test)]
 mod testing;
+mod whowas;
 
 pub use accounts::{AccountEntry, AccountGone, AccountJob, AfterLogin, PASSWORD_TRIES, Work};
 pub use registration::display_host;
@@ -274,6 +275,8 @@ struct Member {
     pass: Option<String>,
     /// When this member, holding a nickname another's account owns, will be renamed.
     nick_deadline: Option<Millis>,
+    /// User mode `+w`: receives `WALLOPS`.
+    wallops: bool,
 }
 
 impl Member {
@@ -318,6 +321,10 @@ pub struct State {
     lingering: std::collections::BTreeSet<(Millis, Folded)>,
     /// The same, by room.
     linger_until: HashMap<Folded, Millis>,
+    /// Who left which nickname, for `WHOWAS`.
+    departures: whowas::Departures,
+    /// The most registered users there have been at once (`LUSERS`).
+    max_users: usize,
 }
 
 /// A broken invariant of chat state — a bug, never the client's doing — named for the log.
@@ -372,6 +379,8 @@ impl State {
             conversations: crate::room::Conversations::new(private),
             lingering: Default::default(),
             linger_until: HashMap::new(),
+            departures: Default::default(),
+            max_users: 0,
         }
     }
 
@@ -401,6 +410,7 @@ impl State {
             opers: self.members.values().filter(|m| m.oper).count(),
             unregistered: self.members.len().saturating_sub(self.registered),
             rooms: self.rooms.len(),
+            max_users: self.max_users,
         }
     }
 
@@ -469,7 +479,7 @@ impl State {
             Command::Rooms => self.list_rooms(id, &[], now, out),
             Command::List { filters } => self.list_rooms(id, &filters, now, out),
             Command::Who { .. } => self.who(id, &checked_room()?, out)?,
-            Command::WhoMask { mask } => self.who_mask(id, mask, out),
+            Command::WhoMask { mask, query } => self.who_mask(id, mask, query, now, out),
             Command::Users => self.users(id, out),
             Command::Names { rooms } => self.names(id, rooms, out),
             Command::Whois { nick } => self.whois(id, nick, now, out),
@@ -488,6 +498,11 @@ impl State {
             // issue 14: modes
             Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
             Command::ChatHistory(query) => self.chat_history(id, query, out),
+            // issue 14: queries
+            Command::Whowas { nick, count } => self.whowas(id, nick, count, out),
+            Command::Info => out.tell(id, Reply::Info),
+            Command::Links => out.tell(id, Reply::Links),
+            Command::Wallops { text } => self.wallops(id, text, out)?,
         }
         Ok(Effect::Continue)
     }

@@ -28,8 +28,8 @@ fn list_reply(room: &room::Room, list: MaskList) -> Reply {
 }
 
 impl State {
-    /// `MODE`: room modes are shown to anyone and changed by room operators; user modes can only
-    /// be queried (a client setting its usual `+i` or `+w` is ignored).
+    /// `MODE`: room modes are shown to anyone and changed by room operators; a user's own modes
+    /// are theirs (`whowas::user_modes`).
     pub(super) fn mode(&mut self, id: ClientId, target: String, changes: Vec<String>, out: &mut Output) -> Handled {
         // Netcat's `/mode` without a room means the current one.
         let target = if target.is_empty() {
@@ -49,11 +49,7 @@ impl State {
                 out.error(id, ChatError::UsersDontMatch);
                 return Ok(());
             }
-            if changes.is_empty() {
-                let oper = self.members.get(&id).is_some_and(|m| m.oper);
-                out.tell(id, Reply::UserModes { oper });
-            }
-            return Ok(());
+            return self.user_modes(id, &changes, out);
         }
         let key = Folded::of(&target);
         let Some(room) = self.rooms.get(&key) else {

@@ -5,8 +5,10 @@
 
 use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
-use crate::core::names::Folded;
-use crate::protocol::{Millis, Reply, RoomVisibility, UserInfo, WhoisInfo};
+use crate::core::limits::MAX_MASK_BYTES;
+use crate::core::names::{Folded, RoomName};
+use crate::protocol::{Millis, Reply, RoomStatus, RoomVisibility, UserInfo, WhoEntry, WhoQuery, WhoisInfo};
+use crate::room::glob_match;
 
 impl State {
     fn user_info(&self, id: ClientId) -> Option<UserInfo> {
@@ -75,24 +77,42 @@ impl State {
         }
     }
 
-    pub(super) fn who_mask(&self, id: ClientId, mask: String, out: &mut Output) {
-        let entries = if mask.starts_with('#') {
+    /// `WHO mask [options]`: a room's members; or the user with that nickname; or else everyone
+    /// whose nickname, username, host or real name the mask matches (`*`, `?`; `0` is `*`).
+    /// Nobody is hidden: chatd has no invisible users (`LUSERS` says so).
+    pub(super) fn who_mask(&self, id: ClientId, mask: String, query: WhoQuery, now: Millis, out: &mut Output) {
+        let idle = |user: &UserInfo| {
+            let last = self.nicks.get(&user.person.nick.folded()).and_then(|m| self.members.get(m));
+            last.map_or(0, |m| now.saturating_sub(m.last_spoke) / 1000)
+        };
+        let entry = |room: Option<RoomName>, user: UserInfo| WhoEntry { room, idle_secs: idle(&user), user };
+        let entries: Vec<WhoEntry> = if mask.starts_with('#') {
             let key = Folded::of(&mask);
             match self.rooms.get(&key) {
-                Some(room) => self.room_users(&key).into_iter().map(|u| (Some(room.name.clone()), u)).collect(),
+                Some(room) => self.room_users(&key).into_iter().map(|u| entry(Some(room.name.clone()), u)).collect(),
                 None => Vec::new(),
             }
+        } else if let Some(user) = self.nicks.get(&Folded::of(&mask)).and_then(|&m| self.user_info(m)) {
+            vec![entry(None, user)]
+        } else if mask.len() > MAX_MASK_BYTES {
+            // Matching costs up to mask length times text length per field per user.
+            Vec::new()
         } else {
-            match self.nicks.get(&Folded::of(&mask)).and_then(|&m| self.user_info(m)) {
-                Some(user) => vec![(None, user)],
-                None => Vec::new(),
-            }
+            let pattern = if mask == "0" { "*" } else { mask.as_str() };
+            let matches = |u: &UserInfo| {
+                let p = &u.person;
+                [p.nick.as_str(), &p.user, &p.host, &u.realname].iter().any(|field| glob_match(pattern, field))
+            };
+            let users = self.users_sorted(self.nicks.values().copied());
+            users.into_iter().filter(matches).map(|u| entry(None, u)).collect()
         };
-        out.tell(id, Reply::WhoList { mask, entries });
+        let entries = entries.into_iter().filter(|e| !query.opers_only || e.user.oper).collect();
+        out.tell(id, Reply::WhoList { mask, entries, whox: query.whox });
     }
 
     pub(super) fn whois(&self, id: ClientId, nick: String, now: Millis, out: &mut Output) {
-        let info = self.nicks.get(&Folded::of(&nick)).and_then(|m| self.members.get(m)).and_then(|member| {
+        let found = self.nicks.get(&Folded::of(&nick)).and_then(|m| Some((m, self.members.get(m)?)));
+        let info = found.and_then(|(m, member)| {
             Some(WhoisInfo {
                 person: member.person.clone()?,
                 realname: member.realname.clone(),
@@ -102,7 +122,7 @@ impl State {
                     .iter()
                     .filter_map(|k| self.rooms.get(k))
                     .filter(|r| r.is_listed() || r.members.contains(&id))
-                    .map(|r| r.name.clone())
+                    .map(|r| RoomStatus { room: r.name.clone(), op: r.ops.contains(m), voice: r.voiced.contains(m) })
                     .collect(),
                 away: member.away.clone(),
                 idle_secs: now.saturating_sub(member.last_spoke) / 1000,

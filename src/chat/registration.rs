@@ -88,6 +88,7 @@ impl State {
             prompt: None,
             pass: None,
             nick_deadline: None,
+            wallops: false,
         };
         self.members.insert(id, member);
         if profile.prompted {
@@ -247,6 +248,7 @@ impl State {
         let profile = member.profile;
         let pass = member.pass.take();
         self.registered += 1;
+        self.max_users = self.max_users.max(self.registered);
         out.audit.push(Audit::Registered { id, nick: nick.clone(), dialect: profile.dialect });
         out.tell(id, Reply::Welcome { person: Arc::clone(&person), counts: self.counts() });
         let hearers: Vec<ClientId> = self.presence.iter().copied().collect();
@@ -325,6 +327,7 @@ impl State {
         self.nicks.remove(&old.nick.folded());
         self.nicks.insert(new.folded(), id);
         let renamed = Arc::new(Person { nick: new.clone(), ..(*old).clone() });
+        self.departures.record(Arc::clone(&old));
         if let Some(member) = self.members.get_mut(&id) {
             member.nick = Some(new.clone());
             member.person = Some(renamed);
@@ -360,6 +363,7 @@ impl State {
         }
         self.presence.remove(&id);
         if let Some(person) = person {
+            self.departures.record(Arc::clone(&person));
             self.registered = self.registered.saturating_sub(1);
             let mut peers = peers;
             if !self.presence.is_empty() {

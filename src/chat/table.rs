@@ -126,6 +126,9 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         // issue 14: modes
         Command::KickMany { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator), // per nick
         Command::ChatHistory(_) => REGISTERED, // target: members only, told as if it did not exist
+        // issue 14: queries
+        Command::Whowas { .. } | Command::Info | Command::Links => REGISTERED,
+        Command::Wallops { .. } => SERVER_OPERATOR,
     }
 }
 

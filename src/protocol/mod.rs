@@ -12,11 +12,13 @@ pub mod history;
 pub mod http;
 pub mod irc;
 pub mod netcat;
+pub mod query;
 pub mod text;
 pub mod web;
 pub mod xml;
 
 pub use account::{AccountCommand, AccountFailure, AccountReply, LoginVia, SaslReply};
+pub use query::{RoomStatus, UserModeChange, WhoEntry, WhoQuery, WhoxFields};
 
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
@@ -124,8 +126,8 @@ pub enum Command {
     Message { targets: Vec<String>, text: String, kind: MessageKind },
     /// `NAMES`; empty means every room the client is in.
     Names { rooms: Vec<String> },
-    /// `WHO mask`: a room or a nickname.
-    WhoMask { mask: String },
+    /// `WHO mask [options]`: a room, a nickname or a mask; the options filter and pick WHOX fields.
+    WhoMask { mask: String, query: WhoQuery },
     /// `WHOIS nick`.
     Whois { nick: String },
     /// `LIST`, with its `ELIST` filters (all must hold; none: every room).
@@ -167,6 +169,15 @@ pub enum Command {
     /// IRCv3 `CHATHISTORY`: a history query, or why its parameters could not be used (answered
     /// once registered, like any command).
     ChatHistory(Result<history::HistoryQuery, history::HistoryFail>),
+    // issue 14: queries
+    /// `WHOWAS nick [count]`: who used a nickname last; at most `count` entries (all: `None`).
+    Whowas { nick: String, count: Option<usize> },
+    /// `INFO`.
+    Info,
+    /// `LINKS`.
+    Links,
+    /// `WALLOPS text`: to everyone with user mode `+w` (server operators only).
+    Wallops { text: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,7 +333,8 @@ pub struct UserInfo {
 pub struct WhoisInfo {
     pub person: Arc<Person>,
     pub realname: String,
-    pub rooms: Vec<RoomName>,
+    /// The rooms they are in, with their status in each (`@#a +#b`).
+    pub rooms: Vec<RoomStatus>,
     pub away: Option<String>,
     pub idle_secs: u64,
     pub signon: Millis,
@@ -338,6 +350,8 @@ pub struct Counts {
     pub opers: usize,
     pub unregistered: usize,
     pub rooms: usize,
+    /// The most registered users there have been at once since the server started.
+    pub max_users: usize,
 }
 
 /// What a user is told. Structured, so each dialect renders it its own way.
@@ -404,14 +418,14 @@ pub enum Reply {
     Ping { token: String },
     /// IRC: `NAMES` for one room (`members` empty and `room` unknown: just the end line).
     Names { room: String, members: Vec<UserInfo>, visibility: RoomVisibility },
-    /// IRC: `WHO` entries, then the end line for `mask`.
-    WhoList { mask: String, entries: Vec<(Option<RoomName>, UserInfo)> },
+    /// IRC: `WHO` entries (WHOX fields when `whox`), then the end line for `mask`.
+    WhoList { mask: String, entries: Vec<WhoEntry>, whox: Option<WhoxFields> },
     /// IRC: `WHOIS`; `None` when nobody has that nickname.
     Whois { nick: String, info: Option<WhoisInfo> },
     /// A room's modes (`params`: the key and limit, the key hidden from outsiders).
     RoomModes { room: RoomName, modes: String, params: Vec<String>, created: Millis },
-    /// IRC: the recipient's own user modes (`+i`, and `o` for a server operator).
-    UserModes { oper: bool },
+    /// IRC: the recipient's own user modes (`+iw`).
+    UserModes { modes: String },
     /// A room's bans.
     BanList { room: RoomName, masks: Vec<String> },
     /// Someone changed a room's modes: `changes` as IRC writes them (`+o-v`), then the parameters.
@@ -477,6 +491,17 @@ pub enum Reply {
     ChatHistory { target: String, lines: Vec<history::HistoryLine>, from_oldest: bool },
     /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
     HistoryTargets { targets: Vec<history::HistoryTarget> },
+    // issue 14: queries
+    /// IRC: `WHOWAS` for `nick`: who used it, newest first (empty: nobody chatd remembers).
+    Whowas { nick: String, entries: Vec<Arc<Person>> },
+    /// IRC: `INFO`.
+    Info,
+    /// IRC: `LINKS`: just this server.
+    Links,
+    /// IRC: a `WALLOPS` message.
+    Wallops { from: Arc<Person>, text: String },
+    /// IRC: the recipient's own user modes changed: `changes` as IRC writes them (`+w`).
+    UserModesChanged { me: Arc<Person>, changes: String },
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -560,6 +585,9 @@ pub enum ChatError {
     // issue 14: chathistory
     /// A history query failed (IRC `FAIL CHATHISTORY`).
     History(history::HistoryFail),
+    // issue 14: queries
+    /// A user mode chatd does not know (`MODE nick +x`); the known ones were applied.
+    UnknownUserMode,
 }
 
 // issue 14: modes

@@ -163,7 +163,7 @@ fn names_who_whois_and_list() {
 
     send(&mut bob, "WHOIS alice");
     expect_exact(&mut bob, &num("311", "bob", "alice ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut bob, &num("319", "bob", "alice #room"));
+    expect_exact(&mut bob, &num("319", "bob", "alice @#room"));
     expect_exact(&mut bob, &num("312", "bob", "alice irc.test chatd"));
     let idle = next(&mut bob);
     let numbers = idle
@@ -177,7 +177,7 @@ fn names_who_whois_and_list() {
     // Several rooms, the `WHOIS server nick` form.
     send(&mut alice, "WHOIS irc.test bob");
     expect_exact(&mut alice, &num("311", "alice", "bob ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut alice, &num("319", "alice", "bob :#room #zeta"));
+    expect_exact(&mut alice, &num("319", "alice", "bob :#room @#zeta"));
     expect_exact(&mut alice, &num("312", "alice", "bob irc.test chatd"));
     alice.expect_next(":irc.test 317 alice bob ");
     expect_exact(&mut alice, &num("318", "alice", "bob :End of /WHOIS list"));
@@ -282,6 +282,8 @@ fn ison_userhost_version_time_motd_and_lusers() {
     expect_exact(&mut bob, &num("253", "bob", "1 :unknown connection(s)"));
     expect_exact(&mut bob, &num("254", "bob", "2 :channels formed"));
     expect_exact(&mut bob, &num("255", "bob", ":I have 2 clients and 0 servers"));
+    expect_exact(&mut bob, &num("265", "bob", "2 2 :Current local users 2, max 2"));
+    expect_exact(&mut bob, &num("266", "bob", "2 2 :Current global users 2, max 2"));
     settle(&mut bob, "end");
 }
 

@@ -12,4 +12,5 @@ mod channels;
 mod connection;
 mod messages;
 mod modes14;
+mod queries;
 mod registration;

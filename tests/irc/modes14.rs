@@ -30,7 +30,8 @@ fn secret_and_private_channels_hide_from_list_names_and_whois_of_outsiders() {
     expect_exact(&mut bob, &num("366", "bob", "#hidden :End of /NAMES list"));
     send(&mut bob, "WHOIS alice");
     expect_exact(&mut bob, &num("311", "bob", "alice ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut bob, &num("319", "bob", "alice #open"));
+    // Alice opened #open: her status shows (WHOIS 319 prefixes).
+    expect_exact(&mut bob, &num("319", "bob", "alice @#open"));
     bob.expect(&num("318", "bob", "alice :End of /WHOIS list"));
     // Joining one, bob sees it in its symbol.
     send(&mut bob, "JOIN #hidden");

@@ -33,7 +33,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z',
         "bad timestamp in {created:?}"
     );
-    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} io Ibeiklmnopstv Ibeklov")));
+    expect_exact(&mut bob, &num("004", "bob", &format!("irc.test {VERSION} iow Ibeiklmnopstv Ibeklov")));
     let isupport = next(&mut bob);
     assert!(isupport.split(' ').any(|token| token == "CASEMAPPING=ascii"), "{isupport:?}");
     assert!(isupport.ends_with(" :are supported by this server"), "{isupport:?}");
@@ -50,13 +50,15 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
             "005",
             "bob",
             "INVEX=I MAXLIST=b:50,e:50,I:50 STATUSMSG=@+ ELIST=CMNTU UTF8ONLY CHATHISTORY=100 \
-             MSGREFTYPES=msgid,timestamp :are supported by this server",
+             MSGREFTYPES=msgid,timestamp WHOX :are supported by this server",
         ),
     );
     expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
     // The default room always exists; nobody else is connected, so no 253.
     expect_exact(&mut bob, &num("254", "bob", "1 :channels formed"));
     expect_exact(&mut bob, &num("255", "bob", ":I have 1 clients and 0 servers"));
+    expect_exact(&mut bob, &num("265", "bob", "1 1 :Current local users 1, max 1"));
+    expect_exact(&mut bob, &num("266", "bob", "1 1 :Current global users 1, max 1"));
     expect_exact(&mut bob, &num("375", "bob", ":- irc.test Message of the day - "));
     expect_exact(&mut bob, &num("372", "bob", ":- Welcome to chatd. Netcat users and IRC users share these rooms."));
     expect_exact(&mut bob, &num("372", "bob", ":- Try: /join #lobby"));

@@ -84,7 +84,7 @@ fn secret_and_private_rooms_hide_from_names_and_whois_of_outsiders() {
     let rooms = |s: &mut State, id: u64| match replies_to(&run(s, id, Command::Whois { nick: "alice".into() }), id)[..]
     {
         [Reply::Whois { info: Some(WhoisInfo { rooms, .. }), .. }] => {
-            rooms.iter().map(|r| r.to_string()).collect::<Vec<_>>()
+            rooms.iter().map(|r| r.room.to_string()).collect::<Vec<_>>()
         }
         ref other => panic!("{other:?}"),
     };

@@ -16,6 +16,7 @@ pub mod face;
 pub mod message;
 pub mod nickserv;
 pub mod numeric;
+mod query;
 mod render;
 pub mod sasl;
 
@@ -24,7 +25,7 @@ pub use render::{AccountCaps, HistoryCaps, View, msgid, render, render_for, rend
 use super::text::for_irc;
 use super::{
     ChatError, Command, Counts, HistoryEntry, MessageKind, Millis, MsgId, ParseError, Person, QuitReason, Reply,
-    TopicChange, UserInfo,
+    TopicChange, UserInfo, WhoQuery,
 };
 use crate::core::limits::{
     MAX_PARAM_CHANGES, MAX_REASON_BYTES, MAX_ROOMS_PER_CLIENT, MAX_TARGETS, MAX_TOPIC_BYTES, NICK_MAX_CHARS,
@@ -72,6 +73,8 @@ static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
         // issue 14: chathistory
         format!("CHATHISTORY={}", crate::protocol::history::MAX_HISTORY_LIMIT),
         format!("MSGREFTYPES={}", chathistory::MSGREFTYPES.join(",")),
+        // issue 14: queries (`WHO <mask> %<fields>[,<token>]`, `protocol::query`)
+        "WHOX".to_string(),
     ]
 });
 
@@ -129,7 +132,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             Some(nick) => Command::Nick { nick: nick.to_string() },
             None => return Some(Err(ParseError::NoNicknameGiven)),
         },
-        "USER" if message.params.len() >= 4 && param(0).is_some() => {
+        // An empty real name (or one of nothing but removed characters) is none: 461.
+        "USER" if message.params.len() >= 4 && param(0).is_some() && !clean(&message.params[3]).is_empty() => {
             Command::User { user: message.params[0].clone(), realname: clean(&message.params[3]) }
         }
         "PING" if param(0).is_some() => Command::Ping { token: param(0).unwrap_or_default().to_string() },
@@ -201,7 +205,10 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             };
             Command::Topic { room: param(0).map(str::to_string), change }
         }
-        "WHO" => Command::WhoMask { mask: param(0).unwrap_or("*").to_string() },
+        "WHO" => Command::WhoMask {
+            mask: param(0).unwrap_or("*").to_string(),
+            query: WhoQuery::parse(param(1).unwrap_or_default()),
+        },
         // `WHOIS [server] nick`: the nick is the last parameter.
         "WHOIS" => match message.params.iter().rev().find(|p| !p.is_empty()) {
             Some(nick) => Command::Whois { nick: split_list(nick).next().unwrap_or_default().to_string() },
@@ -224,6 +231,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         | "INVITE" | "OPER" | "KILL" | "HISTORY") => {
             return Some(Err(ParseError::Usage(static_name(known))));
         }
+        // issue 14: queries
+        name if query::is_query(name) => return Some(query::parse(&message)),
         other => return Some(Err(ParseError::UnknownCommand(other.to_string()))),
     };
     Some(Ok(command))

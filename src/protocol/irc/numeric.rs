@@ -40,6 +40,10 @@ numerics! {
     RPL_LUSERCHANNELS = 254;
     /// `<client> :I have <c> clients and <s> servers`
     RPL_LUSERME = 255;
+    /// `<client> [<u> <m>] :Current local users <u>, max <m>`
+    RPL_LOCALUSERS = 265;
+    /// `<client> [<u> <m>] :Current global users <u>, max <m>`
+    RPL_GLOBALUSERS = 266;
     /// `<client> <nick> :<away message>`: sent to whoever messages an away user.
     RPL_AWAY = 301;
     /// `<client> :[<reply>{ <reply>}]` where a reply is `nick[*]=<+|-><host>` (`-` means away).
@@ -56,6 +60,8 @@ numerics! {
     RPL_WHOISSERVER = 312;
     /// `<client> <nick> :is an IRC operator`
     RPL_WHOISOPERATOR = 313;
+    /// `<client> <nick> <username> <host> * :<realname>`: one who used `<nick>` (WHOWAS).
+    RPL_WHOWASUSER = 314;
     /// `<client> <mask> :End of WHO list`, with the mask exactly as the client sent it.
     RPL_ENDOFWHO = 315;
     /// `<client> <nick> <secs> <signon> :seconds idle, signon time`
@@ -100,14 +106,27 @@ numerics! {
     RPL_WHOREPLY = 352;
     /// `<client> <symbol> <channel> :[prefix]<nick>{ [prefix]<nick>}`; symbol `=` is a public channel.
     RPL_NAMREPLY = 353;
+    /// `<client> [token] [channel] [user] [ip] [host] [server] [nick] [flags] [hopcount] [idle]
+    /// [account] [oplevel] [:realname]`: exactly the WHOX fields asked for, in this order.
+    RPL_WHOSPCRPL = 354;
+    /// `<client> * <server> :<hopcount> <server info>`
+    RPL_LINKS = 364;
+    /// `<client> * :End of /LINKS list`
+    RPL_ENDOFLINKS = 365;
     /// `<client> <channel> :End of /NAMES list`
     RPL_ENDOFNAMES = 366;
     /// `<client> <channel> <mask> [<who> <set-ts>]`
     RPL_BANLIST = 367;
     /// `<client> <channel> :End of channel ban list`
     RPL_ENDOFBANLIST = 368;
+    /// `<client> <nick> :End of WHOWAS`
+    RPL_ENDOFWHOWAS = 369;
+    /// `<client> :<string>`: a line of `INFO`.
+    RPL_INFO = 371;
     /// `<client> :<line of the motd>`
     RPL_MOTD = 372;
+    /// `<client> :End of INFO list`
+    RPL_ENDOFINFO = 374;
     /// `<client> :- <server> Message of the day - `
     RPL_MOTDSTART = 375;
     /// `<client> :End of /MOTD command.`
@@ -126,6 +145,8 @@ numerics! {
     ERR_CANNOTSENDTOCHAN = 404;
     /// `<client> <channel> :You have joined too many channels`
     ERR_TOOMANYCHANNELS = 405;
+    /// `<client> <nick> :There was no such nickname` (WHOWAS of a nickname nobody used lately).
+    ERR_WASNOSUCHNICK = 406;
     /// `<client> <target> :<error code> recipients. <abort message>` (RFC 2812).
     ERR_TOOMANYTARGETS = 407;
     /// `<client> :No origin specified`: a PING or PONG without its token.
@@ -184,9 +205,18 @@ numerics! {
     ERR_UMODEUNKNOWNFLAG = 501;
     /// `<client> :Cant change mode for other users`
     ERR_USERSDONTMATCH = 502;
+    /// `<client> <subject> :<text>`: no help on that subject (`*` when the subject is no valid
+    /// parameter).
+    ERR_HELPNOTFOUND = 524;
     /// `<client> <target chan/user> <mode char> <parameter> :<description>`: a mode parameter of
     /// the wrong form (a limit that is no positive number, a key with a space, ...).
     ERR_INVALIDMODEPARAM = 696;
+    /// `<client> <subject> :<first line of help section>`
+    RPL_HELPSTART = 704;
+    /// `<client> <subject> :<line of help text>`
+    RPL_HELPTXT = 705;
+    /// `<client> <subject> :<last line of help text>`
+    RPL_ENDOFHELP = 706;
     /// `<client> <nick>!<user>@<host> <account> :You are now logged in as <account>` (IRCv3 SASL,
     /// sent for every login, SASL or not).
     RPL_LOGGEDIN = 900;
@@ -281,6 +311,21 @@ mod tests {
             (ERR_SASLABORTED, 906),
             (ERR_SASLALREADY, 907),
             (RPL_SASLMECHS, 908),
+            // issue 14: queries
+            (RPL_LOCALUSERS, 265),
+            (RPL_GLOBALUSERS, 266),
+            (RPL_WHOWASUSER, 314),
+            (RPL_WHOSPCRPL, 354),
+            (RPL_LINKS, 364),
+            (RPL_ENDOFLINKS, 365),
+            (RPL_ENDOFWHOWAS, 369),
+            (RPL_INFO, 371),
+            (RPL_ENDOFINFO, 374),
+            (ERR_WASNOSUCHNICK, 406),
+            (ERR_HELPNOTFOUND, 524),
+            (RPL_HELPSTART, 704),
+            (RPL_HELPTXT, 705),
+            (RPL_ENDOFHELP, 706),
         ];
         for (constant, number) in expected {
             assert_eq!(constant, number);

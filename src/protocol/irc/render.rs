@@ -4,8 +4,10 @@
 //! every piece of user text passes through `text::for_irc` on the way out.
 
 mod accounts;
+mod help;
 mod history;
 mod modes;
+mod queries;
 
 pub use history::{HistoryCaps, msgid};
 
@@ -216,6 +218,7 @@ impl Out<'_, '_> {
         }
         self.numeric(RPL_LUSERCHANNELS, &[&counts.rooms.to_string(), "channels formed"]);
         self.numeric(RPL_LUSERME, &[&format!("I have {} clients and 0 servers", counts.users)]);
+        self.user_totals(counts);
     }
 
     fn motd(&mut self) {
@@ -315,6 +318,8 @@ impl Out<'_, '_> {
                 self.invalid_mode_param(target, *mode, param, why)
             }
             ChatError::History(fail) => self.history_fail(fail),
+            // issue 14: queries
+            ChatError::UnknownUserMode => self.numeric(ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]),
         }
     }
 }
@@ -361,7 +366,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             o.numeric(RPL_WELCOME, &[&format!("Welcome to the {NETWORK} IRC network {}", person.prefix())]);
             o.numeric(RPL_YOURHOST, &[&format!("Your host is {}, running version {version}", view.server)]);
             o.numeric(RPL_CREATED, &[&format!("This server was created {}", timestamp(view.started))]);
-            o.numeric(RPL_MYINFO, &[view.server, &version, "io", &MYINFO_ROOM_MODES, &MYINFO_PARAM_MODES]);
+            o.numeric(RPL_MYINFO, &[view.server, &version, "iow", &MYINFO_ROOM_MODES, &MYINFO_PARAM_MODES]);
             // At most 13 tokens a line: with the recipient and the text, 15 parameters.
             for chunk in ISUPPORT.chunks(13) {
                 let mut tokens: Vec<&str> = chunk.iter().map(String::as_str).collect();
@@ -445,26 +450,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
             o.names(modes::names_symbol(*visibility), &for_irc(room), &nicks);
         }
-        Reply::WhoList { mask, entries } => {
-            for (room, user) in entries {
-                let person = &user.person;
-                let mut here = String::from(if user.away { "G" } else { "H" });
-                if user.oper {
-                    here.push('*');
-                }
-                if user.op {
-                    here.push('@');
-                }
-                if user.voice && (view.multi_prefix || !user.op) {
-                    here.push('+');
-                }
-                let room = room.as_ref().map_or("*", |r| r.as_str());
-                let real = format!("0 {}", for_irc(&user.realname));
-                let params = [room, &person.user, &person.host, view.server, person.nick.as_str(), &here, &real];
-                o.numeric(RPL_WHOREPLY, &params);
-            }
-            o.numeric(RPL_ENDOFWHO, &[&for_irc(mask), "End of /WHO list"]);
-        }
+        Reply::WhoList { mask, entries, whox } => o.who_list(mask, entries, whox.as_ref()),
         Reply::Whois { nick, info: None } => {
             let nick = for_irc(nick);
             o.numeric(ERR_NOSUCHNICK, &[&nick, "No such nick/channel"]);
@@ -474,10 +460,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             let p = &info.person;
             let nick = p.nick.as_str();
             o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &for_irc(&info.realname)]);
-            if !info.rooms.is_empty() {
-                let rooms: Vec<&str> = info.rooms.iter().map(|r| r.as_str()).collect();
-                o.numeric(RPL_WHOISCHANNELS, &[nick, &rooms.join(" ")]);
-            }
+            o.whois_channels(nick, &info.rooms);
             o.numeric(RPL_WHOISSERVER, &[nick, view.server, "chatd"]);
             if info.oper {
                 o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
@@ -493,7 +476,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             o.numeric(RPL_WHOISIDLE, &[nick, &idle, &signon, "seconds idle, signon time"]);
             o.numeric(RPL_ENDOFWHOIS, &[&for_irc(asked), "End of /WHOIS list"]);
         }
-        Reply::UserModes { oper } => o.numeric(RPL_UMODEIS, &[if *oper { "+io" } else { "+i" }]),
+        Reply::UserModes { modes } => o.numeric(RPL_UMODEIS, &[modes]),
         Reply::Ison { nicks } => {
             let nicks: Vec<&str> = nicks.iter().map(|n| n.as_str()).collect();
             o.numeric(RPL_ISON, &[&nicks.join(" ")]);
@@ -519,7 +502,6 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         // crowd summaries (IRC clients get every JOIN, PART and QUIT instead).
         Reply::Greeting { .. }
         | Reply::NickPrompt { .. }
-        | Reply::Help { .. }
         | Reply::NowTalkingIn { .. }
         | Reply::YouJoinedCrowd { .. }
         | Reply::CrowdSummary { .. }
@@ -546,5 +528,12 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         }
         Reply::ChatHistory { target, lines, .. } => o.chat_history(target, lines),
         Reply::HistoryTargets { targets } => o.history_targets(targets),
+        // issue 14: queries
+        Reply::Help { command } => o.help(command.as_deref()),
+        Reply::Whowas { nick, entries } => o.whowas(nick, entries),
+        Reply::Info => o.info(),
+        Reply::Links => o.links(),
+        Reply::Wallops { from, text } => o.wallops(from, text),
+        Reply::UserModesChanged { me, changes } => o.from(me, "MODE", &[me.nick.as_str(), changes]),
     }
 }

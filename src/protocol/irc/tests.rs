@@ -152,10 +152,13 @@ fn numerics_name_the_recipient_and_errors_use_rfc_codes() {
 
 #[test]
 fn welcome_sends_001_to_005_lusers_and_motd() {
-    let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1 };
+    let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 3 };
     let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
     let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(codes, ["001", "002", "003", "004", "005", "005", "251", "254", "255", "375", "372", "372", "376"]);
+    assert_eq!(
+        codes,
+        ["001", "002", "003", "004", "005", "005", "251", "254", "255", "265", "266", "375", "372", "372", "376"]
+    );
     assert!(lines[4].contains("CASEMAPPING=ascii") && lines[4].ends_with(":are supported by this server"));
     // At most 13 tokens a line (15 parameters with the recipient and the text).
     for line in &lines[4..6] {
@@ -282,3 +285,4 @@ fn quit_reasons_read_like_irc() {
 
 mod accounts;
 mod modes;
+mod queries;

@@ -195,6 +195,8 @@ fn error_text(error: &ChatError) -> String {
         }
         // issue 14: chathistory (IRC's `CHATHISTORY`; netcat has `/history`)
         ChatError::History(_) => "error: that history is not available".to_string(),
+        // issue 14: queries
+        ChatError::UnknownUserMode => "error: unknown user mode (only +w can be set)".to_string(),
     }
 }
 
@@ -362,6 +364,8 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         // issue 14: chathistory (IRC only)
         Reply::ChatHistory { .. } | Reply::HistoryTargets { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
+        // issue 14: queries (IRC only)
+        Reply::Whowas { .. } | Reply::Info | Reply::Links | Reply::Wallops { .. } | Reply::UserModesChanged { .. } => {}
     }
 }
 

@@ -190,5 +190,7 @@ fn sentence(error: &ChatError) -> String {
         }
         // issue 14: chathistory (IRC only)
         ChatError::History(_) => "That history is not available.".to_string(),
+        // issue 14: queries
+        ChatError::UnknownUserMode => "Unknown user mode.".to_string(),
     }
 }

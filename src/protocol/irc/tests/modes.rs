@@ -84,8 +84,8 @@ fn exception_lists_invalid_parameters_and_the_operator_mode_render_as_modern_irc
         assert_eq!(invalid(unfit), [":irc.test 696 bob #a l * :the limit must be a positive whole number"]);
     }
     assert_eq!(rendered(&Reply::YoureOper), [":irc.test 381 bob :You are now an IRC operator", ":bob MODE bob +o"]);
-    assert_eq!(rendered(&Reply::UserModes { oper: true }), [":irc.test 221 bob +io"]);
-    assert_eq!(rendered(&Reply::UserModes { oper: false }), [":irc.test 221 bob +i"]);
+    assert_eq!(rendered(&Reply::UserModes { modes: "+io".into() }), [":irc.test 221 bob +io"]);
+    assert_eq!(rendered(&Reply::UserModes { modes: "+i".into() }), [":irc.test 221 bob +i"]);
 }
 
 #[test]

@@ -1,0 +1,194 @@
+//! Who was who, and user modes: `WHOWAS` over a bounded record of the nicknames people left
+//! (by changing them or by leaving the server), a user's own modes (`MODE nick +w`), and
+//! `WALLOPS` to those who set `+w`.
+//!
+//! The record keeps the newest `WHOWAS_ENTRIES` departures, oldest dropped first; each entry is
+//! the departed `Person` (shared with whatever else still holds it, such as room history), so
+//! it costs little beyond what history already keeps.
+
+use super::{Handled, Output, State};
+use crate::core::ids::ClientId;
+use crate::core::names::Folded;
+use crate::protocol::query::parse_user_modes;
+use crate::protocol::{ChatError, Person, Reply};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Most departures remembered for `WHOWAS`, across all nicknames.
+pub const WHOWAS_ENTRIES: usize = 1024;
+
+/// The user modes a client may set on itself. `i` is what chatd reports every user as (and
+/// clients set on connect); it changes nothing. `w` receives `WALLOPS`.
+const SETTABLE_USER_MODES: &[char] = &['i', 'w'];
+
+/// The people who left a nickname, newest last, at most `WHOWAS_ENTRIES`.
+#[derive(Debug, Default)]
+pub struct Departures {
+    entries: VecDeque<Arc<Person>>,
+}
+
+impl Departures {
+    /// Remembers that `person` stopped using their nickname.
+    pub fn record(&mut self, person: Arc<Person>) {
+        if self.entries.len() == WHOWAS_ENTRIES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(person);
+    }
+
+    /// Who used `nick` (compared without case), newest first, at most `count` (all: `None`).
+    pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<Arc<Person>> {
+        let wanted = Folded::of(nick);
+        self.entries
+            .iter()
+            .rev()
+            .filter(|person| person.nick.folded() == wanted)
+            .take(count.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl State {
+    /// `WHOWAS nick [count]`.
+    pub(super) fn whowas(&self, id: ClientId, nick: String, count: Option<usize>, out: &mut Output) {
+        let entries = self.departures.find(&nick, count);
+        out.tell(id, Reply::Whowas { nick, entries });
+    }
+
+    /// `MODE <own nick>`: with no changes, the modes; otherwise each known change is applied and
+    /// the ones that changed something are announced, and an unknown letter is refused after
+    /// the known ones were applied (as the modern IRC documentation asks).
+    pub(super) fn user_modes(&mut self, id: ClientId, changes: &[String], out: &mut Output) -> Handled {
+        let me = self.person(id)?;
+        let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
+        if changes.is_empty() {
+            let mut modes = String::from("+i");
+            if member.oper {
+                modes.push('o');
+            }
+            if member.wallops {
+                modes.push('w');
+            }
+            out.tell(id, Reply::UserModes { modes });
+            return Ok(());
+        }
+        let (mut applied, mut sign, mut unknown) = (String::new(), None, false);
+        for change in parse_user_modes(changes) {
+            if !SETTABLE_USER_MODES.contains(&change.mode) {
+                // `o` is known but only `OPER` gives it; servers ignore a user's `+o`/`-o`.
+                unknown |= change.mode != 'o';
+                continue;
+            }
+            if change.mode == 'w' && member.wallops != change.set {
+                member.wallops = change.set;
+                if sign != Some(change.set) {
+                    applied.push(if change.set { '+' } else { '-' });
+                    sign = Some(change.set);
+                }
+                applied.push('w');
+            }
+        }
+        if !applied.is_empty() {
+            out.tell(id, Reply::UserModesChanged { me, changes: applied });
+        }
+        if unknown {
+            out.error(id, ChatError::UnknownUserMode);
+        }
+        Ok(())
+    }
+
+    /// `WALLOPS` from a server operator (the command table checked): to every user with `+w`.
+    pub(super) fn wallops(&self, id: ClientId, text: String, out: &mut Output) -> Handled {
+        let from = self.person(id)?;
+        let mut to: Vec<ClientId> =
+            self.members.iter().filter(|(_, m)| m.wallops && m.person.is_some()).map(|(&m, _)| m).collect();
+        to.sort_unstable();
+        out.tell_many(to, Reply::Wallops { from, text });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::protocol::Command;
+
+    #[test]
+    fn departures_are_bounded_and_found_newest_first_without_case() {
+        let mut departures = Departures::default();
+        let someone = |nick: &str, user: &str| {
+            Arc::new(Person {
+                nick: crate::core::names::Nick::parse(nick).unwrap(),
+                user: user.into(),
+                host: "h".into(),
+                account: None,
+                realname: "R".into(),
+            })
+        };
+        departures.record(someone("alice", "first"));
+        departures.record(someone("bob", "b"));
+        departures.record(someone("Alice", "second"));
+        let users = |found: Vec<Arc<Person>>| found.iter().map(|p| p.user.clone()).collect::<Vec<_>>();
+        assert_eq!(users(departures.find("ALICE", None)), ["second", "first"]);
+        assert_eq!(users(departures.find("alice", Some(1))), ["second"]);
+        assert!(departures.find("carol", None).is_empty());
+        for i in 0..WHOWAS_ENTRIES {
+            departures.record(someone("x", &i.to_string()));
+        }
+        assert_eq!(departures.len(), WHOWAS_ENTRIES);
+        assert!(departures.find("alice", None).is_empty(), "the oldest went first");
+    }
+
+    #[test]
+    fn renames_and_quits_are_remembered() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        run(&mut s, 1, Command::Nick { nick: "alicia".into() });
+        registered(&mut s, 2, "bob");
+        s.remove(ClientId(1), &crate::protocol::QuitReason::ConnectionLost, &mut Output::default());
+        let out = run(&mut s, 2, Command::Whowas { nick: "alice".into(), count: None });
+        assert!(
+            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].nick.as_str() == "alice")
+        );
+        let out = run(&mut s, 2, Command::Whowas { nick: "ALICIA".into(), count: None });
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1));
+        let out = run(&mut s, 2, Command::Whowas { nick: "bob".into(), count: None });
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.is_empty()));
+    }
+
+    #[test]
+    fn wallops_reach_those_with_plus_w_and_only_from_operators() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        registered(&mut s, 3, "carol");
+        let wallops = || Command::Wallops { text: "hello ops".into() };
+        let out = run(&mut s, 1, wallops());
+        assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::NotServerOperator)]);
+        let mode = |nick: &str, change: &str| Command::Mode { target: nick.into(), changes: vec![change.into()] };
+        let out = run(&mut s, 2, mode("bob", "+w"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "+w"));
+        // Setting it again changes nothing and says nothing.
+        assert!(run(&mut s, 2, mode("bob", "+w")).deliveries.is_empty());
+        run(&mut s, 1, Command::Oper { name: "admin".into(), password: "pw".into() });
+        let out = run(&mut s, 1, wallops());
+        assert_eq!(out.deliveries.len(), 1);
+        assert_eq!(out.deliveries[0].to, super::super::To::Many(vec![ClientId(2)]));
+        let out = run(&mut s, 2, Command::Mode { target: "bob".into(), changes: vec![] });
+        assert_eq!(replies_to(&out, 2), vec![&Reply::UserModes { modes: "+iw".into() }]);
+        let out = run(&mut s, 2, mode("bob", "-w+x"));
+        assert!(matches!(
+            replies_to(&out, 2)[..],
+            [Reply::UserModesChanged { changes, .. }, Reply::Error(ChatError::UnknownUserMode)] if changes == "-w"
+        ));
+        // `+i` is what everyone has: accepted without a word.
+        assert!(run(&mut s, 2, mode("bob", "+i")).deliveries.is_empty());
+    }
+}

@@ -1,0 +1,38 @@
+//! Parsing the server queries of issue 14 that have no netcat form: `WHOWAS`, `INFO`, `LINKS`,
+//! `WALLOPS` and `HELP`/`HELPOP` (the last becomes the shared `Command::Help`). Called from
+//! `irc::parse` for exactly the command names `is_query` accepts.
+
+use super::clean;
+use super::message::{Message, split_list};
+use crate::protocol::{Command, ParseError};
+
+/// Whether `command` (uppercased) is one `parse` handles.
+pub fn is_query(command: &str) -> bool {
+    matches!(command, "WHOWAS" | "INFO" | "LINKS" | "WALLOPS" | "HELP" | "HELPOP")
+}
+
+/// One of the commands `is_query` names, from its parsed line.
+pub fn parse(message: &Message) -> Result<Command, ParseError> {
+    let param = |i: usize| message.param(i).filter(|p| !p.is_empty());
+    match message.command.as_str() {
+        // `WHOWAS <nick>[,<nick>...] [<count> [<server>]]`: the first nickname, like `WHOIS`. A
+        // count that is no positive number means a full search (RFC 2812 3.6.3).
+        "WHOWAS" => {
+            let nick = param(0).and_then(|list| split_list(list).next()).ok_or(ParseError::NoNicknameGiven)?;
+            let count = param(1).and_then(|n| n.parse::<u64>().ok()).filter(|&n| n > 0);
+            Ok(Command::Whowas {
+                nick: nick.to_string(),
+                count: count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            })
+        }
+        "INFO" => Ok(Command::Info),
+        // A mask, if given, could only ever name this server: it is answered the same.
+        "LINKS" => Ok(Command::Links),
+        "WALLOPS" => {
+            let text = param(0).map(clean).filter(|text| !text.is_empty()).ok_or(ParseError::Usage("WALLOPS"))?;
+            Ok(Command::Wallops { text })
+        }
+        // `HELP :two words` keeps its subject whole: the reply names it `*` (not a parameter).
+        _ => Ok(Command::Help { command: param(0).map(str::to_string) }),
+    }
+}
