@@ -24,7 +24,7 @@
 //! `State::apply`, which checks a command against the command table (`table`: what each command
 //! requires — registration, a room, membership, room or server operator) and then hands it to its
 //! handler. The handlers live by topic: `registration`, `messaging`, `rooms`, `crowds`, `modes`,
-//! `queries`, `operators`.
+//! `queries`, `operators`, `whowas` (with user modes and `WALLOPS`).
 //!
 //! Invariants: a registered member has a `person`; every room in a member's `rooms` (and so its
 //! `current`) exists and lists it; `nicks` maps each claimed nickname to the member holding it.

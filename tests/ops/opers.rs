@@ -26,7 +26,7 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     // Not an operator yet: no 313, no 252, no '*' in WHO.
     send(&mut carol, "WHOIS bob");
     expect_exact(&mut carol, &num("311", "carol", "bob ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut carol, &num("319", "carol", "bob #room"));
+    expect_exact(&mut carol, &num("319", "carol", "bob @#room"));
     expect_exact(&mut carol, &num("312", "carol", "bob irc.test chatd"));
     carol.expect_next(":irc.test 317 carol bob ");
     expect_exact(&mut carol, &num("318", "carol", "bob :End of /WHOIS list"));
@@ -34,6 +34,8 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     expect_exact(&mut carol, &num("251", "carol", ":There are 2 users and 0 invisible on 1 servers"));
     expect_exact(&mut carol, &num("254", "carol", "2 :channels formed"));
     carol.expect_next(&num("255", "carol", ":I have 2 clients"));
+    expect_exact(&mut carol, &num("265", "carol", "2 2 :Current local users 2, max 2"));
+    expect_exact(&mut carol, &num("266", "carol", "2 2 :Current global users 2, max 2"));
 
     send(&mut bob, "OPER admin s3cret");
     expect_exact(&mut bob, &num("381", "bob", ":You are now an IRC operator"));
@@ -45,7 +47,7 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     assert!(!ok.contains("s3cret"), "the password is logged: {ok:?}");
     send(&mut carol, "WHOIS bob");
     expect_exact(&mut carol, &num("311", "carol", "bob ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut carol, &num("319", "carol", "bob #room"));
+    expect_exact(&mut carol, &num("319", "carol", "bob @#room"));
     expect_exact(&mut carol, &num("312", "carol", "bob irc.test chatd"));
     expect_exact(&mut carol, &num("313", "carol", "bob :is an IRC operator"));
     carol.expect_next(":irc.test 317 carol bob ");
@@ -61,6 +63,8 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     expect_exact(&mut carol, &num("252", "carol", "1 :operator(s) online"));
     expect_exact(&mut carol, &num("254", "carol", "2 :channels formed"));
     carol.expect_next(&num("255", "carol", ":I have 2 clients"));
+    expect_exact(&mut carol, &num("265", "carol", "2 2 :Current local users 2, max 2"));
+    expect_exact(&mut carol, &num("266", "carol", "2 2 :Current global users 2, max 2"));
     // The count follows operators leaving.
     send(&mut bob, "QUIT");
     bob.expect_closed();
