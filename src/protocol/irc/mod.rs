@@ -9,6 +9,7 @@
 //! Every piece of text that came from a user passes through `text::for_irc`, on the way in (so
 //! history holds only what every recipient may get) and on the way out.
 
+pub mod batch;
 pub mod caps;
 pub mod face;
 pub mod message;
@@ -16,6 +17,7 @@ pub mod nickserv;
 pub mod numeric;
 mod render;
 pub mod sasl;
+pub mod tags;
 
 pub use render::{AccountCaps, View, render, render_for};
 
