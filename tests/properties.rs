@@ -289,7 +289,7 @@ proptest! {
     fn room_messages_render_as_valid_irc_lines_that_parse_back(
         from in person(), room in room(), text in text(), kind in kind(), server_time in any::<bool>(),
     ) {
-        let reply = Reply::Said { room: room.clone(), from: from.clone(), text: text.as_str().into(), kind, at: 0, id: 1 };
+        let reply = Reply::Said { room: room.clone(), from: from.clone(), text: text.as_str().into(), kind, at: 0, id: 1, tags: None };
         let mut out = Vec::new();
         irc::render(&reply, &irc_view(server_time), &mut out);
         assert_delivers(&out, server_time, &from, room.as_str(), &text, kind);
@@ -300,7 +300,7 @@ proptest! {
         from in person(), to in nick(), text in text(), kind in kind(), server_time in any::<bool>(),
     ) {
         let reply =
-            Reply::Private { from: from.clone(), to: to.clone(), text: text.as_str().into(), kind, at: 0, echo: false, id: 1 };
+            Reply::Private { from: from.clone(), to: to.clone(), text: text.as_str().into(), kind, at: 0, echo: false, id: 1, tags: None };
         let mut out = Vec::new();
         irc::render(&reply, &irc_view(server_time), &mut out);
         assert_delivers(&out, server_time, &from, to.as_str(), &text, kind);
@@ -347,7 +347,7 @@ proptest! {
         from in person(), room in room(), text in any::<String>(), kind in kind(), nul in any::<bool>(),
     ) {
         let terminator = if nul { Terminator::Nul } else { Terminator::Newline };
-        let reply = Reply::Said { room, from, text: text.as_str().into(), kind, at: 0, id: 1 };
+        let reply = Reply::Said { room, from, text: text.as_str().into(), kind, at: 0, id: 1, tags: None };
         let mut out = Vec::new();
         netcat::render(&reply, netcat::View { multi_room: true, terminator }, &mut out);
         let line = std::str::from_utf8(&out).expect("netcat output is valid UTF-8");

@@ -6,13 +6,15 @@
 //! Checks: `parse` agrees with the wire grammar about which lines are ignored and which are
 //! errors; lines past 512 bytes (tags aside) are refused; commands carry what they promise
 //! (non-empty nicknames and tokens, comma lists without empty items); and the error a client is
-//! told, before and after registration, renders as valid IRC lines of at most 512 bytes.
+//! told, before and after registration, renders as valid IRC lines of at most 512 bytes. A
+//! `label` (at most 64 bytes) goes round what the line said, whatever it said; only well-formed
+//! client-only tags are relayed on messages.
 #![no_main]
 
 mod common;
 
 use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
-use chatd::protocol::irc::{self, View};
+use chatd::protocol::irc::{self, View, tags};
 use chatd::protocol::{ChatError, Command, MessageKind, ParseError, Reply};
 use libfuzzer_sys::fuzz_target;
 
@@ -24,6 +26,17 @@ fn assert_list(what: &str, items: &[String], line: &str) {
 
 fn assert_given(what: &str, value: &str, line: &str) {
     assert!(!value.is_empty(), "empty {what} from {line:?}");
+}
+
+/// Relayed tags: client-only, well-formed keys, values that cannot end the tag section.
+fn check_client_tags(tags: Option<&str>, line: &str) {
+    let Some(tags) = tags else { return };
+    assert!(!tags.is_empty(), "empty client tags from {line:?}");
+    for tag in tags.split(';') {
+        let (key, value) = tag.split_once('=').unwrap_or((tag, ""));
+        assert!(key.starts_with('+') && tags::valid_key(key), "relayed tag {key:?} from {line:?}");
+        assert!(!value.contains([' ', '\r', '\n', '\0', ';']), "unescaped value {value:?} from {line:?}");
+    }
 }
 
 fn check_command(command: &Command, line: &str) {
@@ -38,12 +51,18 @@ fn check_command(command: &Command, line: &str) {
         }
         Command::PartMany { rooms, .. } => assert_list("PART room", rooms, line),
         Command::Names { rooms } => assert_list("NAMES room", rooms, line),
-        Command::Message { targets, text, kind } => {
+        Command::Message { targets, text, kind, tags } => {
             assert_list("message target", targets, line);
             if *kind != MessageKind::Action {
                 assert_given("message text", text, line);
             }
+            check_client_tags(tags.as_deref(), line);
         }
+        Command::TagMsg { targets, tags } => {
+            assert_list("TAGMSG target", targets, line);
+            check_client_tags(tags.as_deref(), line);
+        }
+        Command::Labeled { .. } => panic!("a label inside a label from {line:?}"),
         Command::Kick { nick, .. } => assert!(!nick.contains(','), "KICK nick {nick:?} from {line:?}"),
         Command::Whois { nick } => assert!(!nick.contains(','), "WHOIS nick {nick:?} from {line:?}"),
         Command::Ison { nicks } | Command::Userhost { nicks } => {
@@ -61,6 +80,14 @@ fuzz_target!(|data: &[u8]| {
     let parsed = irc::parse(&line);
     assert_eq!(irc::parse(&line), parsed, "parse is not deterministic");
     let grammar = message::parse(&line);
+    // The label is the session's; what it goes round is checked like any unlabeled line.
+    let parsed = match parsed {
+        Some(Ok(Command::Labeled { label, input })) => {
+            assert!(!label.is_empty() && label.len() <= tags::MAX_LABEL_BYTES, "label {label:?} from {line:?}");
+            Some(*input)
+        }
+        other => other,
+    };
 
     match (&grammar, &parsed) {
         (Err(MessageError::Empty | MessageError::MissingCommand), None) => return,

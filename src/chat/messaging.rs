@@ -9,8 +9,22 @@
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
-use crate::protocol::{ChatError, HistoryEntry, MessageKind, Millis, Reply, netcat};
+use crate::protocol::{ChatError, ClientTags, HistoryEntry, MessageKind, Millis, Reply, netcat};
 use std::sync::Arc;
+
+/// How a message travels besides its text: its kind and the client-only tags it was sent with.
+#[derive(Clone, Debug)]
+pub(super) struct Envelope {
+    pub kind: MessageKind,
+    pub tags: ClientTags,
+}
+
+impl Envelope {
+    /// A message of `kind` without tags (all but IRC's tagged lines).
+    pub fn plain(kind: MessageKind) -> Envelope {
+        Envelope { kind, tags: None }
+    }
+}
 
 impl State {
     /// A plain netcat line: to the current room, cleaned; a blank one is ignored.
@@ -35,7 +49,7 @@ impl State {
                 let key = key.clone();
                 match self.rooms.get(&key).map(|room| room.may_speak(id)) {
                     Some(Err(error)) => out.error(id, error),
-                    _ => self.say_in(id, &key, text.into(), kind, now, out)?,
+                    _ => self.say_in(id, &key, text.into(), Envelope::plain(kind), now, out)?,
                 }
             }
             Err(error) => out.error(id, error),
@@ -49,12 +63,12 @@ impl State {
         id: ClientId,
         targets: &[String],
         text: &str,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
         for target in targets.iter().take(MAX_TARGETS) {
-            self.message(id, target, text, kind, now, out)?;
+            self.message(id, target, text, envelope.clone(), now, out)?;
         }
         Ok(())
     }
@@ -65,15 +79,16 @@ impl State {
         id: ClientId,
         target: &str,
         text: &str,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let kind = envelope.kind;
         let result = if target.starts_with('#') {
             match self.resolve_room(id, Some(target)) {
                 Ok(key) => match self.room(&key)?.may_speak(id) {
                     Ok(()) => {
-                        self.say_in(id, &key, text.into(), kind, now, out)?;
+                        self.say_in(id, &key, text.into(), envelope, now, out)?;
                         Ok(())
                     }
                     Err(error) => Err(error),
@@ -81,7 +96,7 @@ impl State {
                 Err(_) => Err(ChatError::NoSuchNick(target.to_string())),
             }
         } else {
-            self.private(id, target, text.to_string(), kind, now, out)?;
+            self.private(id, target, text.to_string(), envelope, now, out)?;
             Ok(())
         };
         if let Err(error) = result
@@ -97,10 +112,11 @@ impl State {
         id: ClientId,
         key: &Folded,
         text: Arc<str>,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let Envelope { kind, tags } = envelope;
         let from = self.person(id)?;
         if let Some(member) = self.members.get_mut(&id) {
             member.last_spoke = now;
@@ -119,7 +135,7 @@ impl State {
                 text: text.clone(),
             });
         }
-        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now, id: msgid };
+        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now, id: msgid, tags };
         if self.members.get(&id).is_some_and(|m| m.profile.echo_own_messages) {
             out.tell(id, said.clone());
         }
@@ -132,10 +148,11 @@ impl State {
         id: ClientId,
         to: &str,
         text: String,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let Envelope { kind, tags } = envelope;
         let target = self.nicks.get(&Folded::of(to)).copied().filter(|t| self.is_registered(*t));
         let Some(target) = target else {
             if kind != MessageKind::Notice {
@@ -163,6 +180,7 @@ impl State {
             at: now,
             echo,
             id: msgid,
+            tags: tags.clone(),
         };
         out.tell(target, private(false));
         out.tell(id, private(true));
@@ -174,14 +192,17 @@ impl State {
         Ok(())
     }
 
-    pub(super) fn away(&mut self, id: ClientId, text: Option<String>, out: &mut Output) {
+    pub(super) fn away(&mut self, id: ClientId, text: Option<String>, out: &mut Output) -> Handled {
         if text.as_ref().is_some_and(|t| t.len() > MAX_REASON_BYTES) {
-            return out.error(id, ChatError::TooLong { what: "away message", max: MAX_REASON_BYTES });
+            out.error(id, ChatError::TooLong { what: "away message", max: MAX_REASON_BYTES });
+            return Ok(());
         }
         if let Some(member) = self.members.get_mut(&id) {
             member.away = text.clone();
         }
+        self.notify_away(id, text.clone(), out)?;
         out.tell(id, Reply::AwayChanged { text });
+        Ok(())
     }
 }
 

@@ -123,6 +123,11 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Account(_) => ANYTIME,
         // Answered by the IRC session; chat state never sees one.
         Command::Authenticate { .. } => ANYTIME,
+        // issue 14: ircv3
+        // Unwrapped by the IRC session, or else by `State::apply`: never checked here.
+        Command::Labeled { .. } => ANYTIME,
+        Command::TagMsg { .. } => REGISTERED, // rooms: per target, as `Message`
+        Command::SetName { .. } => REGISTERED,
     }
 }
 

@@ -12,6 +12,8 @@
 pub mod batch;
 pub mod caps;
 pub mod face;
+mod ircv3;
+pub mod labels;
 pub mod message;
 pub mod nickserv;
 pub mod numeric;
@@ -19,7 +21,7 @@ mod render;
 pub mod sasl;
 pub mod tags;
 
-pub use render::{AccountCaps, View, render, render_for};
+pub use render::{AccountCaps, Ircv3Caps, View, render, render_for, render_with};
 
 use super::text::for_irc;
 use super::{
@@ -80,6 +82,14 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         Err(MessageError::BadCommand(command)) => return Some(Err(ParseError::UnknownCommand(command))),
         Err(MessageError::MissingCommand) => return None,
     };
+    // issue 14: ircv3 (a `label` goes round whatever the line said, for the session)
+    let label = ircv3::label(&message.tags);
+    let parsed = parse_message(line, message)?;
+    Some(ircv3::labeled(label, parsed))
+}
+
+/// One parsed line as a command (see `parse`).
+fn parse_message(line: &str, message: message::Message) -> Option<Result<Command, ParseError>> {
     // RFC 2812 2.3: 512 bytes with CR LF; tags (IRCv3) are counted separately, also after the
     // leading spaces `message::parse` tolerates.
     let line = line.trim_start_matches(' ');
@@ -155,7 +165,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             if text.is_empty() && !given.is_empty() {
                 return (!notice).then_some(Err(ParseError::NoTextToSend));
             }
-            Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind }
+            let tags = tags::client_only(&message.tags);
+            Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind, tags }
         }
         "NICKSERV" | "NS" => Command::Account(nickserv::parse(&message.params.join(" "))),
         // Without a parameter too: the session answers every `AUTHENTICATE`, also before
@@ -191,6 +202,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "VERSION" => Command::Version,
         "TIME" => Command::Time,
         "QUIT" => Command::Quit { reason: clean_optional(param(0)) },
+        // issue 14: ircv3
+        "TAGMSG" | "SETNAME" => return ircv3::parse(&message),
         known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST" | "KICK"
         | "INVITE" | "OPER" | "KILL" | "HISTORY") => {
             return Some(Err(ParseError::Usage(static_name(known))));

@@ -4,6 +4,10 @@
 //! every piece of user text passes through `text::for_irc` on the way out.
 
 mod accounts;
+mod ircv3;
+
+pub use ircv3::Ircv3Caps;
+use ircv3::Stamp;
 
 use super::*;
 
@@ -71,8 +75,9 @@ fn mode_lines(prefix: &str, room: &str, changes: &str, params: &[String]) -> Vec
     lines
 }
 
-/// A member's nick with its status prefix for `NAMES` (`@` before `+`).
-fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
+/// A member's nick with its status prefix for `NAMES` (`@` before `+`), and with its user and
+/// host for `userhost-in-names` clients.
+fn with_prefix(user: &UserInfo, multi_prefix: bool, userhost: bool) -> String {
     let mut name = String::new();
     if user.op {
         name.push('@');
@@ -80,7 +85,11 @@ fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
     if user.voice && (multi_prefix || !user.op) {
         name.push('+');
     }
-    name.push_str(user.person.nick.as_str());
+    if userhost {
+        name.push_str(&user.person.prefix());
+    } else {
+        name.push_str(user.person.nick.as_str());
+    }
     name
 }
 
@@ -108,6 +117,7 @@ struct Out<'a, 'v> {
     out: &'a mut Vec<u8>,
     view: &'a View<'v>,
     account: AccountCaps,
+    v3: Ircv3Caps,
 }
 
 impl Out<'_, '_> {
@@ -140,19 +150,30 @@ impl Out<'_, '_> {
     }
 
     /// The tags of a line from `who`, as one `@...` block followed by a space (IRCv3
-    /// message-tags), or nothing: `time=` when the line has a time (`at`) and the client
-    /// negotiated `server-time`, `account=` when `who` is logged in and the client negotiated
-    /// `account-tag`. Tags do not count against the 512 bytes of the line.
-    fn tags(&mut self, who: &Person, at: Option<Millis>) {
+    /// message-tags), or nothing: `time=` when the line has a time (a message's `stamp`) and
+    /// the client negotiated `server-time`, `msgid=` for a message to a client that negotiated
+    /// `message-tags`, `account=` when `who` is logged in and the client negotiated
+    /// `account-tag`, and last (after the server's) the message's client-only tags for a
+    /// `message-tags` client. Tags do not count against the 512 bytes of the line.
+    fn tags(&mut self, who: &Person, stamp: Option<&Stamp<'_>>) {
         let mut tags = String::new();
-        if let Some(at) = at.filter(|_| self.view.server_time) {
+        if let Some(stamp) = stamp.filter(|_| self.view.server_time) {
             tags.push_str("@time=");
-            tags.push_str(&timestamp(at));
+            tags.push_str(&timestamp(stamp.at));
+        }
+        if let Some(stamp) = stamp.filter(|_| self.v3.message_tags) {
+            tags.push(if tags.is_empty() { '@' } else { ';' });
+            tags.push_str("msgid=");
+            tags.push_str(&super::tags::msgid(self.view.started, stamp.id));
         }
         if let Some(account) = who.account.as_deref().filter(|_| self.account.account_tag) {
             tags.push(if tags.is_empty() { '@' } else { ';' });
             tags.push_str("account=");
             message::escape_tag_value(&mut tags, account);
+        }
+        if let Some(client) = stamp.and_then(|stamp| stamp.client).filter(|_| self.v3.message_tags) {
+            tags.push(if tags.is_empty() { '@' } else { ';' });
+            tags.push_str(client);
         }
         if !tags.is_empty() {
             tags.push(' ');
@@ -161,7 +182,7 @@ impl Out<'_, '_> {
     }
 
     /// A message with its text split over as many lines as it needs.
-    fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, at: Millis) {
+    fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, stamp: Stamp<'_>) {
         let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
         let prefix = from.prefix();
         let mut budget = text_budget(&prefix, command, target);
@@ -170,7 +191,7 @@ impl Out<'_, '_> {
         }
         let text = for_irc(text);
         for piece in split_text(&text, budget.max(1)) {
-            self.tags(from, Some(at));
+            self.tags(from, Some(&stamp));
             match kind {
                 MessageKind::Action => write_line(self.out, Some(&prefix), command, &[target, &encode_action(piece)]),
                 _ => write_line(self.out, Some(&prefix), command, &[target, piece]),
@@ -304,6 +325,8 @@ impl Out<'_, '_> {
             ChatError::NotServerOperator => {
                 self.numeric(ERR_NOPRIVILEGES, &["Permission Denied- You're not an IRC operator"])
             }
+            // issue 14: ircv3
+            ChatError::InvalidRealname => self.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid"),
         }
     }
 }
@@ -315,7 +338,7 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
     let nick = o.view.nick;
     for entry in entries {
         if o.view.server_time {
-            o.message(&entry.from, room, &entry.text, entry.kind, entry.at);
+            o.message(&entry.from, room, &entry.text, entry.kind, Stamp { at: entry.at, id: entry.id, client: None });
         } else {
             let minutes = entry.at / 60_000;
             let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
@@ -336,9 +359,15 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
     render_for(reply, view, AccountCaps::default(), out);
 }
 
-/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+/// Renders `reply` for one IRC recipient that negotiated none of the capabilities in
+/// `Ircv3Caps`, appending complete CRLF-terminated lines to `out`.
 pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mut Vec<u8>) {
-    let mut o = Out { out, view, account };
+    render_with(reply, view, account, Ircv3Caps::default(), out);
+}
+
+/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Ircv3Caps, out: &mut Vec<u8>) {
+    let mut o = Out { out, view, account, v3 };
     match reply {
         Reply::Welcome { person, counts } => {
             let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
@@ -357,12 +386,18 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
             if let Some(topic) = topic {
                 o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
             }
-            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            let nicks: Vec<String> =
+                members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(room.as_str(), &nicks);
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
-        Reply::Said { room, from, text, kind, at, .. } => o.message(from, room.as_str(), text, *kind, *at),
-        Reply::Private { from, to, text, kind, at, echo: false, .. } => o.message(from, to.as_str(), text, *kind, *at),
+        Reply::Said { room, from, text, kind, at, id, tags } => {
+            o.message(from, room.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+        }
+        // The sender's own copy only for `echo-message`, as the line the recipient got.
+        Reply::Private { from, to, text, kind, at, echo, id, tags } if !*echo || v3.echo_message => {
+            o.message(from, to.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+        }
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
             let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();
@@ -423,7 +458,8 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
         Reply::Names { room, members } => {
-            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            let nicks: Vec<String> =
+                members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(&for_irc(room), &nicks);
         }
         Reply::WhoList { mask, entries } => {
@@ -496,15 +532,16 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         }
         Reply::Time { now } => o.numeric(RPL_TIME, &[view.server, &timestamp(*now)]),
         // Netcat-only conversation: prompts, help, history replay (IRC clients are not flooded with
-        // old lines), the echo of one's own private message, room switching and netcat listings,
-        // crowd summaries (IRC clients get every JOIN, PART and QUIT instead).
+        // old lines), the echo of one's own private message (but for `echo-message`, above), room
+        // switching and netcat listings, crowd summaries (IRC clients get every JOIN, PART and
+        // QUIT instead).
         Reply::Greeting { .. }
         | Reply::NickPrompt { .. }
         | Reply::Help { .. }
         | Reply::NowTalkingIn { .. }
         | Reply::YouJoinedCrowd { .. }
         | Reply::CrowdSummary { .. }
-        | Reply::Private { echo: true, .. }
+        | Reply::Private { .. }
         | Reply::Who { .. }
         | Reply::Users(_) => {}
         Reply::Account(reply) => o.account(reply),
@@ -513,5 +550,10 @@ pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mu
         Reply::AccountChanged { who, account } => o.from(who, "ACCOUNT", &[account.as_deref().unwrap_or("*")]),
         // Presence for clients that follow everyone (XMLSocket); IRC clients have their rooms.
         Reply::Online { .. } => {}
+        // issue 14: ircv3
+        Reply::TagMsg { .. }
+        | Reply::AwayNotify { .. }
+        | Reply::RealnameChanged { .. }
+        | Reply::InviteNotify { .. } => o.ircv3(reply),
     }
 }

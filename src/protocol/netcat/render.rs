@@ -189,6 +189,8 @@ fn error_text(error: &ChatError) -> String {
         ChatError::PasswordMismatch => "error: wrong operator name or password".to_string(),
         ChatError::NoOperators => "error: this server has no operators".to_string(),
         ChatError::NotServerOperator => "error: only server operators may do that".to_string(),
+        // issue 14: ircv3
+        ChatError::InvalidRealname => "error: that real name is not valid".to_string(),
     }
 }
 
@@ -341,6 +343,11 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::Sasl(_)
         | Reply::Online { .. }
         | Reply::AccountChanged { .. } => {}
+        // issue 14: ircv3 (for IRC clients that negotiated the capabilities)
+        Reply::TagMsg { .. }
+        | Reply::AwayNotify { .. }
+        | Reply::RealnameChanged { .. }
+        | Reply::InviteNotify { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
     }
 }

@@ -184,5 +184,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::NoOperators => "This server has no operators.".to_string(),
         ChatError::NotServerOperator => "Only server operators may do that.".to_string(),
         ChatError::InvalidCapCommand(sub) => format!("Unknown CAP subcommand {sub}."),
+        // issue 14: ircv3
+        ChatError::InvalidRealname => "That real name is not valid.".to_string(),
     }
 }
