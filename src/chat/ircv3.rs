@@ -131,3 +131,6 @@ impl State {
         out.tell_many(ops, notice);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -294,3 +294,4 @@ fn quit_reasons_read_like_irc() {
 }
 
 mod accounts;
+mod ircv3;
