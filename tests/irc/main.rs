@@ -10,5 +10,6 @@ mod common;
 
 mod channels;
 mod connection;
+mod ircv3;
 mod messages;
 mod registration;
