@@ -16,7 +16,8 @@
 //!
 //! What later faces plug in where (see README, "Architecture"): a reply tied to the request that
 //! caused it (IRC `labeled-response`) is the session's to frame, since every reply to its client
-//! passes through `Session::render`; work finished on another thread (a password hash) comes
+//! passes through `Session::render` (the broker tells it when a line starts and ends:
+//! `Session::begin`, `capture`, `end`); work finished on another thread (a password hash) comes
 //! back as one more `net::event::Event`, the broker's only input; a client that outlives its
 //! connections (a browser session) is a `Session` the broker keeps while connections come and go.
 
