@@ -28,7 +28,7 @@ fn a_slow_irc_client_greeted_as_netcat_registers_with_cap_negotiation() {
     // The very next line is IRC: the switching line was read as IRC.
     expect_exact(
         &mut client,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
     send(&mut client, "NICK x");
     send(&mut client, "USER x 0 * :X");
@@ -123,7 +123,7 @@ fn malformed_commands_before_registration_get_451() {
     send(&mut client, "CAP LS 302");
     expect_exact(
         &mut client,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
     send(&mut client, "JOIN :");
     expect_exact(&mut client, &num("451", "*", ":You have not registered"));

@@ -10,6 +10,9 @@
 //!   split at word breaks over several lines when it does not fit one).
 //! - Netcat: `clean_input` leaves no control character, `parse` never panics, and a rendered
 //!   message holds no control character whatever its text.
+//! - IRCv3 tags: client-only tags of any value survive parsing and relaying unchanged (other
+//!   tags never do); a `label` of any value up to 64 bytes goes round what its line said; a
+//!   `msgid` names its message in its run only.
 //! - IRC `CHATHISTORY`: any parameters parse to a query within the limits or to a failure that
 //!   renders as one valid line; message ids and timestamps read back what chatd writes.
 //! - HTTP: valid requests, pipelined and split across reads anywhere, come out of the request
@@ -293,7 +296,7 @@ proptest! {
     fn room_messages_render_as_valid_irc_lines_that_parse_back(
         from in person(), room in room(), text in text(), kind in kind(), server_time in any::<bool>(),
     ) {
-        let reply = Reply::Said { room: room.clone(), from: from.clone(), text: text.as_str().into(), kind, at: 0, id: 1 };
+        let reply = Reply::Said { room: room.clone(), from: from.clone(), text: text.as_str().into(), kind, at: 0, id: 1, tags: None };
         let mut out = Vec::new();
         irc::render(&reply, &irc_view(server_time), &mut out);
         assert_delivers(&out, server_time, &from, room.as_str(), &text, kind);
@@ -304,7 +307,7 @@ proptest! {
         from in person(), to in nick(), text in text(), kind in kind(), server_time in any::<bool>(),
     ) {
         let reply =
-            Reply::Private { from: from.clone(), to: to.clone(), text: text.as_str().into(), kind, at: 0, echo: false, id: 1 };
+            Reply::Private { from: from.clone(), to: to.clone(), text: text.as_str().into(), kind, at: 0, echo: false, id: 1, tags: None };
         let mut out = Vec::new();
         irc::render(&reply, &irc_view(server_time), &mut out);
         assert_delivers(&out, server_time, &from, to.as_str(), &text, kind);
@@ -351,7 +354,7 @@ proptest! {
         from in person(), room in room(), text in any::<String>(), kind in kind(), nul in any::<bool>(),
     ) {
         let terminator = if nul { Terminator::Nul } else { Terminator::Newline };
-        let reply = Reply::Said { room, from, text: text.as_str().into(), kind, at: 0, id: 1 };
+        let reply = Reply::Said { room, from, text: text.as_str().into(), kind, at: 0, id: 1, tags: None };
         let mut out = Vec::new();
         netcat::render(&reply, netcat::View { multi_room: true, terminator }, &mut out);
         let line = std::str::from_utf8(&out).expect("netcat output is valid UTF-8");
@@ -553,5 +556,79 @@ proptest! {
     ) {
         prop_assert_eq!(irc::chathistory::parse_msgid(&irc::msgid(run, id)), Some((run, id)));
         prop_assert_eq!(parse_utc_timestamp(&utc_timestamp_millis(at)), Some(at));
+    }
+}
+
+/// A tag key as a client may write it: client-only or not, well-formed or not.
+fn tag_key() -> impl Strategy<Value = String> {
+    "\\+?([a-z0-9.-]{1,8}/)?[a-zA-Z0-9-]{1,10}|\\+?[a-z _]{1,5}"
+}
+
+/// The tags of a parsed line, values escaped, as the line's tag section.
+fn tag_section(tags: &[(String, String)]) -> String {
+    let mut section = String::new();
+    for (key, value) in tags {
+        if !section.is_empty() {
+            section.push(';');
+        }
+        section.push_str(key);
+        section.push('=');
+        message::escape_tag_value(&mut section, value);
+    }
+    section
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn client_only_tags_are_relayed_unchanged_and_no_other(
+        sent in prop::collection::btree_map(tag_key(), "[^\\x00]{0,12}", 0..6),
+    ) {
+        let sent: Vec<(String, String)> = sent.into_iter().filter(|(key, _)| !key.contains([' ', ';', '='])).collect();
+        let line = if sent.is_empty() { "TAGMSG #a".to_string() } else { format!("@{} TAGMSG #a", tag_section(&sent)) };
+        let Some(Ok(Command::TagMsg { tags, .. })) = irc::parse(&line) else {
+            return Err(TestCaseError::fail(format!("{line:?} is no TAGMSG")));
+        };
+        // What is relayed parses back, in a recipient's line, to exactly the well-formed
+        // client-only tags sent (an empty value reads as none).
+        let relayed = match &tags {
+            Some(tags) => message::parse(&format!("@{tags} TAGMSG #a")).map_err(|e| TestCaseError::fail(e.to_string()))?.tags,
+            None => Vec::new(),
+        };
+        let expected: Vec<(String, Option<String>)> = sent
+            .iter()
+            .filter(|(key, _)| key.starts_with('+') && irc::tags::valid_key(key))
+            .map(|(key, value)| (key.clone(), (!value.is_empty()).then(|| value.clone())))
+            .collect();
+        prop_assert_eq!(relayed, expected);
+    }
+
+    #[test]
+    fn a_label_goes_round_whatever_its_line_said(label in "[^\\x00]{1,64}", line in "[A-Z]{1,8}( [a-z#:]{1,8}){0,3}") {
+        let mut escaped = String::new();
+        message::escape_tag_value(&mut escaped, &label);
+        let plain = irc::parse(&line);
+        let labeled = irc::parse(&format!("@label={escaped} {line}"));
+        match (plain, labeled) {
+            (None, None) => {}
+            (Some(input), Some(Ok(Command::Labeled { label: got, input: inner }))) if label.len() <= 64 => {
+                prop_assert_eq!(got, label);
+                prop_assert_eq!(*inner, input);
+            }
+            // Longer than labeled-response allows: ignored.
+            (plain, labeled) if label.len() > 64 => prop_assert_eq!(plain, labeled),
+            (plain, labeled) => return Err(TestCaseError::fail(format!("{plain:?} became {labeled:?}"))),
+        }
+    }
+
+    #[test]
+    fn a_msgid_names_its_message_in_its_run_only(started in any::<u64>(), id in any::<u64>(), other in any::<u64>()) {
+        let msgid = irc::tags::msgid(started, id);
+        prop_assert!(msgid.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-'));
+        prop_assert_eq!(irc::tags::parse_msgid(started, &msgid), Some(id));
+        if other != started {
+            prop_assert_eq!(irc::tags::parse_msgid(other, &msgid), None);
+        }
     }
 }

@@ -8,14 +8,16 @@
 //! (non-empty nicknames and tokens, comma lists without empty items); and the error a client is
 //! told, before and after registration, renders as valid IRC lines of at most 512 bytes.
 //! `LIST`'s search terms (`irc::elist`) are parsed from the same bytes, and the same bytes as a
-//! line that is not UTF-8 (`irc::refuse_non_utf8`) are refused with one valid line.
+//! line that is not UTF-8 (`irc::refuse_non_utf8`) are refused with one valid line. A `label` (at
+//! most 64 bytes) goes round what the line said, whatever it said; only well-formed client-only
+//! tags are relayed on messages.
 #![no_main]
 
 mod common;
 
 use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
 use chatd::protocol::history::{HistoryQuery, MAX_HISTORY_LIMIT};
-use chatd::protocol::irc::{self, View, elist};
+use chatd::protocol::irc::{self, View, elist, tags};
 use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply, query};
 use libfuzzer_sys::fuzz_target;
 
@@ -27,6 +29,17 @@ fn assert_list(what: &str, items: &[String], line: &str) {
 
 fn assert_given(what: &str, value: &str, line: &str) {
     assert!(!value.is_empty(), "empty {what} from {line:?}");
+}
+
+/// Relayed tags: client-only, well-formed keys, values that cannot end the tag section.
+fn check_client_tags(tags: Option<&str>, line: &str) {
+    let Some(tags) = tags else { return };
+    assert!(!tags.is_empty(), "empty client tags from {line:?}");
+    for tag in tags.split(';') {
+        let (key, value) = tag.split_once('=').unwrap_or((tag, ""));
+        assert!(key.starts_with('+') && tags::valid_key(key), "relayed tag {key:?} from {line:?}");
+        assert!(!value.contains([' ', '\r', '\n', '\0', ';']), "unescaped value {value:?} from {line:?}");
+    }
 }
 
 fn check_command(command: &Command, line: &str) {
@@ -41,17 +54,24 @@ fn check_command(command: &Command, line: &str) {
         }
         Command::PartMany { rooms, .. } => assert_list("PART room", rooms, line),
         Command::Names { rooms } => assert_list("NAMES room", rooms, line),
-        Command::Message { targets, text, kind } => {
+        Command::Message { targets, text, kind, tags } => {
             assert_list("message target", targets, line);
             if *kind != MessageKind::Action {
                 assert_given("message text", text, line);
             }
+            check_client_tags(tags.as_deref(), line);
         }
         Command::KickMany { nicks, .. } => {
             assert!(!nicks.is_empty(), "KICK without a nick from {line:?}");
             assert_list("KICK nick", nicks, line);
         }
         Command::List { filters } => check_filters(filters, line),
+        Command::TagMsg { targets, tags } => {
+            assert_list("TAGMSG target", targets, line);
+            check_client_tags(tags.as_deref(), line);
+        }
+        Command::Labeled { .. } => panic!("a label inside a label from {line:?}"),
+        Command::Kick { nick, .. } => assert!(!nick.contains(','), "KICK nick {nick:?} from {line:?}"),
         Command::Whois { nick } => assert!(!nick.contains(','), "WHOIS nick {nick:?} from {line:?}"),
         Command::Ison { nicks } | Command::Userhost { nicks } => {
             for nick in nicks {
@@ -141,6 +161,14 @@ fuzz_target!(|data: &[u8]| {
     let parsed = irc::parse(&line);
     assert_eq!(irc::parse(&line), parsed, "parse is not deterministic");
     let grammar = message::parse(&line);
+    // The label is the session's; what it goes round is checked like any unlabeled line.
+    let parsed = match parsed {
+        Some(Ok(Command::Labeled { label, input })) => {
+            assert!(!label.is_empty() && label.len() <= tags::MAX_LABEL_BYTES, "label {label:?} from {line:?}");
+            Some(*input)
+        }
+        other => other,
+    };
 
     match (&grammar, &parsed) {
         (Err(MessageError::Empty | MessageError::MissingCommand), None) => return,

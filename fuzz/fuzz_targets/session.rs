@@ -14,7 +14,9 @@
 //! line any client is sent is valid UTF-8, CR LF terminated, at most 512 bytes (tags aside) and
 //! parses; room messages reach IRC clients as PRIVMSG or NOTICE to that room from the sender;
 //! every netcat line is valid UTF-8 without any control character inside; every XML frame is
-//! one well-formed element ended by NUL, and the policy answer closes its connection.
+//! one well-formed element ended by NUL, and the policy answer closes its connection. Each line
+//! is framed by its session as the broker frames it (`begin`, `capture`, `end`): what a session
+//! sends at a line's end is valid IRC lines, the first of them carrying the line's `label`.
 #![no_main]
 
 mod common;
@@ -117,11 +119,13 @@ impl Chat {
                 return;
             }
             self.now += 1_000;
+            let a_line = matches!(item, Decoded::Input { .. });
             match item {
                 Decoded::Input { terminator, input } => {
                     if let Some(terminator) = terminator {
                         self.clients[slot].terminator = terminator;
                     }
+                    let input = self.clients[slot].session.begin(input);
                     match input {
                         Ok(command) => self.apply(slot, command),
                         Err(error) => self.state.parse_error(id, error, &mut self.out),
@@ -149,7 +153,27 @@ impl Chat {
             }
             self.state.summarise_crowds(self.now, &mut self.out);
             self.dispatch();
+            if a_line {
+                self.end_line(slot);
+            }
         }
+    }
+
+    /// The line is done: what its session framed must be valid IRC lines, labeled first.
+    fn end_line(&mut self, slot: usize) {
+        let (rooms, nick) = self.state.render_info(self.clients[slot].id);
+        let nick = nick.map_or("*", |n| n.as_str()).to_string();
+        let terminator = self.clients[slot].terminator;
+        let view = View { server: SERVER, started: 0, ping_after_secs: 300, nick: &nick, rooms, terminator };
+        let mut framed = Vec::new();
+        self.clients[slot].session.end(&view, &mut framed);
+        if framed.is_empty() {
+            return;
+        }
+        assert_eq!(self.clients[slot].session.profile().dialect, "irc", "only IRC sessions frame replies");
+        let lines = common::check_irc_output(&framed);
+        let first = lines.first().expect("framed lines");
+        assert!(first.tags.iter().any(|(key, _)| key == "label"), "unlabeled response {first:?}");
     }
 
     /// The broker with one command: the session first, chat state with what it leaves.
@@ -204,18 +228,28 @@ impl Chat {
         }
     }
 
-    /// Renders `reply` as the broker would for the client in `slot`, and checks the bytes.
-    fn render_to(&self, slot: usize, reply: &Reply, in_context: bool) {
+    /// What the broker's renderings read of the client in `slot`.
+    fn view(&self, slot: usize, in_context: bool) -> View<'_> {
         let client = &self.clients[slot];
         let (rooms, nick) = self.state.render_info(client.id);
-        let view = View {
+        View {
             server: SERVER,
             started: 0,
             ping_after_secs: 300,
             nick: nick.map_or("*", |n| n.as_str()),
             rooms: if in_context { rooms } else { 0 },
             terminator: client.terminator,
-        };
+        }
+    }
+
+    /// Renders `reply` as the broker would for the client in `slot`, checks the bytes and offers
+    /// them to the session (part of the answer to the client's line, as the broker does).
+    fn render_to(&mut self, slot: usize, reply: &Reply, in_context: bool) {
+        let view = self.view(slot, in_context);
+        let client = &self.clients[slot];
+        if !client.session.accepts(reply) {
+            return;
+        }
         let mut out = Vec::new();
         client.session.render(reply, &view, &mut out);
         let dialect = client.session.profile().dialect;
@@ -232,6 +266,9 @@ impl Chat {
             }
         } else {
             common::check_netcat_output(&out, client.terminator);
+        }
+        if in_context {
+            self.clients[slot].session.capture(reply, &out);
         }
     }
 }

@@ -134,6 +134,7 @@ fuzz_target!(|data: &[u8]| {
         kind: MessageKind::Normal,
         at: u64::from(split) * 3_600_123,
         echo: false,
+        tags: None,
     };
     let mut out = Vec::new();
     xml::render(&reply, &mut out);

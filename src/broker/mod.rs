@@ -4,7 +4,8 @@
 //! batches, delivers what chat state answers, writes after each batch, removes clients (`evict`)
 //! and says goodbye at shutdown. It owns the client table and `chat::State`. Its parts:
 //! `outbox` (one client's pending output, the non-blocking send, the send-queue rule),
-//! `render` (renderings and the cache that shares them between recipients), `liveness` (the
+//! `input` (a client's lines, each framed by its session), `render` (renderings and the cache
+//! that shares them between recipients), `liveness` (the
 //! sweep), `writing` (the flush after each batch), `audit` (the log lines for chat state's
 //! reports), `accounts` (password checks and account changes on their own threads) and `web`
 //! (browsers' requests and sessions). Only this thread changes chat state and only this thread writes chat output to
@@ -26,6 +27,7 @@
 
 mod accounts;
 mod audit;
+mod input;
 mod liveness;
 pub mod outbox;
 mod render;
@@ -34,7 +36,7 @@ mod writing;
 
 pub use web::{Cidr, WebSettings};
 
-use crate::chat::{self, Effect, Outgoing, Output, To};
+use crate::chat::{self, Output, To};
 use crate::core::ids::{ClientId, IdMap};
 use crate::core::names::Nick;
 use crate::framing::Terminator;
@@ -45,7 +47,7 @@ use crate::net::traffic::Traffic;
 use crate::notify::Notifier;
 use crate::protocol::dialect::{Session, View};
 use crate::protocol::dialects;
-use crate::protocol::{Command, Millis, ParseError, QuitReason, Reply};
+use crate::protocol::{Millis, QuitReason, Reply};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use liveness::Liveness;
 use outbox::{Outbox, Sent};
@@ -356,40 +358,6 @@ impl Broker {
         self.dispatch();
     }
 
-    /// One line from client `id` (a connection's, or a web session's): offered to its session
-    /// first (IRC `CAP` is the session's), then to chat state.
-    fn apply_input(&mut self, id: ClientId, input: Result<Command, ParseError>) {
-        let command = match input {
-            Ok(command) => command,
-            Err(error) => return self.state.parse_error(id, error, &mut self.out),
-        };
-        let registered = self.state.is_registered(id);
-        let mut replies = Vec::new();
-        let session = match self.clients.get_mut(&id) {
-            Some(client) => client.session.as_mut(),
-            None => self.web.session_mut(id),
-        };
-        let command = match session {
-            Some(session) => match session.intercept(command, registered, &mut replies) {
-                Some(command) => Ok(command),
-                None => Err(session.profile()),
-            },
-            None => Ok(command),
-        };
-        match command {
-            Ok(command) => {
-                if let Effect::Close(reason) = self.state.apply(id, command, now_millis(), &mut self.out) {
-                    self.doom(id, reason);
-                }
-            }
-            Err(profile) => {
-                let answers = replies.into_iter().map(|reply| Outgoing { to: To::One(id), reply });
-                self.out.deliveries.extend(answers);
-                self.state.set_profile(id, profile, now_millis(), &mut self.out);
-            }
-        }
-    }
-
     /// Closes connection `conn` once what is queued for it has left (see `Client::closing_by`).
     fn close_when_sent(&mut self, conn: ClientId) {
         let Some(client) = self.clients.get_mut(&conn) else { return };
@@ -458,12 +426,12 @@ impl Broker {
             if *doomed {
                 continue;
             }
-            let Some(session) = session.as_deref() else { continue };
+            let Some(session) = session.as_deref_mut() else { continue };
             if !session.accepts(reply) {
                 continue;
             }
             let (rooms, nick) = self.state.render_info(id);
-            let recipient = Recipient { session, view: view(&base, nick, rooms, *terminator) };
+            let recipient = Recipient { session: &*session, view: view(&base, nick, rooms, *terminator) };
             let mut bytes = self.cache.render(reply, &recipient);
             // A `CHATHISTORY` answer (issue 14) is history too: trimmed, never a reason to evict.
             if matches!(reply, Reply::History { .. } | Reply::ChatHistory { .. }) {
@@ -489,6 +457,10 @@ impl Broker {
             }
             self.web.counts.deliveries += 1;
             self.web.counts.bytes_queued += bytes.len() as u64;
+            // Part of the answer to this client's own line, sent framed once the line is done.
+            if session.capture(reply, bytes) {
+                continue;
+            }
             if let Err(reason) = outbox.queue(bytes, max_sendq) {
                 *doomed = true;
                 self.doomed.push((id, reason));

@@ -15,8 +15,22 @@ use super::{Audit, Broken, Handled, MAX_REASON_BYTES, MAX_TARGETS, Output, State
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::irc::message::fit_one_line;
-use crate::protocol::{ChatError, HistoryEntry, MessageKind, Millis, Reply, netcat};
+use crate::protocol::{ChatError, ClientTags, HistoryEntry, MessageKind, Millis, Reply, netcat};
 use std::sync::Arc;
+
+/// How a message travels besides its text: its kind and the client-only tags it was sent with.
+#[derive(Clone, Debug)]
+pub(super) struct Envelope {
+    pub kind: MessageKind,
+    pub tags: ClientTags,
+}
+
+impl Envelope {
+    /// A message of `kind` without tags (all but IRC's tagged lines).
+    pub fn plain(kind: MessageKind) -> Envelope {
+        Envelope { kind, tags: None }
+    }
+}
 
 impl State {
     /// A plain netcat line: to the current room, cleaned; a blank one is ignored.
@@ -41,7 +55,7 @@ impl State {
                 let key = key.clone();
                 match self.rooms.get(&key).map(|room| room.may_speak(id)) {
                     Some(Err(error)) => out.error(id, error),
-                    _ => self.say_in(id, &key, text.into(), kind, now, out)?,
+                    _ => self.say_in(id, &key, text.into(), Envelope::plain(kind), now, out)?,
                 }
             }
             Err(error) => out.error(id, error),
@@ -55,12 +69,12 @@ impl State {
         id: ClientId,
         targets: &[String],
         text: &str,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
         for target in targets.iter().take(MAX_TARGETS) {
-            self.message(id, target, text, kind, now, out)?;
+            self.message(id, target, text, envelope.clone(), now, out)?;
         }
         Ok(())
     }
@@ -71,10 +85,11 @@ impl State {
         id: ClientId,
         target: &str,
         text: &str,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let kind = envelope.kind;
         let result = if let Some((status, room)) = super::status::status_target(target) {
             match self.resolve_room(id, Some(room)) {
                 Ok(key) => self.status_message(id, status, &key, text, kind, now, out)?,
@@ -86,7 +101,7 @@ impl State {
                     Ok(()) => {
                         let room = self.room(&key)?.name.to_string();
                         let text = self.one_irc_line(id, text, kind, &room)?;
-                        self.say_in(id, &key, text.into(), kind, now, out)?;
+                        self.say_in(id, &key, text.into(), envelope, now, out)?;
                         Ok(())
                     }
                     Err(error) => Err(error),
@@ -96,7 +111,7 @@ impl State {
         } else {
             let to = self.registered_person(target).map_or_else(|| target.to_string(), |p| p.nick.to_string());
             let text = self.one_irc_line(id, text, kind, &to)?;
-            self.private(id, target, text.to_string(), kind, now, out)?;
+            self.private(id, target, text.to_string(), envelope, now, out)?;
             Ok(())
         };
         if let Err(error) = result
@@ -126,10 +141,11 @@ impl State {
         id: ClientId,
         key: &Folded,
         text: Arc<str>,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let Envelope { kind, tags } = envelope;
         let from = self.person(id)?;
         if let Some(member) = self.members.get_mut(&id) {
             member.last_spoke = now;
@@ -148,7 +164,7 @@ impl State {
                 text: text.clone(),
             });
         }
-        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now, id: msgid };
+        let said = Reply::Said { room: room.name.clone(), from, text, kind, at: now, id: msgid, tags };
         if self.members.get(&id).is_some_and(|m| m.profile.echo_own_messages) {
             out.tell(id, said.clone());
         }
@@ -161,10 +177,11 @@ impl State {
         id: ClientId,
         to: &str,
         text: String,
-        kind: MessageKind,
+        envelope: Envelope,
         now: Millis,
         out: &mut Output,
     ) -> Handled {
+        let Envelope { kind, tags } = envelope;
         let target = self.nicks.get(&Folded::of(to)).copied().filter(|t| self.is_registered(*t));
         let Some(target) = target else {
             if kind != MessageKind::Notice {
@@ -192,6 +209,7 @@ impl State {
             at: now,
             echo,
             id: msgid,
+            tags: tags.clone(),
         };
         if kind != MessageKind::Notice {
             let entry = HistoryEntry { id: msgid, at: now, from: Arc::clone(&from), text: text.clone(), kind };
@@ -207,14 +225,17 @@ impl State {
         Ok(())
     }
 
-    pub(super) fn away(&mut self, id: ClientId, text: Option<String>, out: &mut Output) {
+    pub(super) fn away(&mut self, id: ClientId, text: Option<String>, out: &mut Output) -> Handled {
         if text.as_ref().is_some_and(|t| t.len() > MAX_REASON_BYTES) {
-            return out.error(id, ChatError::TooLong { what: "away message", max: MAX_REASON_BYTES });
+            out.error(id, ChatError::TooLong { what: "away message", max: MAX_REASON_BYTES });
+            return Ok(());
         }
         if let Some(member) = self.members.get_mut(&id) {
             member.away = text.clone();
         }
+        self.notify_away(id, text.clone(), out)?;
         out.tell(id, Reply::AwayChanged { text });
+        Ok(())
     }
 }
 

@@ -43,6 +43,7 @@ use std::sync::Arc;
 mod accounts;
 mod chathistory;
 mod crowds;
+mod ircv3;
 mod listing;
 mod messaging;
 mod modes;
@@ -418,6 +419,13 @@ impl State {
     /// broken stops there; the log is told (`Audit::InvariantBroken`) and the server goes on.
     pub fn apply(&mut self, id: ClientId, command: Command, now: Millis, out: &mut Output) -> Effect {
         self.expire_histories(now);
+        let command = match ircv3::unlabeled(command) {
+            Ok(command) => command,
+            Err(error) => {
+                self.parse_error(id, error, out);
+                return Effect::Continue;
+            }
+        };
         match self.dispatch(id, command, now, out) {
             Ok(effect) => effect,
             Err(Broken(what)) => {
@@ -456,9 +464,13 @@ impl State {
             // A plain line comes as typed (it may have been a nickname); as a message it is cleaned.
             Command::Say { text } => self.say_line(id, &text, now, out)?,
             Command::Action { text } => self.say(id, text, MessageKind::Action, now, out)?,
-            Command::Private { to, text } => self.private(id, &to, text, MessageKind::Normal, now, out)?,
-            Command::Message { targets, text, kind } => self.message_many(id, &targets, &text, kind, now, out)?,
-            Command::Away { text } => self.away(id, text, out),
+            Command::Private { to, text } => {
+                self.private(id, &to, text, messaging::Envelope::plain(MessageKind::Normal), now, out)?
+            }
+            Command::Message { targets, text, kind, tags } => {
+                self.message_many(id, &targets, &text, messaging::Envelope { kind, tags }, now, out)?
+            }
+            Command::Away { text } => self.away(id, text, out)?,
             Command::Nick { nick } => self.change_nick(id, &nick, now, out)?,
             Command::Quit { reason } => return Ok(Effect::Close(registration::quit_reason(reason))),
             // Answered by the sessions that negotiate capabilities; no other dialect parses it.
@@ -503,6 +515,10 @@ impl State {
             Command::Info => out.tell(id, Reply::Info),
             Command::Links => out.tell(id, Reply::Links),
             Command::Wallops { text } => self.wallops(id, text, out)?,
+            // issue 14: ircv3
+            Command::Labeled { .. } => {}
+            Command::TagMsg { targets, tags } => self.tag_many(id, &targets, tags, now, out)?,
+            Command::SetName { realname } => self.set_name(id, realname, out)?,
         }
         Ok(Effect::Continue)
     }

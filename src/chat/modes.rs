@@ -297,8 +297,10 @@ impl State {
             return Ok(());
         }
         room.invited.insert(target);
-        out.tell(id, Reply::Inviting { nick: invited, room: room.name.clone() });
-        out.tell(target, Reply::Invited { by: me, room: room.name.clone() });
+        out.tell(id, Reply::Inviting { nick: invited.clone(), room: room.name.clone() });
+        out.tell(target, Reply::Invited { by: me.clone(), room: room.name.clone() });
+        // issue 14: ircv3
+        self.notify_invite(&me, id, &invited, key, out);
         Ok(())
     }
 }

@@ -107,10 +107,13 @@ impl State {
         if created {
             self.room_history_revived(&key);
         }
+        let away = self.members.get(&id).and_then(|m| m.away.clone());
         let room = self.rooms.entry(key.clone()).or_insert_with(|| Room::new(room_name, now, Modes::new_room()));
         let crowd = self.settings.is_crowd(room.members.len() + 1);
         let audience = if crowd { hearing_every_change(&self.members, &room.members) } else { room.others(id) };
         out.tell_many(audience, Reply::Joined { room: room.name.clone(), who: Arc::clone(&me) });
+        // issue 14: ircv3
+        super::ircv3::away_joiner(away, room.others(id), &me, out);
         room.invited.remove(&id);
         if room.members.is_empty() && key != self.settings.default_room.folded() {
             // Whoever opens an empty room runs it; the default room belongs to no one.

@@ -75,7 +75,7 @@ mod tests {
     }
 
     fn message(target: &str, text: &str) -> Command {
-        Command::Message { targets: vec![target.into()], text: text.into(), kind: MessageKind::Normal }
+        Command::Message { targets: vec![target.into()], text: text.into(), kind: MessageKind::Normal, tags: None }
     }
 
     #[test]

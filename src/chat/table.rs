@@ -129,6 +129,11 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         // issue 14: queries
         Command::Whowas { .. } | Command::Info | Command::Links => REGISTERED,
         Command::Wallops { .. } => SERVER_OPERATOR,
+        // issue 14: ircv3
+        // Unwrapped by the IRC session, or else by `State::apply`: never checked here.
+        Command::Labeled { .. } => ANYTIME,
+        Command::TagMsg { .. } => REGISTERED, // rooms: per target, as `Message`
+        Command::SetName { .. } => REGISTERED,
     }
 }
 

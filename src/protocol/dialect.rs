@@ -16,7 +16,8 @@
 //!
 //! What later faces plug in where (see README, "Architecture"): a reply tied to the request that
 //! caused it (IRC `labeled-response`) is the session's to frame, since every reply to its client
-//! passes through `Session::render`; work finished on another thread (a password hash) comes
+//! passes through `Session::render` (the broker tells it when a line starts and ends:
+//! `Session::begin`, `capture`, `end`); work finished on another thread (a password hash) comes
 //! back as one more `net::event::Event`, the broker's only input; a client that outlives its
 //! connections (a browser session) is a `Session` the broker keeps while connections come and go.
 
@@ -177,6 +178,29 @@ pub trait Session: Send {
         Some(command)
     }
 
+    /// One line from this client is about to be handled: `input` as the decoder made it. The
+    /// session takes what is its own of the line (IRC's `label` tag) and gives back the rest.
+    /// Every reply the line causes for this client is then offered to `capture`, and `end`
+    /// follows once all of them are rendered: a reply tied to the request that caused it (IRC
+    /// `labeled-response`) is framed here, where every reply to the client passes anyway.
+    fn begin(&mut self, input: Result<Command, ParseError>) -> Result<Command, ParseError> {
+        input
+    }
+
+    /// `bytes`, `reply` rendered for this client while one of its lines is handled (between
+    /// `begin` and `end`): `true` when the session keeps them to send, framed, at `end`; `false`
+    /// when they are to be sent as they are.
+    fn capture(&mut self, reply: &Reply, bytes: &[u8]) -> bool {
+        let _ = (reply, bytes);
+        false
+    }
+
+    /// The line `begin` was told of has been handled and all it caused rendered: appends what
+    /// `capture` kept, framed, to `out` (or what answers a line that caused nothing).
+    fn end(&mut self, view: &View<'_>, out: &mut Vec<u8>) {
+        let _ = (view, out);
+    }
+
     /// Whether this client wants `reply` at all (replies that only clients who asked for them
     /// get, such as IRC `away-notify`). Everything, unless the dialect says otherwise.
     fn accepts(&self, reply: &Reply) -> bool {
@@ -222,6 +246,10 @@ pub fn shareable(reply: &Reply) -> bool {
             | Reply::ModesChanged { .. }
             | Reply::Kicked { .. }
             | Reply::CrowdSummary { .. }
+            // issue 14: ircv3
+            | Reply::TagMsg { .. }
+            | Reply::AwayNotify { .. }
+            | Reply::RealnameChanged { .. }
     )
 }
 

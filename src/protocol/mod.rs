@@ -73,6 +73,12 @@ pub type MsgId = u64;
 /// Milliseconds since the Unix epoch, UTC. Chat state takes time as an argument, never reads a clock.
 pub type Millis = u64;
 
+/// The client-only tags (IRCv3 message-tags, `+name=value`) a message was sent with, relayed to
+/// recipients that negotiated `message-tags`: already in their wire form (keys checked, values
+/// escaped, `;`-joined: `irc::tags::client_only`), shared by every copy. `None` for none, and
+/// always from other dialects.
+pub type ClientTags = Option<Arc<str>>;
+
 /// What a user asked for, independent of how they typed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -122,8 +128,8 @@ pub enum Command {
     PartAll,
     /// `PART` with a comma list of rooms.
     PartMany { rooms: Vec<String>, reason: Option<String> },
-    /// `PRIVMSG` / `NOTICE` to rooms and nicknames.
-    Message { targets: Vec<String>, text: String, kind: MessageKind },
+    /// `PRIVMSG` / `NOTICE` to rooms and nicknames, with the client-only tags it carried.
+    Message { targets: Vec<String>, text: String, kind: MessageKind, tags: ClientTags },
     /// `NAMES`; empty means every room the client is in.
     Names { rooms: Vec<String> },
     /// `WHO mask [options]`: a room, a nickname or a mask; the options filter and pick WHOX fields.
@@ -178,6 +184,16 @@ pub enum Command {
     Links,
     /// `WALLOPS text`: to everyone with user mode `+w` (server operators only).
     Wallops { text: String },
+
+    // issue 14: ircv3
+    /// An IRC line with an IRCv3 `label` tag, around what the line said (or why it could not be
+    /// parsed). The session takes the label (`Session::begin`: labeled-response) and hands on
+    /// `input`; chat state never sees one.
+    Labeled { label: String, input: Box<Result<Command, ParseError>> },
+    /// IRC `TAGMSG`: client-only tags without text, to rooms and nicknames (message-tags).
+    TagMsg { targets: Vec<String>, tags: ClientTags },
+    /// IRC `SETNAME`: change one's real name (IRCv3 setname).
+    SetName { realname: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -384,10 +400,29 @@ pub enum Reply {
     /// instead of told one by one; `first_joined` names the first few who joined. Only for
     /// people, never IRC clients.
     CrowdSummary { room: RoomName, joined: usize, left: usize, first_joined: Vec<Nick>, span_secs: u64 },
-    /// A message (or action, or notice) in a room; `id` is its message id (`MsgId`).
-    Said { room: RoomName, from: Arc<Person>, text: Arc<str>, kind: MessageKind, at: Millis, id: MsgId },
-    /// A private message; `echo` is the copy confirming delivery to a netcat sender.
-    Private { from: Arc<Person>, to: Nick, text: Arc<str>, kind: MessageKind, at: Millis, echo: bool, id: MsgId },
+    /// A message (or action, or notice) in a room; `id` is its message id (`MsgId`), `tags` the
+    /// client-only tags it was sent with.
+    Said {
+        room: RoomName,
+        from: Arc<Person>,
+        text: Arc<str>,
+        kind: MessageKind,
+        at: Millis,
+        id: MsgId,
+        tags: ClientTags,
+    },
+    /// A private message; `echo` is the copy confirming delivery to its sender (netcat, web, IRC
+    /// `echo-message`).
+    Private {
+        from: Arc<Person>,
+        to: Nick,
+        text: Arc<str>,
+        kind: MessageKind,
+        at: Millis,
+        echo: bool,
+        id: MsgId,
+        tags: ClientTags,
+    },
     /// The recipient left `room`; `current` is where plain lines go now.
     YouParted { room: RoomName, me: Arc<Person>, reason: Option<String>, current: Option<RoomName> },
     /// Someone left a room the recipient is in.
@@ -502,6 +537,18 @@ pub enum Reply {
     Wallops { from: Arc<Person>, text: String },
     /// IRC: the recipient's own user modes changed: `changes` as IRC writes them (`+w`).
     UserModesChanged { me: Arc<Person>, changes: String },
+
+    // issue 14: ircv3
+    /// IRC `TAGMSG` from `from` to `target` (a room, or the recipient's nickname; for the
+    /// sender's own copy, `echo`, the nickname it went to). Only for `message-tags` clients.
+    TagMsg { from: Arc<Person>, target: String, tags: ClientTags, at: Millis, id: MsgId, echo: bool },
+    /// Someone sharing a room with the recipient went away (`text: Some`) or came back (IRC
+    /// `away-notify`; also told of an away joiner).
+    AwayNotify { who: Arc<Person>, text: Option<String> },
+    /// Someone (maybe the recipient) changed real name; `who` has the new one (IRC `setname`).
+    RealnameChanged { who: Arc<Person> },
+    /// `by` invited `nick` into `room`, told to the room's operators (IRC `invite-notify`).
+    InviteNotify { by: Arc<Person>, nick: Nick, room: RoomName },
 }
 
 /// Why a request failed. Each variant maps to one netcat sentence (and later one IRC numeric).
@@ -588,6 +635,10 @@ pub enum ChatError {
     // issue 14: queries
     /// A user mode chatd does not know (`MODE nick +x`); the known ones were applied.
     UnknownUserMode,
+
+    // issue 14: ircv3
+    /// `SETNAME` with a real name chatd does not take (an empty one).
+    InvalidRealname,
 }
 
 // issue 14: modes

@@ -12,7 +12,7 @@ mod capabilities;
 mod nickserv;
 
 /// `CAP LS 302` as chatd answers it.
-pub(super) const CAP_LS: &str = ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time";
+pub(super) const CAP_LS: &str = ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names";
 
 /// A notice from the service to `nick`.
 pub(super) fn ns(nick: &str, text: &str) -> String {

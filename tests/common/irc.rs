@@ -63,7 +63,7 @@ pub fn register_as(server: &Server, nick: &str, realname: &str, caps: &str) -> C
     send(&mut client, &format!("USER u 0 * :{realname}"));
     expect_exact(
         &mut client,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
     if !caps.is_empty() {
         send(&mut client, &format!("CAP REQ :{caps}"));

@@ -10,6 +10,7 @@ mod common;
 
 mod channels;
 mod connection;
+mod ircv3;
 mod messages;
 mod modes14;
 mod queries;

@@ -14,7 +14,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
@@ -69,7 +69,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP bob LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP bob LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
 }
 
@@ -80,13 +80,13 @@ fn cap_subcommands_refuse_a_request_with_an_unknown_capability_whole_and_unknown
     send(&mut bob, "CAP LS");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl server-time setname userhost-in-names",
     );
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
     // All or nothing: one unknown name refuses the known one with it.
-    send(&mut bob, "CAP REQ :multi-prefix away-notify");
-    expect_exact(&mut bob, ":irc.test CAP * NAK :multi-prefix away-notify");
+    send(&mut bob, "CAP REQ :multi-prefix example.org/unknown");
+    expect_exact(&mut bob, ":irc.test CAP * NAK :multi-prefix example.org/unknown");
     send(&mut bob, "CAP LIST");
     expect_exact(&mut bob, ":irc.test CAP * LIST :");
     send(&mut bob, "CAP BOGUS");

@@ -16,24 +16,24 @@ fn cap_ls_offers_every_cap_req_is_all_or_nothing_and_list_shows_what_is_on() {
     send(&mut bob, "CAP LS 302");
     expect_exact(
         &mut bob,
-        ":irc.test CAP * LS :account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time",
+        ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names",
     );
     send(&mut bob, "CAP LIST");
-    expect_exact(&mut bob, ":irc.test CAP * LIST :");
+    expect_exact(&mut bob, ":irc.test CAP * LIST cap-notify");
     send(&mut bob, "CAP REQ :multi-prefix server-time");
     expect_exact(&mut bob, ":irc.test CAP * ACK :multi-prefix server-time");
     send(&mut bob, "CAP LIST");
-    expect_exact(&mut bob, ":irc.test CAP * LIST :multi-prefix server-time");
+    expect_exact(&mut bob, ":irc.test CAP * LIST :cap-notify multi-prefix server-time");
     // One unknown name refuses the whole request: multi-prefix stays on.
-    send(&mut bob, "CAP REQ :-multi-prefix away-notify");
-    expect_exact(&mut bob, ":irc.test CAP * NAK :-multi-prefix away-notify");
+    send(&mut bob, "CAP REQ :-multi-prefix example.org/unknown");
+    expect_exact(&mut bob, ":irc.test CAP * NAK :-multi-prefix example.org/unknown");
     send(&mut bob, "CAP LIST");
-    expect_exact(&mut bob, ":irc.test CAP * LIST :multi-prefix server-time");
+    expect_exact(&mut bob, ":irc.test CAP * LIST :cap-notify multi-prefix server-time");
     // A leading '-' turns a capability off.
     send(&mut bob, "CAP REQ -multi-prefix");
     expect_exact(&mut bob, ":irc.test CAP * ACK -multi-prefix");
     send(&mut bob, "CAP LIST");
-    expect_exact(&mut bob, ":irc.test CAP * LIST server-time");
+    expect_exact(&mut bob, ":irc.test CAP * LIST :cap-notify server-time");
     // A REQ also holds registration until CAP END.
     send(&mut bob, "NICK bob");
     send(&mut bob, "USER u 0 * :Real Name");
@@ -45,9 +45,9 @@ fn cap_ls_offers_every_cap_req_is_all_or_nothing_and_list_shows_what_is_on() {
     send(&mut bob, "CAP REQ multi-prefix");
     expect_exact(&mut bob, ":irc.test CAP bob ACK multi-prefix");
     send(&mut bob, "CAP LIST");
-    expect_exact(&mut bob, ":irc.test CAP bob LIST :multi-prefix server-time");
-    send(&mut bob, "CAP REQ :away-notify");
-    expect_exact(&mut bob, ":irc.test CAP bob NAK away-notify");
+    expect_exact(&mut bob, ":irc.test CAP bob LIST :cap-notify multi-prefix server-time");
+    send(&mut bob, "CAP REQ :example.org/unknown");
+    expect_exact(&mut bob, ":irc.test CAP bob NAK example.org/unknown");
     settle(&mut bob, "done");
 }
 

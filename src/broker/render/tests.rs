@@ -101,6 +101,7 @@ fn replies() -> Vec<Reply> {
             text: "hi".into(),
             kind: MessageKind::Normal,
             at: 1_000,
+            tags: None,
         },
         Reply::Joined { room: room(), who: person("al") },
         Reply::Parted { room: room(), who: person("al"), reason: Some("bye".into()) },

@@ -128,7 +128,11 @@ fn private_history_is_kept_between_logged_in_accounts_only() {
     run(&mut s, 1, private("bob", "hi bob"));
     run(&mut s, 2, private("alice", "hi alice"));
     run(&mut s, 3, private("alice", "from a guest"));
-    run(&mut s, 1, Command::Message { targets: vec!["bob".into()], text: "psst".into(), kind: MessageKind::Notice });
+    run(
+        &mut s,
+        1,
+        Command::Message { targets: vec!["bob".into()], text: "psst".into(), kind: MessageKind::Notice, tags: None },
+    );
     let out = run(&mut s, 1, query("LATEST", "BOB", Selector::Latest(None), 10));
     assert_eq!(answer(&out, 1), Ok(("bob".to_string(), vec!["hi bob".into(), "hi alice".into()])));
     match replies_to(&out, 1)[0] {

@@ -176,7 +176,7 @@ fn an_irc_message_too_long_for_one_line_with_the_prefix_is_cut_to_fit_at_a_chara
     // `:alice!~u@127.0.0.1 PRIVMSG #lobby :` and CR LF leave 472 bytes; 2-byte characters from 1.
     let text = format!("x{}", "é".repeat(300));
     let targets = vec!["#lobby".to_string()];
-    let out = run(&mut s, 1, Command::Message { targets, text: text.clone(), kind: MessageKind::Normal });
+    let out = run(&mut s, 1, Command::Message { targets, text: text.clone(), kind: MessageKind::Normal, tags: None });
     let said = replies_to(&out, 2).iter().find_map(|r| match r {
         Reply::Said { text, .. } => Some(text.to_string()),
         _ => None,

@@ -23,11 +23,47 @@ pub struct Caps {
     /// `draft/chathistory`: the client asks for history with `CHATHISTORY` and is sent none on
     /// joining a room.
     pub chathistory: bool,
+    // issue 14: ircv3
+    /// `message-tags`: messages carry `msgid` and their client-only tags; `TAGMSG` is delivered.
+    pub message_tags: bool,
+    /// `echo-message`: the client's own messages come back to it once delivered.
+    pub echo_message: bool,
+    /// `away-notify`: told with `AWAY` when someone sharing a room goes away or comes back.
+    pub away_notify: bool,
+    /// `setname`: told with `SETNAME` when someone sharing a room (or itself) changes real name.
+    pub setname: bool,
+    /// `invite-notify`: told with `INVITE` when someone is invited into a room it runs.
+    pub invite_notify: bool,
+    /// `userhost-in-names`: `NAMES` lists `nick!user@host`.
+    pub userhost_in_names: bool,
+    /// `cap-notify`: told of capabilities added or removed later (chatd never does either).
+    pub cap_notify: bool,
+    /// `batch`: several lines may come as one batch (here: labeled responses).
+    pub batch: bool,
+    /// `labeled-response`: replies to a line with a `label` tag carry it (with `batch`).
+    pub labeled_response: bool,
 }
 
-/// Every capability chatd offers, in the order `CAP LS` and `CAP LIST` name them.
-const NAMES: [&str; 7] =
-    ["account-notify", "account-tag", "draft/chathistory", "extended-join", "multi-prefix", "sasl", "server-time"];
+/// Every capability chatd offers, in the order `CAP LS` and `CAP LIST` name them. Not `chghost`:
+/// chatd never changes anyone's user name or host, so it would never send one.
+const NAMES: [&str; 16] = [
+    "account-notify",
+    "account-tag",
+    "away-notify",
+    "batch",
+    "cap-notify",
+    "draft/chathistory",
+    "echo-message",
+    "extended-join",
+    "invite-notify",
+    "labeled-response",
+    "message-tags",
+    "multi-prefix",
+    "sasl",
+    "server-time",
+    "setname",
+    "userhost-in-names",
+];
 
 /// The SASL mechanisms chatd accepts, as `CAP LS 302` shows them (`sasl=PLAIN`) and 908 lists them.
 pub const SASL_MECHANISMS: &str = "PLAIN";
@@ -46,6 +82,16 @@ impl Caps {
             "multi-prefix" => Some(&mut self.multi_prefix),
             "sasl" => Some(&mut self.sasl),
             "server-time" => Some(&mut self.server_time),
+            // issue 14: ircv3
+            "message-tags" => Some(&mut self.message_tags),
+            "echo-message" => Some(&mut self.echo_message),
+            "away-notify" => Some(&mut self.away_notify),
+            "setname" => Some(&mut self.setname),
+            "invite-notify" => Some(&mut self.invite_notify),
+            "userhost-in-names" => Some(&mut self.userhost_in_names),
+            "cap-notify" => Some(&mut self.cap_notify),
+            "batch" => Some(&mut self.batch),
+            "labeled-response" => Some(&mut self.labeled_response),
             _ => None,
         }
     }
@@ -76,6 +122,10 @@ pub struct Negotiation {
     pub caps: Caps,
     /// The client sent `CAP LS` or `CAP REQ` before registering: registration waits for `CAP END`.
     pub holding: bool,
+    // issue 14: ircv3
+    /// The client sent `CAP LS 302` (or later): `cap-notify` is on and stays on (IRCv3
+    /// capability negotiation, "cap-notify").
+    pub version_302: bool,
 }
 
 impl Negotiation {
@@ -87,6 +137,10 @@ impl Negotiation {
                 self.holding = !registered;
                 // `CAP LS` without a version is version 301; a version that is not a number too.
                 let version = arg.trim().parse().unwrap_or(0);
+                if version >= VALUES_FROM_VERSION {
+                    self.version_302 = true;
+                    self.caps.cap_notify = true;
+                }
                 replies.push(Reply::Cap { sub: "LS", caps: offered(version) });
             }
             "LIST" => replies.push(Reply::Cap { sub: "LIST", caps: self.caps.enabled() }),
@@ -99,7 +153,9 @@ impl Negotiation {
                         Some(name) => (false, name),
                         None => (true, name),
                     };
-                    caps.switch(name).map(|switch| *switch = on).is_some()
+                    // A 302 client's `cap-notify` cannot be switched off.
+                    let locked = !on && name == "cap-notify" && self.version_302;
+                    !locked && caps.switch(name).map(|switch| *switch = on).is_some()
                 });
                 if known {
                     self.caps = caps;
@@ -131,11 +187,13 @@ mod tests {
 
     #[test]
     fn ls_302_names_the_sasl_mechanisms_and_older_versions_do_not() {
-        let plain = "account-notify account-tag draft/chathistory extended-join multi-prefix sasl server-time";
+        let plain = "account-notify account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join \
+                     invite-notify labeled-response message-tags multi-prefix sasl server-time setname \
+                     userhost-in-names";
         assert_eq!(ls(""), plain);
         assert_eq!(ls("301"), plain);
         assert_eq!(ls("bogus"), plain);
-        let valued = "account-notify account-tag draft/chathistory extended-join multi-prefix sasl=PLAIN server-time";
+        let valued = plain.replace(" sasl ", " sasl=PLAIN ");
         assert_eq!(ls("302"), valued);
         assert_eq!(ls("303"), valued);
     }
@@ -155,6 +213,26 @@ mod tests {
         // After registration nothing waits.
         cap(&mut n, "LS", "", true);
         assert!(!n.holding);
+    }
+
+    #[test]
+    fn ls_302_switches_cap_notify_on_for_good() {
+        let mut n = Negotiation::default();
+        cap(&mut n, "LS", "", false);
+        assert!(!n.caps.cap_notify);
+        cap(&mut n, "LS", "302", false);
+        assert!(n.caps.cap_notify);
+        assert_eq!(
+            cap(&mut n, "REQ", "-cap-notify", false),
+            vec![Reply::Cap { sub: "NAK", caps: "-cap-notify".into() }]
+        );
+        assert_eq!(cap(&mut n, "REQ", "cap-notify", false), vec![Reply::Cap { sub: "ACK", caps: "cap-notify".into() }]);
+        assert!(n.caps.cap_notify);
+        // An older client may switch it off.
+        let mut old = Negotiation::default();
+        cap(&mut old, "REQ", "cap-notify", false);
+        cap(&mut old, "REQ", "-cap-notify", false);
+        assert!(!old.caps.cap_notify);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! lines plus tags) and the session (capability negotiation, the SASL exchange, rendering).
 
 use super::caps::Negotiation;
+use super::labels::Labeling;
 use super::sasl::{Exchange, Step};
-use super::{AccountCaps, HistoryCaps, View as IrcView, message, parse, render_with};
+use super::{AccountCaps, Ircv3Caps, View as IrcView, message, parse, render_with};
 use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
 use crate::framing::{Frame, Framer};
 use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
@@ -116,6 +117,8 @@ impl Decoder for IrcDecoder {
 struct IrcSession {
     negotiation: Negotiation,
     sasl: Exchange,
+    /// The labeled response to the line being handled (labeled-response).
+    labels: Labeling,
 }
 
 impl IrcSession {
@@ -144,16 +147,6 @@ impl IrcSession {
     }
 }
 
-impl IrcSession {
-    /// What history answers look like for this client. Until the `batch` and `message-tags`
-    /// capabilities are offered, a client that negotiated `draft/chathistory` is taken to support
-    /// both, as every client implementing it does (the spec makes them its prerequisites).
-    fn history_caps(&self) -> HistoryCaps {
-        let chathistory = self.negotiation.caps.chathistory;
-        HistoryCaps { batch: chathistory, msgid: chathistory }
-    }
-}
-
 /// Queues `answer` and hands nothing on: the session answered the command itself.
 fn reply(replies: &mut Vec<Reply>, answer: Reply) -> Option<Command> {
     replies.push(answer);
@@ -173,7 +166,7 @@ impl Session for IrcSession {
             // Old lines only to clients that can show their original time, and that do not ask
             // for them with `CHATHISTORY` (draft/chathistory: no automatic playback).
             replay_on_join: self.negotiation.caps.server_time && !self.negotiation.caps.chathistory,
-            echo_own_messages: false,
+            echo_own_messages: self.negotiation.caps.echo_message,
             pinged: true,
             registers_by_login: false,
             hears_presence: false,
@@ -195,9 +188,56 @@ impl Session for IrcSession {
         }
     }
 
-    /// `ACCOUNT` lines only to clients that negotiated `account-notify`.
+    /// A labeled line (`Command::Labeled`) is answered with a labeled response when the client
+    /// negotiated `labeled-response` and `batch`; the label is dropped otherwise.
+    fn begin(&mut self, input: Result<Command, ParseError>) -> Result<Command, ParseError> {
+        match input {
+            Ok(Command::Labeled { label, input }) => {
+                let caps = self.negotiation.caps;
+                if caps.labeled_response && caps.batch {
+                    self.labels.open(label);
+                }
+                *input
+            }
+            other => other,
+        }
+    }
+
+    /// Everything a labeled line causes for its client is its response, except a message the
+    /// client sent to itself as it arrives (labeled-response: only the `echo-message` copy of
+    /// it carries the label).
+    fn capture(&mut self, reply: &Reply, bytes: &[u8]) -> bool {
+        let to_itself = match reply {
+            Reply::Private { from, to, echo: false, .. } => from.nick == *to,
+            Reply::TagMsg { from, target, echo: false, .. } => from.nick.as_str() == target,
+            _ => false,
+        };
+        if !self.labels.is_open() || to_itself {
+            return false;
+        }
+        self.labels.capture(bytes);
+        true
+    }
+
+    fn end(&mut self, view: &View<'_>, out: &mut Vec<u8>) {
+        self.labels.close(view.server, out);
+    }
+
+    /// The replies of capabilities only to clients that negotiated them: `ACCOUNT`
+    /// (`account-notify`), `TAGMSG` (`message-tags`), `AWAY` (`away-notify`), `SETNAME`
+    /// (`setname`), others' `INVITE` (`invite-notify`), the copy of one's own private message
+    /// (`echo-message`).
     fn accepts(&self, reply: &Reply) -> bool {
-        !matches!(reply, Reply::AccountChanged { .. }) || self.negotiation.caps.account_notify
+        let caps = self.negotiation.caps;
+        match reply {
+            Reply::AccountChanged { .. } => caps.account_notify,
+            Reply::TagMsg { .. } => caps.message_tags,
+            Reply::AwayNotify { .. } => caps.away_notify,
+            Reply::RealnameChanged { .. } => caps.setname,
+            Reply::InviteNotify { .. } => caps.invite_notify,
+            Reply::Private { echo: true, .. } => caps.echo_message,
+            _ => true,
+        }
     }
 
     /// IRC lines always end in CR LF and never name the room count; the capabilities change
@@ -211,6 +251,10 @@ impl Session for IrcSession {
             | u32::from(caps.extended_join) << 2
             | u32::from(caps.account_tag) << 3
             | u32::from(caps.chathistory) << 4
+            | u32::from(caps.message_tags) << 5
+            | u32::from(caps.userhost_in_names) << 6
+            | u32::from(caps.echo_message) << 7
+            | u32::from(caps.batch) << 8
     }
 
     fn render(&self, reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
@@ -224,7 +268,15 @@ impl Session for IrcSession {
         };
         let caps = self.negotiation.caps;
         let account = AccountCaps { extended_join: caps.extended_join, account_tag: caps.account_tag };
-        render_with(reply, &view, account, self.history_caps(), out);
+        let v3 = Ircv3Caps {
+            message_tags: caps.message_tags,
+            userhost_in_names: caps.userhost_in_names,
+            echo_message: caps.echo_message,
+            // `draft/chathistory` is spoken only by clients that read batches and tags (its
+            // prerequisites), whether or not they asked for `batch` by name.
+            batch: caps.batch || caps.chathistory,
+        };
+        render_with(reply, &view, account, v3, out);
     }
 }
 

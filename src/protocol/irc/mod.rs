@@ -9,18 +9,22 @@
 //! Every piece of text that came from a user passes through `text::for_irc`, on the way in (so
 //! history holds only what every recipient may get) and on the way out.
 
+pub mod batch;
 pub mod caps;
 pub mod chathistory;
 pub mod elist;
 pub mod face;
+mod ircv3;
+pub mod labels;
 pub mod message;
 pub mod nickserv;
 pub mod numeric;
 mod query;
 mod render;
 pub mod sasl;
+pub mod tags;
 
-pub use render::{AccountCaps, HistoryCaps, View, msgid, render, render_for, render_with};
+pub use render::{AccountCaps, Ircv3Caps, View, msgid, render, render_for, render_with};
 
 use super::text::for_irc;
 use super::{
@@ -112,6 +116,14 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         Err(MessageError::BadCommand(command)) => return Some(Err(ParseError::UnknownCommand(command))),
         Err(MessageError::MissingCommand) => return None,
     };
+    // issue 14: ircv3 (a `label` goes round whatever the line said, for the session)
+    let label = ircv3::label(&message.tags);
+    let parsed = parse_message(line, message)?;
+    Some(ircv3::labeled(label, parsed))
+}
+
+/// One parsed line as a command (see `parse`).
+fn parse_message(line: &str, message: message::Message) -> Option<Result<Command, ParseError>> {
     // RFC 2812 2.3: 512 bytes with CR LF; tags (IRCv3) are counted separately, also after the
     // leading spaces `message::parse` tolerates.
     let line = line.trim_start_matches(' ');
@@ -187,7 +199,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
             if text.is_empty() && !given.is_empty() {
                 return (!notice).then_some(Err(ParseError::NoTextToSend));
             }
-            Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind }
+            let tags = tags::client_only(&message.tags);
+            Command::Message { targets: split_list(targets).map(str::to_string).collect(), text, kind, tags }
         }
         "CHATHISTORY" => Command::ChatHistory(chathistory::parse(&message.params)),
         "NICKSERV" | "NS" => Command::Account(nickserv::parse(&message.params.join(" "))),
@@ -227,6 +240,8 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         "VERSION" => Command::Version,
         "TIME" => Command::Time,
         "QUIT" => Command::Quit { reason: clean_optional(param(0)) },
+        // issue 14: ircv3
+        "TAGMSG" | "SETNAME" => return ircv3::parse(&message),
         known @ ("PASS" | "USER" | "PING" | "JOIN" | "PART" | "TOPIC" | "MODE" | "ISON" | "USERHOST" | "KICK"
         | "INVITE" | "OPER" | "KILL" | "HISTORY") => {
             return Some(Err(ParseError::Usage(static_name(known))));

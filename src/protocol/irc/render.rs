@@ -6,10 +6,13 @@
 mod accounts;
 mod help;
 mod history;
+mod ircv3;
 mod modes;
 mod queries;
 
 pub use history::{HistoryCaps, msgid};
+pub use ircv3::Ircv3Caps;
+use ircv3::Stamp;
 
 use super::*;
 
@@ -77,8 +80,9 @@ fn mode_lines(prefix: &str, room: &str, changes: &str, params: &[String]) -> Vec
     lines
 }
 
-/// A member's nick with its status prefix for `NAMES` (`@` before `+`).
-fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
+/// A member's nick with its status prefix for `NAMES` (`@` before `+`), and with its user and
+/// host for `userhost-in-names` clients.
+fn with_prefix(user: &UserInfo, multi_prefix: bool, userhost: bool) -> String {
     let mut name = String::new();
     if user.op {
         name.push('@');
@@ -86,7 +90,11 @@ fn with_prefix(user: &UserInfo, multi_prefix: bool) -> String {
     if user.voice && (multi_prefix || !user.op) {
         name.push('+');
     }
-    name.push_str(user.person.nick.as_str());
+    if userhost {
+        name.push_str(&user.person.prefix());
+    } else {
+        name.push_str(user.person.nick.as_str());
+    }
     name
 }
 
@@ -114,6 +122,8 @@ struct Out<'a, 'v> {
     out: &'a mut Vec<u8>,
     view: &'a View<'v>,
     account: AccountCaps,
+    v3: Ircv3Caps,
+    /// What a history answer's lines carry (from `v3`).
     history: HistoryCaps,
 }
 
@@ -147,19 +157,30 @@ impl Out<'_, '_> {
     }
 
     /// The tags of a line from `who`, as one `@...` block followed by a space (IRCv3
-    /// message-tags), or nothing: `time=` when the line has a time (`at`) and the client
-    /// negotiated `server-time`, `account=` when `who` is logged in and the client negotiated
-    /// `account-tag`. Tags do not count against the 512 bytes of the line.
-    fn tags(&mut self, who: &Person, at: Option<Millis>) {
+    /// message-tags), or nothing: `time=` when the line has a time (a message's `stamp`) and
+    /// the client negotiated `server-time`, `msgid=` for a message to a client that negotiated
+    /// `message-tags`, `account=` when `who` is logged in and the client negotiated
+    /// `account-tag`, and last (after the server's) the message's client-only tags for a
+    /// `message-tags` client. Tags do not count against the 512 bytes of the line.
+    fn tags(&mut self, who: &Person, stamp: Option<&Stamp<'_>>) {
         let mut tags = String::new();
-        if let Some(at) = at.filter(|_| self.view.server_time) {
+        if let Some(stamp) = stamp.filter(|_| self.view.server_time) {
             tags.push_str("@time=");
-            tags.push_str(&timestamp(at));
+            tags.push_str(&timestamp(stamp.at));
+        }
+        if let Some(stamp) = stamp.filter(|_| self.v3.message_tags) {
+            tags.push(if tags.is_empty() { '@' } else { ';' });
+            tags.push_str("msgid=");
+            tags.push_str(&super::tags::msgid(self.view.started, stamp.id));
         }
         if let Some(account) = who.account.as_deref().filter(|_| self.account.account_tag) {
             tags.push(if tags.is_empty() { '@' } else { ';' });
             tags.push_str("account=");
             message::escape_tag_value(&mut tags, account);
+        }
+        if let Some(client) = stamp.and_then(|stamp| stamp.client).filter(|_| self.v3.message_tags) {
+            tags.push(if tags.is_empty() { '@' } else { ';' });
+            tags.push_str(client);
         }
         if !tags.is_empty() {
             tags.push(' ');
@@ -168,7 +189,7 @@ impl Out<'_, '_> {
     }
 
     /// A message with its text split over as many lines as it needs.
-    fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, at: Millis) {
+    fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, stamp: Stamp<'_>) {
         let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
         let prefix = from.prefix();
         let mut budget = text_budget(&prefix, command, target);
@@ -177,7 +198,7 @@ impl Out<'_, '_> {
         }
         let text = for_irc(text);
         for piece in split_text(&text, budget.max(1)) {
-            self.tags(from, Some(at));
+            self.tags(from, Some(&stamp));
             match kind {
                 MessageKind::Action => write_line(self.out, Some(&prefix), command, &[target, &encode_action(piece)]),
                 _ => write_line(self.out, Some(&prefix), command, &[target, piece]),
@@ -320,6 +341,8 @@ impl Out<'_, '_> {
             ChatError::History(fail) => self.history_fail(fail),
             // issue 14: queries
             ChatError::UnknownUserMode => self.numeric(ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]),
+            // issue 14: ircv3
+            ChatError::InvalidRealname => self.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid"),
         }
     }
 }
@@ -331,7 +354,7 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
     let nick = o.view.nick;
     for entry in entries {
         if o.view.server_time {
-            o.message(&entry.from, room, &entry.text, entry.kind, entry.at);
+            o.message(&entry.from, room, &entry.text, entry.kind, Stamp { at: entry.at, id: entry.id, client: None });
         } else {
             let minutes = entry.at / 60_000;
             let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
@@ -352,14 +375,18 @@ pub fn render(reply: &Reply, view: &View<'_>, out: &mut Vec<u8>) {
     render_for(reply, view, AccountCaps::default(), out);
 }
 
-/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+/// Renders `reply` for one IRC recipient that negotiated none of the capabilities in
+/// `Ircv3Caps`, appending complete CRLF-terminated lines to `out`.
 pub fn render_for(reply: &Reply, view: &View<'_>, account: AccountCaps, out: &mut Vec<u8>) {
-    render_with(reply, view, account, HistoryCaps::default(), out);
+    render_with(reply, view, account, Ircv3Caps::default(), out);
 }
 
-/// Renders `reply` for one IRC recipient with the capabilities history answers depend on too.
-pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: HistoryCaps, out: &mut Vec<u8>) {
-    let mut o = Out { out, view, account, history: caps };
+/// Renders `reply` for one IRC recipient, appending complete CRLF-terminated lines to `out`.
+pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Ircv3Caps, out: &mut Vec<u8>) {
+    // A history answer comes in a batch, its lines tagged with their msgids, for clients that
+    // can read them (`draft/chathistory` implies both: see the IRC session).
+    let history_caps = HistoryCaps { batch: v3.batch, msgid: v3.message_tags || v3.batch };
+    let mut o = Out { out, view, account, v3, history: history_caps };
     match reply {
         Reply::Welcome { person, counts } => {
             let version = format!("chatd-{}", env!("CARGO_PKG_VERSION"));
@@ -381,12 +408,18 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             if let Some(topic) = topic {
                 o.topic(room.as_str(), &topic.text, &topic.set_by, topic.at);
             }
-            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            let nicks: Vec<String> =
+                members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(modes::names_symbol(*visibility), room.as_str(), &nicks);
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
-        Reply::Said { room, from, text, kind, at, .. } => o.message(from, room.as_str(), text, *kind, *at),
-        Reply::Private { from, to, text, kind, at, echo: false, .. } => o.message(from, to.as_str(), text, *kind, *at),
+        Reply::Said { room, from, text, kind, at, id, tags } => {
+            o.message(from, room.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+        }
+        // The sender's own copy only for `echo-message`, as the line the recipient got.
+        Reply::Private { from, to, text, kind, at, echo, id, tags } if !*echo || v3.echo_message => {
+            o.message(from, to.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+        }
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
             let params: Vec<_> = params.iter().map(|param| for_irc(param)).collect();
@@ -447,7 +480,8 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
         Reply::Names { room, members, visibility } => {
-            let nicks: Vec<String> = members.iter().map(|m| with_prefix(m, view.multi_prefix)).collect();
+            let nicks: Vec<String> =
+                members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(modes::names_symbol(*visibility), &for_irc(room), &nicks);
         }
         Reply::WhoList { mask, entries, whox } => o.who_list(mask, entries, whox.as_ref()),
@@ -498,14 +532,15 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         }
         Reply::Time { now } => o.numeric(RPL_TIME, &[view.server, &timestamp(*now)]),
         // Netcat-only conversation: prompts, help, history replay (IRC clients are not flooded with
-        // old lines), the echo of one's own private message, room switching and netcat listings,
-        // crowd summaries (IRC clients get every JOIN, PART and QUIT instead).
+        // old lines), the echo of one's own private message (but for `echo-message`, above), room
+        // switching and netcat listings, crowd summaries (IRC clients get every JOIN, PART and
+        // QUIT instead).
         Reply::Greeting { .. }
         | Reply::NickPrompt { .. }
         | Reply::NowTalkingIn { .. }
         | Reply::YouJoinedCrowd { .. }
         | Reply::CrowdSummary { .. }
-        | Reply::Private { echo: true, .. }
+        | Reply::Private { .. }
         | Reply::Who { .. }
         | Reply::Users(_) => {}
         Reply::Account(reply) => o.account(reply),
@@ -523,8 +558,8 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
             let end = "End of Channel Invite Exception List";
             o.mask_list(room.as_str(), masks, RPL_INVEXLIST, RPL_ENDOFINVEXLIST, end)
         }
-        Reply::SaidToStatus { status, room, from, text, kind, at, .. } => {
-            o.message(from, &format!("{status}{room}"), text, *kind, *at)
+        Reply::SaidToStatus { status, room, from, text, kind, at, id } => {
+            o.message(from, &format!("{status}{room}"), text, *kind, Stamp { at: *at, id: *id, client: None })
         }
         Reply::ChatHistory { target, lines, .. } => o.chat_history(target, lines),
         Reply::HistoryTargets { targets } => o.history_targets(targets),
@@ -535,5 +570,10 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, caps: H
         Reply::Links => o.links(),
         Reply::Wallops { from, text } => o.wallops(from, text),
         Reply::UserModesChanged { me, changes } => o.from(me, "MODE", &[me.nick.as_str(), changes]),
+        // issue 14: ircv3
+        Reply::TagMsg { .. }
+        | Reply::AwayNotify { .. }
+        | Reply::RealnameChanged { .. }
+        | Reply::InviteNotify { .. } => o.ircv3(reply),
     }
 }

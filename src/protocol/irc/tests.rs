@@ -35,16 +35,17 @@ fn messages_lists_and_actions() {
         Command::Message {
             targets: vec!["#a".into(), "bob".into()],
             text: "hi there".into(),
-            kind: MessageKind::Normal
+            kind: MessageKind::Normal,
+            tags: None
         }
     );
     assert_eq!(
         ok("PRIVMSG #a :\u{1}ACTION waves\u{1}"),
-        Command::Message { targets: vec!["#a".into()], text: "waves".into(), kind: MessageKind::Action }
+        Command::Message { targets: vec!["#a".into()], text: "waves".into(), kind: MessageKind::Action, tags: None }
     );
     assert_eq!(
         ok("NOTICE bob :psst"),
-        Command::Message { targets: vec!["bob".into()], text: "psst".into(), kind: MessageKind::Notice }
+        Command::Message { targets: vec!["bob".into()], text: "psst".into(), kind: MessageKind::Notice, tags: None }
     );
     assert_eq!(err("PRIVMSG"), ParseError::NoRecipient("PRIVMSG"));
     assert_eq!(err("PRIVMSG #a"), ParseError::NoTextToSend);
@@ -111,7 +112,15 @@ fn rendered(reply: &Reply) -> Vec<String> {
 #[test]
 fn room_message_and_action_carry_the_full_prefix() {
     let room = RoomName::parse("#lobby").unwrap();
-    let said = |kind| Reply::Said { id: 1, room: room.clone(), from: person("alice"), text: "hi".into(), kind, at: 0 };
+    let said = |kind| Reply::Said {
+        id: 1,
+        room: room.clone(),
+        from: person("alice"),
+        text: "hi".into(),
+        kind,
+        at: 0,
+        tags: None,
+    };
     assert_eq!(rendered(&said(MessageKind::Normal)), vec![":alice!~u@127.0.0.1 PRIVMSG #lobby hi"]);
     assert_eq!(rendered(&said(MessageKind::Action)), vec![":alice!~u@127.0.0.1 PRIVMSG #lobby :\u{1}ACTION hi\u{1}"]);
 }
@@ -127,6 +136,7 @@ fn long_text_is_split_not_cut() {
         text: text.as_str().into(),
         kind: MessageKind::Normal,
         at: 0,
+        tags: None,
     };
     let lines = rendered(&reply);
     assert!(lines.len() >= 3);
@@ -192,7 +202,8 @@ const NASTY_FOR_IRC: &str = "[2J31mgnp \x02b\x02 \x034red \u{1f469}\u{200d}\u{1f
 
 #[test]
 fn incoming_free_text_is_cleaned_but_names_are_not() {
-    let message = |text: &str, kind| Command::Message { targets: vec!["#a".into()], text: text.into(), kind };
+    let message =
+        |text: &str, kind| Command::Message { targets: vec!["#a".into()], text: text.into(), kind, tags: None };
     assert_eq!(ok(&format!("PRIVMSG #a :{NASTY}")), message(NASTY_FOR_IRC, MessageKind::Normal));
     assert_eq!(ok(&format!("NOTICE #a :{NASTY}")), message(NASTY_FOR_IRC, MessageKind::Notice));
     assert_eq!(ok(&format!("PRIVMSG #a :\x01ACTION {NASTY}\x01")), message(NASTY_FOR_IRC, MessageKind::Action));
@@ -230,7 +241,7 @@ fn text_of_nothing_but_removed_characters_is_no_text() {
     // An empty action stays what it was.
     assert_eq!(
         ok("PRIVMSG #a :\x01ACTION\x01"),
-        Command::Message { targets: vec!["#a".into()], text: String::new(), kind: MessageKind::Action }
+        Command::Message { targets: vec!["#a".into()], text: String::new(), kind: MessageKind::Action, tags: None }
     );
 }
 
@@ -244,6 +255,7 @@ fn outgoing_text_is_cleaned_for_irc_users() {
         text: NASTY.into(),
         kind: MessageKind::Normal,
         at: 0,
+        tags: None,
     };
     assert_eq!(rendered(&said), vec![format!(":al!~u@127.0.0.1 PRIVMSG #a :{NASTY_FOR_IRC}")]);
     let topic = Reply::TopicChanged { room: room.clone(), by: person("al"), topic: Some(NASTY.into()) };
@@ -266,8 +278,15 @@ fn nasty_long_text_still_fits_in_512_byte_lines() {
     let room = RoomName::parse("#a").unwrap();
     let text: String = (0..100).map(|i| format!("{NASTY}\r\n\0{i} ")).collect();
     for kind in [MessageKind::Normal, MessageKind::Action, MessageKind::Notice] {
-        let said =
-            Reply::Said { id: 1, room: room.clone(), from: person("al"), text: text.as_str().into(), kind, at: 0 };
+        let said = Reply::Said {
+            id: 1,
+            room: room.clone(),
+            from: person("al"),
+            text: text.as_str().into(),
+            kind,
+            at: 0,
+            tags: None,
+        };
         let lines = rendered(&said);
         assert!(lines.len() > 3, "{kind:?}");
         for line in &lines {
@@ -284,5 +303,6 @@ fn quit_reasons_read_like_irc() {
 }
 
 mod accounts;
+mod ircv3;
 mod modes;
 mod queries;

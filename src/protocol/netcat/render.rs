@@ -197,6 +197,8 @@ fn error_text(error: &ChatError) -> String {
         ChatError::History(_) => "error: that history is not available".to_string(),
         // issue 14: queries
         ChatError::UnknownUserMode => "error: unknown user mode (only +w can be set)".to_string(),
+        // issue 14: ircv3
+        ChatError::InvalidRealname => "error: that real name is not valid".to_string(),
     }
 }
 
@@ -363,6 +365,11 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::AccountChanged { .. } => {}
         // issue 14: chathistory (IRC only)
         Reply::ChatHistory { .. } | Reply::HistoryTargets { .. } => {}
+        // issue 14: ircv3 (for IRC clients that negotiated the capabilities)
+        Reply::TagMsg { .. }
+        | Reply::AwayNotify { .. }
+        | Reply::RealnameChanged { .. }
+        | Reply::InviteNotify { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
         // issue 14: queries (IRC only)
         Reply::Whowas { .. } | Reply::Info | Reply::Links | Reply::Wallops { .. } | Reply::UserModesChanged { .. } => {}

@@ -219,6 +219,7 @@ fn messages_render_with_time_and_room_when_in_several() {
         text: "hi \x1b[2J".into(),
         kind: MessageKind::Normal,
         at: (14 * 3600 + 2 * 60 + 5) * 1000,
+        tags: None,
     };
     assert_eq!(render_str(&reply, false), "[14:02] <alice> hi [2J\r\n");
     assert_eq!(render_str(&reply, true), "[14:02] #rust <alice> hi [2J\r\n");
@@ -229,7 +230,15 @@ fn text_from_irc_users_is_shown_without_formatting_or_controls() {
     let room = RoomName::parse("#a").unwrap();
     let nasty = "\x02bold\x02 \x034red\x0f \x1b[2J\x07\u{85}\u{9b}\x7f\u{202e}\u{2066}\u{2028}\u{feff}\u{fff9}\u{1f469}\u{200d}\u{1f4bb}";
     let shown = "bold red [2J\u{1f469}\u{200d}\u{1f4bb}";
-    let said = |kind| Reply::Said { id: 1, room: room.clone(), from: person("al"), text: nasty.into(), kind, at: 0 };
+    let said = |kind| Reply::Said {
+        id: 1,
+        room: room.clone(),
+        from: person("al"),
+        text: nasty.into(),
+        kind,
+        at: 0,
+        tags: None,
+    };
     assert_eq!(render_str(&said(MessageKind::Normal), false), format!("[00:00] <al> {shown}\r\n"));
     assert_eq!(render_str(&said(MessageKind::Action), false), format!("[00:00] * al {shown}\r\n"));
     assert_eq!(render_str(&said(MessageKind::Notice), false), format!("[00:00] -al- {shown}\r\n"));

@@ -317,6 +317,7 @@ mod tests {
             text: "<script>\"hi\"\u{1b}[31m \u{202e}x".into(),
             kind: MessageKind::Action,
             at: 5,
+            tags: None,
         };
         assert_eq!(
             json(&said),

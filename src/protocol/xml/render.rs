@@ -192,5 +192,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::History(_) => "That history is not available.".to_string(),
         // issue 14: queries
         ChatError::UnknownUserMode => "Unknown user mode.".to_string(),
+        // issue 14: ircv3
+        ChatError::InvalidRealname => "That real name is not valid.".to_string(),
     }
 }

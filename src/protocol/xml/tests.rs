@@ -141,6 +141,7 @@ fn a_private_message_names_the_sender_aid_and_the_recipient_from() {
             kind: MessageKind::Normal,
             at,
             echo,
+            tags: None,
         };
         assert_eq!(
             rendered(&reply),

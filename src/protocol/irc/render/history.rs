@@ -8,7 +8,7 @@ use crate::protocol::history::{HistoryFail, HistoryLine, HistoryTarget};
 /// How a message id is written (the `msgid` tag): the run's start time and the id, both in hex,
 /// so that ids of different runs never match. `irc::chathistory::parse_msgid` reads it back.
 pub fn msgid(started: Millis, id: MsgId) -> String {
-    format!("{started:x}-{id:x}")
+    super::super::tags::msgid(started, id)
 }
 
 /// The capabilities a history answer's lines depend on, besides those `View` holds.

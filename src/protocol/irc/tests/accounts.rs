@@ -226,6 +226,7 @@ fn account_tag_rides_every_line_from_a_logged_in_person_with_the_time_in_one_blo
         text: "hi".into(),
         kind: MessageKind::Normal,
         at: 0,
+        tags: None,
     };
     let tag = AccountCaps { extended_join: false, account_tag: true };
     assert_eq!(rendered_for(&said, false, tag), ["@account=alice :alice!~u@127.0.0.1 PRIVMSG #a hi"]);
@@ -246,6 +247,7 @@ fn account_tag_rides_every_line_from_a_logged_in_person_with_the_time_in_one_blo
         text: "hi".into(),
         kind: MessageKind::Normal,
         at: 0,
+        tags: None,
     };
     assert_eq!(rendered_for(&anonymous, false, tag), [":carol!~u@127.0.0.1 PRIVMSG #a hi"]);
     // Every kind of line a person is the source of.
@@ -259,6 +261,7 @@ fn account_tag_rides_every_line_from_a_logged_in_person_with_the_time_in_one_blo
             kind: MessageKind::Notice,
             at: 0,
             echo: false,
+            tags: None,
         },
         Reply::Joined { room: room.clone(), who: alice.clone() },
         Reply::Parted { room: room.clone(), who: alice.clone(), reason: None },

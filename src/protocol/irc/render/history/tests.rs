@@ -15,7 +15,8 @@ fn rendered(reply: &Reply, server_time: bool, caps: HistoryCaps) -> Vec<String> 
         multi_prefix: false,
     };
     let mut out = Vec::new();
-    render_with(reply, &view, AccountCaps::default(), caps, &mut out);
+    let v3 = Ircv3Caps { message_tags: caps.msgid, batch: caps.batch, ..Ircv3Caps::default() };
+    render_with(reply, &view, AccountCaps::default(), v3, &mut out);
     let text = String::from_utf8(out).unwrap();
     assert!(text.is_empty() || text.ends_with("\r\n"));
     text.split_terminator("\r\n").map(str::to_string).collect()
