@@ -15,8 +15,8 @@
 
 mod common;
 
-use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
 use chatd::protocol::history::{HistoryQuery, MAX_HISTORY_LIMIT};
+use chatd::protocol::irc::message::{self, MAX_LINE_BYTES, MessageError};
 use chatd::protocol::irc::{self, View, elist, tags};
 use chatd::protocol::{ChatError, Command, ListFilter, MessageKind, ParseError, Reply, query};
 use libfuzzer_sys::fuzz_target;
@@ -137,8 +137,14 @@ fn check_filters(filters: &[ListFilter], line: &str) {
 /// What the server says to `error` for a client called `nick`: one valid line from the server,
 /// addressed to the client (`FAIL` names the command instead).
 fn check_error_line(error: &ParseError, nick: &str) {
-    let view =
-        View { server: "chatd.example.org", nick, started: 0, ping_after_secs: 300, server_time: false, multi_prefix: false };
+    let view = View {
+        server: "chatd.example.org",
+        nick,
+        started: 0,
+        ping_after_secs: 300,
+        server_time: false,
+        multi_prefix: false,
+    };
     let mut out = Vec::new();
     irc::render(&Reply::Error(ChatError::Parse(error.clone())), &view, &mut out);
     let lines = common::check_irc_output(&out);
