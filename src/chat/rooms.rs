@@ -173,7 +173,12 @@ impl State {
         let left = room.members.clone();
         let removed = left.is_empty() && *key != self.settings.default_room.folded();
         if removed {
-            let closed = self.rooms.remove(key).is_some_and(|room| room.modes.invite_only || room.modes.key.is_some());
+            // A room whose doors or listing were closed (+i, +k, +s, +p) takes its history with it:
+            // whoever re-creates it passed none of them.
+            let closed = self.rooms.remove(key).is_some_and(|room| {
+                let modes = &room.modes;
+                modes.invite_only || modes.key.is_some() || modes.secret || modes.private
+            });
             self.tallies.remove(key);
             self.room_history_orphaned(key, closed);
         }
