@@ -8,8 +8,7 @@
 mod common;
 
 use common::irc::{self, expect_exact, next, num, send};
-use common::{Server, TIMEOUT, binary, temp_dir};
-use std::io::Write;
+use common::{TIMEOUT, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -97,28 +96,11 @@ settings = {{ core = {{ real_name = "Real Name"; user_name = "u"; nick = "{accou
     )
 }
 
-/// An operator creates `name` with `chatd account add` while the server runs; returns once the
-/// server has read it.
-fn operator_adds(server: &Server, name: &str, password: &str) {
-    let mut child = Command::new(binary())
-        .args(["account", "add", name, "--state-dir"])
-        .arg(server.dir.join("chatd-state"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    server.expect_log(&["accounts_reloaded", "added=1"]);
-}
-
 #[test]
 #[ignore = "needs irssi and tmux"]
 fn irssi_logs_in_with_sasl_plain() {
     let server = irc::start(&[]);
-    operator_adds(&server, "alice", "correct-horse");
+    server.add_account("alice", "correct-horse");
     let mut bob = irc::register_with(&server, "bob", "extended-join");
     send(&mut bob, "JOIN #room");
     expect_exact(&mut bob, ":bob!~u@127.0.0.1 JOIN #room * :Real Name");

@@ -4,9 +4,7 @@
 //! and the SASL and `PASS` logins are here; `nickserv` and `capabilities` hold the rest.
 
 use super::common::irc::{self, expect_exact, next, num, send, settle, start};
-use super::common::{Client, Dialect, Server, binary};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use super::common::{Client, Dialect, Server};
 
 mod capabilities;
 mod nickserv;
@@ -72,23 +70,6 @@ pub(super) fn assert_not_logged(server: &Server, secrets: &[&str]) {
     }
 }
 
-/// An operator creates `name` with `chatd account add` (password on standard input) while the
-/// server runs; returns once the server has read it.
-pub(super) fn operator_adds(server: &Server, name: &str, password: &str) {
-    let mut child = Command::new(binary())
-        .args(["account", "add", name, "--state-dir"])
-        .arg(server.dir.join("chatd-state"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    server.expect_log(&["accounts_reloaded", "added=1"]);
-}
-
 /// An IRC client that registered as `nick` and then the account `nick` with NickServ.
 pub(super) fn register_account(server: &Server, nick: &str, password: &str) -> Client {
     let mut client = irc::register(server, nick);
@@ -145,7 +126,7 @@ pub(super) fn whois_account(client: &mut Client, me: &str, nick: &str) -> Option
 #[test]
 fn sasl_plain_logs_in_before_registration_and_a_second_exchange_gets_907() {
     let server = start(&[]);
-    operator_adds(&server, "alice", "correct-horse");
+    server.add_account("alice", "correct-horse");
     let mut alice = sasl_client(&server, "alice");
     send(&mut alice, "AUTHENTICATE PLAIN");
     expect_exact(&mut alice, "AUTHENTICATE +");
@@ -264,7 +245,7 @@ fn a_sasl_response_and_cap_end_in_one_write_register_the_client_logged_in() {
 #[test]
 fn a_burst_login_to_the_nickname_held_gets_no_notice_to_identify() {
     let server = start(&[]);
-    operator_adds(&server, "alice", "correct-horse");
+    server.add_account("alice", "correct-horse");
     let mut alice = server.connect();
     alice.dialect = Dialect::Irc;
     let payload = plain("", "alice", "correct-horse");
@@ -292,7 +273,7 @@ fn a_burst_login_to_the_nickname_held_gets_no_notice_to_identify() {
 #[test]
 fn a_sasl_login_before_nick_and_user_shows_what_is_known_in_900() {
     let server = start(&[]);
-    operator_adds(&server, "alice", "correct-horse");
+    server.add_account("alice", "correct-horse");
     let mut client = server.connect();
     client.dialect = Dialect::Irc;
     send(&mut client, "CAP LS 302");

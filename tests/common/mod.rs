@@ -169,6 +169,23 @@ impl Server {
         Client::connect(self.addr, Arc::clone(&self.log))
     }
 
+    /// An operator creates the account `name` with `chatd account add` (the password on standard
+    /// input) while the server runs; returns once the server has read it.
+    pub fn add_account(&self, name: &str, password: &str) {
+        let mut child = Command::new(binary())
+            .args(["account", "add", name, "--state-dir"])
+            .arg(self.dir.join("chatd-state"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        self.expect_log(&["accounts_reloaded", "added=1"]);
+    }
+
     /// Connects and registers `nick`, returning once the default room is joined.
     pub fn register(&self, nick: &str) -> Client {
         let mut client = self.connect();

@@ -2,8 +2,8 @@
 //! help and information, REGAIN, what never reaches a person, and reserved nicknames.
 
 use super::{
-    assert_not_logged, expect_welcome, identify_within, logged_in, ns, operator_adds, plain, register_account,
-    sasl_client, whois_account,
+    assert_not_logged, expect_welcome, identify_within, logged_in, ns, plain, register_account, sasl_client,
+    whois_account,
 };
 use crate::common::Dialect;
 use crate::common::irc::{self, expect_exact, lines_until_pong, next, num, send, settle, start};
@@ -247,7 +247,7 @@ fn an_account_an_operator_creates_tells_the_irc_holder_of_its_nickname() {
     let server = start(&[]);
     let mut alice = irc::register(&server, "alice");
     settle(&mut alice, "free");
-    operator_adds(&server, "alice", "correct-horse");
+    server.add_account("alice", "correct-horse");
     expect_exact(&mut alice, &identify_within("alice"));
     send(&mut alice, "NS IDENTIFY correct-horse");
     expect_exact(&mut alice, &logged_in("alice", "alice"));
