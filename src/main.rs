@@ -129,10 +129,14 @@ fn start_accounts(
     report: Box<dyn Fn(Report) + Send + Sync>,
 ) -> Result<(Service, Vec<Record>), String> {
     let store = open_store(config)?;
+    // Read before the accounts: whatever the operator commits from here on is noticed.
+    let seen = store
+        .data_version()
+        .map_err(|e| format!("cannot read the account database in {}: {e}", config.state_dir.display()))?;
     let records = store
         .load_all()
         .map_err(|e| format!("cannot read the account database in {}: {e}", config.state_dir.display()))?;
-    let service = Service::start(store, config.hashers, HASH_QUEUE, report)
+    let service = Service::start(store, Some(seen), config.hashers, HASH_QUEUE, report)
         .map_err(|e| format!("cannot start the accounts threads: {e}"))?;
     Ok((service, records))
 }

@@ -102,9 +102,12 @@ pub struct Service {
 
 impl Service {
     /// Starts the database thread (owning `store`) and `hashers` hashing threads (at least one)
-    /// sharing one queue of `queue` jobs (at least one).
+    /// sharing one queue of `queue` jobs (at least one). `seen`: the store's `data_version`
+    /// read before the caller loaded the accounts it knows, so that a change another process
+    /// commits after that is reported, however soon (`None`: report the first poll's table).
     pub fn start(
         store: Store,
+        seen: Option<i64>,
         hashers: usize,
         queue: usize,
         report: Box<dyn Fn(Report) + Send + Sync>,
@@ -117,7 +120,7 @@ impl Service {
         let mut threads = Vec::new();
         let db_report = Arc::clone(&report);
         threads.push(thread::Builder::new().name("accounts-db".into()).spawn(move || {
-            database_loop(store, db_rx, db_report.as_ref());
+            database_loop(store, seen, db_rx, db_report.as_ref());
         })?);
         for n in 0..hashers.max(1) {
             let (jobs, db, report) = (hash_rx.clone(), db_tx.clone(), Arc::clone(&report));
@@ -224,14 +227,10 @@ fn refused(job: DbJob) -> Report {
     }
 }
 
-fn database_loop(store: Store, jobs: Receiver<DbJob>, report: &(dyn Fn(Report) + Send + Sync)) {
-    let mut version = match store.data_version() {
-        Ok(version) => Some(version),
-        Err(e) => {
-            report(Report::Failed { what: "data_version", error: e.to_string() });
-            None
-        }
-    };
+fn database_loop(store: Store, seen: Option<i64>, jobs: Receiver<DbJob>, report: &(dyn Fn(Report) + Send + Sync)) {
+    // Not read here: this thread starts some time after the caller loaded the accounts, and a
+    // commit in between would go unnoticed until the next one.
+    let mut version = seen;
     let mut next_poll = Instant::now() + POLL_INTERVAL;
     loop {
         match jobs.recv_deadline(next_poll) {

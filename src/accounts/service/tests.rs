@@ -6,9 +6,11 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn start(dir: &TempDir, hashers: usize, queue: usize) -> (Service, Receiver<Report>) {
     let store = Store::open(&dir.0).unwrap();
+    let seen = store.data_version().unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
     let service = Service::start(
         store,
+        Some(seen),
         hashers,
         queue,
         Box::new(move |report| {
