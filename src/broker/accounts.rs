@@ -13,7 +13,7 @@
 use super::{Broker, now_millis};
 use crate::accounts::{CreateError, Job, LoginThrottle, Record, RegistrationLimit, Report, Service};
 use crate::chat::{AccountEntry, AccountGone, AccountJob, AfterLogin, Work};
-use crate::core::ids::{ClientId, IdMap};
+use crate::core::ids::{ClientId, IdMap, IdSet};
 use crate::core::names::Folded;
 use crate::log::Level;
 use crate::protocol::{AccountFailure, Command, ParseError};
@@ -39,6 +39,10 @@ pub(super) struct Accounts {
     /// Lines from clients with work in flight, held until it is done, in order: a program that
     /// sends `IDENTIFY` and its next command at once gets the second handled as identified.
     held: IdMap<VecDeque<Result<Command, ParseError>>>,
+    /// Clients whose line's answer waits for its work (`Session::defer`).
+    pub(super) deferred: IdSet,
+    /// Clients whose deferred answer is being rendered now, ended once it is (`after_report`).
+    resumed: Vec<ClientId>,
 }
 
 /// Most lines held for one client while its work runs (flood control bounds the rate; this
@@ -84,6 +88,7 @@ impl Accounts {
     /// Forgets a client that is gone: its held lines, and its answers when they come.
     pub(super) fn forget(&mut self, id: ClientId) {
         self.held.remove(&id);
+        self.deferred.remove(&id);
     }
 
     /// Accounts backed by `service`, knowing `records` (loaded at start).
@@ -194,13 +199,27 @@ impl Broker {
         *self.accounts.busy.entry(id).or_default() += 1;
     }
 
+    /// The job `ticket` is done. When it was the last its client waited for, and the line that
+    /// started it is still unanswered, that line's response resumes: what the report causes
+    /// for the client is the answer to it.
+    fn ticket_of(&mut self, ticket: u64) -> Option<Ticket> {
+        let taken = self.accounts.take_ticket(ticket)?;
+        let id = taken.id;
+        if !self.accounts.pending_for(id) && self.accounts.deferred.remove(&id) {
+            if let Some(session) = self.line_session(id) {
+                session.resume();
+            }
+            self.accounts.resumed.push(id);
+        }
+        Some(taken)
+    }
+
     /// A report from the accounts threads.
     pub(super) fn account_report(&mut self, report: Report) {
         let now = now_millis();
-        let ticket_of = |accounts: &mut Accounts, ticket: u64| accounts.take_ticket(ticket);
         match report {
             Report::Verified { ticket, ok } => {
-                let Some(Ticket { id, work, peer }) = ticket_of(&mut self.accounts, ticket) else { return };
+                let Some(Ticket { id, work, peer }) = self.ticket_of(ticket) else { return };
                 let key = Folded::of(work.account());
                 let result = if ok {
                     self.accounts.logins.succeeded(&key, peer);
@@ -219,7 +238,7 @@ impl Broker {
                 self.web_login_checked(id);
             }
             Report::Created { ticket, result } => {
-                let Some(Ticket { id, work, peer }) = ticket_of(&mut self.accounts, ticket) else { return };
+                let Some(Ticket { id, work, peer }) = self.ticket_of(ticket) else { return };
                 let result = match result {
                     Ok(record) => {
                         self.accounts.registrations.record(peer, now);
@@ -243,7 +262,7 @@ impl Broker {
                 self.web_login_checked(id);
             }
             Report::PasswordSet { ticket, result } => {
-                let Some(Ticket { id, work, .. }) = ticket_of(&mut self.accounts, ticket) else { return };
+                let Some(Ticket { id, work, .. }) = self.ticket_of(ticket) else { return };
                 let result = match result {
                     Ok(record) => {
                         self.accounts.records.insert(Folded::of(&record.name), record);
@@ -258,7 +277,7 @@ impl Broker {
                 self.web_login_checked(id);
             }
             Report::Deleted { ticket, result } => {
-                let Some(Ticket { id, work, .. }) = ticket_of(&mut self.accounts, ticket) else { return };
+                let Some(Ticket { id, work, .. }) = self.ticket_of(ticket) else { return };
                 let result = match result {
                     Ok(()) => {
                         self.accounts.records.remove(&Folded::of(work.account()));
@@ -279,9 +298,20 @@ impl Broker {
         self.after_report();
     }
 
-    /// What follows every report: deliver, carry on with held lines, close finished inputs.
+    /// What follows every report: deliver, end the responses it answered (or defer them again
+    /// when it started more work), carry on with held lines, close finished inputs.
     fn after_report(&mut self) {
         self.dispatch();
+        for id in std::mem::take(&mut self.accounts.resumed) {
+            if self.accounts.pending_for(id) {
+                if let Some(session) = self.line_session(id) {
+                    session.defer();
+                }
+                self.accounts.deferred.insert(id);
+            } else {
+                self.end_line(id);
+            }
+        }
         self.release_held();
         self.close_finished_inputs();
     }

@@ -4,6 +4,7 @@
 use super::{Broker, base_view, now_millis, view};
 use crate::chat::{Effect, Outgoing, To};
 use crate::core::ids::ClientId;
+use crate::protocol::dialect::Session;
 use crate::protocol::{Command, ParseError};
 
 impl Broker {
@@ -11,22 +12,39 @@ impl Broker {
     /// first (IRC `CAP` is the session's), then to chat state. Its session is told when the line
     /// starts and ends (`Session::begin`, `end`), and everything the line caused is rendered in
     /// between, so that the session can frame the replies to it (IRC `labeled-response`).
+    ///
+    /// A line that starts account work (a password to check) is answered when that work is done:
+    /// its session is told to `defer` the end, and the accounts' report `resume`s it
+    /// (`Broker::account_report`), so that a labeled `AUTHENTICATE` gets its 900 and 903 labeled.
+    /// The client's next lines are held meanwhile, so no other line begins in between.
     pub(super) fn apply_input(&mut self, id: ClientId, input: Result<Command, ParseError>) {
-        let session = match self.clients.get_mut(&id) {
-            Some(client) => client.session.as_mut(),
-            None => self.web.session_mut(id),
-        };
-        let input = match session {
+        let was_pending = self.accounts.pending_for(id);
+        let input = match self.line_session(id) {
             Some(session) => session.begin(input),
             None => input,
         };
         self.handle_line(id, input);
         self.dispatch();
+        if !was_pending && self.accounts.pending_for(id) {
+            if let Some(session) = self.line_session(id) {
+                session.defer();
+            }
+            self.accounts.deferred.insert(id);
+            return;
+        }
         self.end_line(id);
     }
 
+    /// The session of client `id`: its connection's, or its web session's.
+    pub(super) fn line_session(&mut self, id: ClientId) -> Option<&mut Box<dyn Session>> {
+        match self.clients.get_mut(&id) {
+            Some(client) => client.session.as_mut(),
+            None => self.web.session_mut(id),
+        }
+    }
+
     /// The session of connection `id` has had all that its line caused: queues what it framed.
-    fn end_line(&mut self, id: ClientId) {
+    pub(super) fn end_line(&mut self, id: ClientId) {
         let base = base_view(&self.settings);
         let (rooms, nick) = self.state.render_info(id);
         let Some(client) = self.clients.get_mut(&id) else {
@@ -58,11 +76,7 @@ impl Broker {
         };
         let registered = self.state.is_registered(id);
         let mut replies = Vec::new();
-        let session = match self.clients.get_mut(&id) {
-            Some(client) => client.session.as_mut(),
-            None => self.web.session_mut(id),
-        };
-        let command = match session {
+        let command = match self.line_session(id) {
             Some(session) => match session.intercept(command, registered, &mut replies) {
                 Some(command) => Ok(command),
                 None => Err(session.profile()),

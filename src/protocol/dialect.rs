@@ -201,6 +201,14 @@ pub trait Session: Send {
         let _ = (view, out);
     }
 
+    /// Instead of `end`: the line `begin` was told of has started work whose answer comes later
+    /// (a password checked on the accounts threads). What it caused so far is kept, nothing
+    /// more is captured, and `resume` comes before its answer is rendered, `end` after.
+    fn defer(&mut self) {}
+
+    /// The answer a deferred line waited for is about to be rendered (see `defer`).
+    fn resume(&mut self) {}
+
     /// Whether this client wants `reply` at all (replies that only clients who asked for them
     /// get, such as IRC `away-notify`). Everything, unless the dialect says otherwise.
     fn accepts(&self, reply: &Reply) -> bool {

@@ -140,14 +140,74 @@ fn sasl_plain_logs_in_before_registration_and_a_second_exchange_gets_907() {
     server.expect_log(&["login ", "account=alice", "via=sasl"]);
     assert_eq!(whois_account(&mut alice, "alice", "alice").as_deref(), Some("alice"));
 
-    // sasl-3.2: a second exchange once logged in is refused with 907 (an authorization identity
-    // naming the account itself is accepted as none).
+    // A second exchange once logged in is refused with 907 at its start, before the client
+    // sends its password again (chatd has no sasl-3.2 reauthentication).
     send(&mut alice, "AUTHENTICATE PLAIN");
-    expect_exact(&mut alice, "AUTHENTICATE +");
-    send(&mut alice, &format!("AUTHENTICATE {}", plain("alice", "alice", "correct-horse")));
     expect_exact(&mut alice, &num("907", "alice", ":You have already authenticated using SASL"));
     settle(&mut alice, "refused");
+    // A response sent anyway starts nothing: no exchange is open.
+    send(&mut alice, &format!("AUTHENTICATE {}", plain("alice", "alice", "correct-horse")));
+    expect_exact(&mut alice, &num("907", "alice", ":You have already authenticated using SASL"));
+    settle(&mut alice, "refused-again");
     assert_not_logged(&server, &["correct-horse", &plain("", "alice", "correct-horse")]);
+}
+
+/// labeled-response for a line whose answer waits for the password check: the label goes on the
+/// answer when it comes (900 and 903 in one labeled batch), and what reaches the client
+/// meanwhile is not part of it.
+#[test]
+fn a_labeled_login_is_answered_with_its_label_when_the_check_is_done() {
+    let server = start(&[]);
+    server.add_account("alice", "correct-horse");
+    let mut alice = server.connect();
+    alice.dialect = Dialect::Irc;
+    send(&mut alice, "CAP LS 302");
+    send(&mut alice, "NICK alice");
+    send(&mut alice, "USER u 0 * :Real Name");
+    expect_exact(&mut alice, CAP_LS);
+    send(&mut alice, "CAP REQ :sasl labeled-response batch");
+    expect_exact(&mut alice, ":irc.test CAP alice ACK :sasl labeled-response batch");
+    send(&mut alice, "@label=a1 AUTHENTICATE PLAIN");
+    expect_exact(&mut alice, "@label=a1 AUTHENTICATE +");
+    send(&mut alice, &format!("@label=a2 AUTHENTICATE {}", plain("", "alice", "correct-horse")));
+    expect_exact(&mut alice, "@label=a2 :irc.test BATCH +l1 labeled-response");
+    expect_exact(&mut alice, &format!("@batch=l1 {}", logged_in("alice", "alice")));
+    expect_exact(&mut alice, &format!("@batch=l1 {}", num("903", "alice", ":SASL authentication successful")));
+    expect_exact(&mut alice, ":irc.test BATCH -l1");
+    // Labeled too: the refusal of a second exchange, and a NickServ login's wrong password.
+    send(&mut alice, "@label=a3 AUTHENTICATE PLAIN");
+    expect_exact(
+        &mut alice,
+        &format!("@label=a3 {}", num("907", "alice", ":You have already authenticated using SASL")),
+    );
+    send(&mut alice, "CAP END");
+    expect_welcome(&mut alice, "alice");
+    settle(&mut alice, "welcomed");
+
+    // bob, not logged in, identifies with a label while alice talks to him: her message
+    // arrives on its own, before or after the labeled answer, never inside it.
+    server.add_account("bob", "battery-staple");
+    let mut bob = irc::register_with(&server, "bobby", "labeled-response batch");
+    send(&mut bob, "@label=n1 PRIVMSG NickServ :IDENTIFY bob wrong-password");
+    send(&mut alice, "PRIVMSG bobby :in the meantime");
+    let refused = ns("bobby", "Invalid account name or password.");
+    let mut answered = false;
+    let mut heard = false;
+    while !(answered && heard) {
+        let line = next(&mut bob);
+        if line == ":alice!~u@127.0.0.1 PRIVMSG bobby :in the meantime" {
+            heard = true;
+        } else if line.starts_with("@label=n1 ") {
+            assert_eq!(line, format!("@label=n1 {refused}"), "{:?}", bob.received);
+            answered = true;
+        } else {
+            panic!("unexpected line {line:?}; received: {:?}", bob.received);
+        }
+    }
+    // And the next line's own label is answered in turn.
+    send(&mut bob, "@label=n2 PING :after");
+    expect_exact(&mut bob, "@label=n2 :irc.test PONG irc.test after");
+    assert_not_logged(&server, &["correct-horse", "wrong-password"]);
 }
 
 #[test]

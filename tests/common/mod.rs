@@ -56,6 +56,24 @@ impl LogLines {
         self.lines.lock().unwrap().join("\n")
     }
 
+    /// How many lines so far contain every one of `needles`.
+    pub fn count(&self, needles: &[&str]) -> usize {
+        self.lines.lock().unwrap().iter().filter(|l| needles.iter().all(|n| l.contains(n))).count()
+    }
+
+    /// Waits until more than `seen` lines contain every one of `needles`; true if they do.
+    pub fn wait_for_more(&self, needles: &[&str], seen: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut lines = self.lines.lock().unwrap();
+        loop {
+            if lines.iter().filter(|l| needles.iter().all(|n| l.contains(n))).count() > seen {
+                return true;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { return false };
+            lines = self.added.wait_timeout(lines, left).unwrap().0;
+        }
+    }
+
     /// Waits for a line containing every one of `needles`; returns it.
     pub fn wait_for(&self, needles: &[&str], timeout: Duration) -> Option<String> {
         let deadline = Instant::now() + timeout;
@@ -172,6 +190,8 @@ impl Server {
     /// An operator creates the account `name` with `chatd account add` (the password on standard
     /// input) while the server runs; returns once the server has read it.
     pub fn add_account(&self, name: &str, password: &str) {
+        let reloaded = ["accounts_reloaded", "added=1"];
+        let seen = self.log.count(&reloaded);
         let mut child = Command::new(binary())
             .args(["account", "add", name, "--state-dir"])
             .arg(self.dir.join("chatd-state"))
@@ -183,7 +203,8 @@ impl Server {
         child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        self.expect_log(&["accounts_reloaded", "added=1"]);
+        let read = self.log.wait_for_more(&reloaded, seen, TIMEOUT);
+        assert!(read, "chatd never read the account {name}; log:\n{}", self.log.text());
     }
 
     /// Connects and registers `nick`, returning once the default room is joined.

@@ -8,7 +8,7 @@ use super::{AccountCaps, Ircv3Caps, View as IrcView, message, parse, render_with
 use crate::core::limits::{IRC_MAX_INPUT_BYTES, IRC_MAX_LINE_BYTES};
 use crate::framing::{Frame, Framer};
 use crate::protocol::dialect::{Claim, Decoded, Decoder, Dialect, Profile, Session, View, key_space};
-use crate::protocol::{AccountCommand, ChatError, Command, LoginVia, ParseError, Reply, SaslReply};
+use crate::protocol::{AccountCommand, AccountReply, ChatError, Command, LoginVia, ParseError, Reply, SaslReply};
 
 /// The IRC dialect.
 pub static IRC: Irc = Irc;
@@ -119,6 +119,9 @@ struct IrcSession {
     sasl: Exchange,
     /// The labeled response to the line being handled (labeled-response).
     labels: Labeling,
+    /// Logged in to an account, as the client was told (900, until 901): a new SASL exchange
+    /// is refused at its start with 907.
+    logged_in: bool,
 }
 
 impl IrcSession {
@@ -132,6 +135,9 @@ impl IrcSession {
         let step = if !self.negotiation.caps.sasl {
             // sasl-3.1: the client must enable the capability before using the command.
             Step::Reply(SaslReply::Failed)
+        } else if self.logged_in && !self.sasl.in_progress() && payload != "*" {
+            // chatd has no reauthentication: refused before the client sends its password.
+            Step::Reply(SaslReply::AlreadyAuthenticated)
         } else {
             self.sasl.step(payload)
         };
@@ -205,8 +211,14 @@ impl Session for IrcSession {
 
     /// Everything a labeled line causes for its client is its response, except a message the
     /// client sent to itself as it arrives (labeled-response: only the `echo-message` copy of
-    /// it carries the label).
+    /// it carries the label). Every reply to the client passes here: the session also notes
+    /// its logins and logouts (for 907).
     fn capture(&mut self, reply: &Reply, bytes: &[u8]) -> bool {
+        match reply {
+            Reply::Account(AccountReply::LoggedIn { .. }) => self.logged_in = true,
+            Reply::Account(AccountReply::LoggedOut { .. }) => self.logged_in = false,
+            _ => {}
+        }
         let to_itself = match reply {
             Reply::Private { from, to, echo: false, .. } => from.nick == *to,
             Reply::TagMsg { from, target, echo: false, .. } => from.nick.as_str() == target,
@@ -221,6 +233,14 @@ impl Session for IrcSession {
 
     fn end(&mut self, view: &View<'_>, out: &mut Vec<u8>) {
         self.labels.close(view.server, out);
+    }
+
+    fn defer(&mut self) {
+        self.labels.defer();
+    }
+
+    fn resume(&mut self) {
+        self.labels.resume();
     }
 
     /// The replies of capabilities only to clients that negotiated them: `ACCOUNT`

@@ -20,10 +20,14 @@ pub struct Labeling {
     lines: Vec<u8>,
     /// Labeled-response batches sent so far, for their references.
     batches: u64,
+    /// A response put aside while the line's answer is worked out elsewhere (`defer`): its label
+    /// and what it had caused by then.
+    deferred: Option<(String, Vec<u8>)>,
 }
 
 impl Labeling {
-    /// A line labeled `label` starts being handled.
+    /// A line labeled `label` starts being handled. (The broker holds a client's next lines
+    /// while a response is deferred, so none is put aside here.)
     pub fn open(&mut self, label: String) {
         self.label = Some(label);
         self.lines.clear();
@@ -32,6 +36,23 @@ impl Labeling {
     /// Whether a labeled line is being handled.
     pub fn is_open(&self) -> bool {
         self.label.is_some()
+    }
+
+    /// The line is handled but its answer comes later (a password being checked): the response
+    /// is put aside, and nothing more is captured until `resume`. Replies meanwhile (others'
+    /// messages) are not part of it.
+    pub fn defer(&mut self) {
+        if let Some(label) = self.label.take() {
+            self.deferred = Some((label, std::mem::take(&mut self.lines)));
+        }
+    }
+
+    /// The answer a deferred response waited for is coming: capture again, after what was kept.
+    pub fn resume(&mut self) {
+        if let Some((label, lines)) = self.deferred.take() {
+            self.label = Some(label);
+            self.lines = lines;
+        }
     }
 
     /// Keeps `bytes` (complete lines) for the response.
@@ -94,6 +115,34 @@ mod tests {
         l.open("x".into());
         l.capture(b"@time=t :a!u@h PRIVMSG #a :hi\r\n");
         assert_eq!(closed(&mut l), "@label=x;time=t :a!u@h PRIVMSG #a :hi\r\n");
+    }
+
+    #[test]
+    fn a_deferred_response_skips_what_comes_meanwhile_and_ends_with_the_answer() {
+        let mut l = Labeling::default();
+        l.open("s".into());
+        l.defer();
+        assert!(!l.is_open());
+        assert_eq!(closed(&mut l), "", "nothing is sent while deferred");
+        l.resume();
+        assert!(l.is_open());
+        l.capture(b":irc.test 900 me me!u@h me :You are now logged in as me\r\n");
+        l.capture(b":irc.test 903 me :SASL authentication successful\r\n");
+        assert_eq!(
+            closed(&mut l),
+            "@label=s :irc.test BATCH +l1 labeled-response\r\n\
+             @batch=l1 :irc.test 900 me me!u@h me :You are now logged in as me\r\n\
+             @batch=l1 :irc.test 903 me :SASL authentication successful\r\n\
+             :irc.test BATCH -l1\r\n"
+        );
+        // Resuming with nothing deferred opens nothing.
+        l.resume();
+        assert!(!l.is_open());
+        // A deferred line that caused nothing at all is acknowledged.
+        l.open("t".into());
+        l.defer();
+        l.resume();
+        assert_eq!(closed(&mut l), "@label=t :irc.test ACK\r\n");
     }
 
     #[test]
