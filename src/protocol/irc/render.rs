@@ -168,10 +168,10 @@ impl Out<'_, '_> {
             tags.push_str("@time=");
             tags.push_str(&timestamp(stamp.at));
         }
-        if let Some(stamp) = stamp.filter(|_| self.v3.message_tags) {
+        if let Some(id) = stamp.and_then(|stamp| stamp.id).filter(|_| self.v3.message_tags) {
             tags.push(if tags.is_empty() { '@' } else { ';' });
             tags.push_str("msgid=");
-            tags.push_str(&super::tags::msgid(self.view.started, stamp.id));
+            tags.push_str(&super::tags::msgid(self.view.started, id));
         }
         if let Some(account) = who.account.as_deref().filter(|_| self.account.account_tag) {
             tags.push(if tags.is_empty() { '@' } else { ';' });
@@ -188,7 +188,10 @@ impl Out<'_, '_> {
         }
     }
 
-    /// A message with its text split over as many lines as it needs.
+    /// A message with its text split over as many lines as it needs (a netcat or web user's
+    /// line may be longer than an IRC line). Only the first line carries the message's `msgid`
+    /// and client-only tags: an id names one line, and clients drop lines whose id they have
+    /// seen.
     fn message(&mut self, from: &Person, target: &str, text: &str, kind: MessageKind, stamp: Stamp<'_>) {
         let command = if kind == MessageKind::Notice { "NOTICE" } else { "PRIVMSG" };
         let prefix = from.prefix();
@@ -197,8 +200,9 @@ impl Out<'_, '_> {
             budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
         }
         let text = for_irc(text);
-        for piece in split_text(&text, budget.max(1)) {
-            self.tags(from, Some(&stamp));
+        for (n, piece) in split_text(&text, budget.max(1)).into_iter().enumerate() {
+            let continued = Stamp { id: None, client: None, ..stamp };
+            self.tags(from, Some(if n == 0 { &stamp } else { &continued }));
             match kind {
                 MessageKind::Action => write_line(self.out, Some(&prefix), command, &[target, &encode_action(piece)]),
                 _ => write_line(self.out, Some(&prefix), command, &[target, piece]),
@@ -354,7 +358,13 @@ fn history(o: &mut Out<'_, '_>, room: &str, entries: &[HistoryEntry]) {
     let nick = o.view.nick;
     for entry in entries {
         if o.view.server_time {
-            o.message(&entry.from, room, &entry.text, entry.kind, Stamp { at: entry.at, id: entry.id, client: None });
+            o.message(
+                &entry.from,
+                room,
+                &entry.text,
+                entry.kind,
+                Stamp { at: entry.at, id: Some(entry.id), client: None },
+            );
         } else {
             let minutes = entry.at / 60_000;
             let clock = format!("[{:02}:{:02}]", (minutes / 60) % 24, minutes % 60);
@@ -414,11 +424,11 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
         Reply::Said { room, from, text, kind, at, id, tags } => {
-            o.message(from, room.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+            o.message(from, room.as_str(), text, *kind, Stamp { at: *at, id: Some(*id), client: tags.as_deref() })
         }
         // The sender's own copy only for `echo-message`, as the line the recipient got.
         Reply::Private { from, to, text, kind, at, echo, id, tags } if !*echo || v3.echo_message => {
-            o.message(from, to.as_str(), text, *kind, Stamp { at: *at, id: *id, client: tags.as_deref() })
+            o.message(from, to.as_str(), text, *kind, Stamp { at: *at, id: Some(*id), client: tags.as_deref() })
         }
         Reply::History { room, entries } => history(&mut o, room.as_str(), entries),
         Reply::RoomModes { room, modes, params, created } => {
@@ -559,7 +569,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
             o.mask_list(room.as_str(), masks, RPL_INVEXLIST, RPL_ENDOFINVEXLIST, end)
         }
         Reply::SaidToStatus { status, room, from, text, kind, at, id } => {
-            o.message(from, &format!("{status}{room}"), text, *kind, Stamp { at: *at, id: *id, client: None })
+            o.message(from, &format!("{status}{room}"), text, *kind, Stamp { at: *at, id: Some(*id), client: None })
         }
         Reply::ChatHistory { target, lines, .. } => o.chat_history(target, lines),
         Reply::HistoryTargets { targets } => o.history_targets(targets),

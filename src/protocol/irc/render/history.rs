@@ -54,9 +54,9 @@ impl Out<'_, '_> {
         }
     }
 
-    /// The tags of one remembered message: its batch, its time, its id and its sender's account,
-    /// each as the client negotiated.
-    fn history_tags(&mut self, caps: HistoryCaps, line: &HistoryLine) {
+    /// The tags of one remembered message: its batch, its time, its id (on its `first` line
+    /// only, as when it was sent) and its sender's account, each as the client negotiated.
+    fn history_tags(&mut self, caps: HistoryCaps, line: &HistoryLine, first: bool) {
         let mut tags = Vec::new();
         if caps.batch {
             tags.push(format!("batch={MESSAGES_REF}"));
@@ -64,7 +64,7 @@ impl Out<'_, '_> {
         if self.view.server_time {
             tags.push(format!("time={}", timestamp(line.entry.at)));
         }
-        if caps.msgid {
+        if caps.msgid && first {
             tags.push(format!("msgid={}", msgid(self.view.started, line.entry.id)));
         }
         if let Some(account) = line.entry.from.account.as_deref().filter(|_| self.account.account_tag) {
@@ -93,8 +93,8 @@ impl Out<'_, '_> {
                 budget = budget.saturating_sub(message::ACTION_OVERHEAD_BYTES);
             }
             let text = for_irc(&entry.text);
-            for piece in split_text(&text, budget.max(1)) {
-                self.history_tags(caps, line);
+            for (n, piece) in split_text(&text, budget.max(1)).into_iter().enumerate() {
+                self.history_tags(caps, line, n == 0);
                 match entry.kind {
                     MessageKind::Action => {
                         write_line(self.out, Some(&prefix), command, &[&*line.to, &encode_action(piece)])

@@ -23,7 +23,8 @@ pub struct Ircv3Caps {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Stamp<'a> {
     pub at: Millis,
-    pub id: crate::protocol::MsgId,
+    /// `None` on the second and later lines of a message split over several.
+    pub id: Option<crate::protocol::MsgId>,
     pub client: Option<&'a str>,
 }
 
@@ -32,7 +33,7 @@ impl Out<'_, '_> {
     pub(super) fn ircv3(&mut self, reply: &Reply) {
         match reply {
             Reply::TagMsg { from, target, tags, at, id, .. } if self.v3.message_tags => {
-                self.tags(from, Some(&Stamp { at: *at, id: *id, client: tags.as_deref() }));
+                self.tags(from, Some(&Stamp { at: *at, id: Some(*id), client: tags.as_deref() }));
                 write_line(self.out, Some(&from.prefix()), "TAGMSG", &[target]);
             }
             Reply::AwayNotify { who, text: Some(text) } => self.from(who, "AWAY", &[&for_irc(text)]),

@@ -36,6 +36,41 @@ fn said(tags: Option<&str>) -> Reply {
 }
 
 #[test]
+fn a_message_split_over_several_lines_carries_its_msgid_and_client_tags_on_the_first_only() {
+    // A netcat or web user's line can be longer than one IRC line.
+    let long = format!("{} {}", "a".repeat(400), "b".repeat(400));
+    let reply = Reply::Said {
+        room: RoomName::parse("#a").unwrap(),
+        from: person("alice"),
+        text: long.as_str().into(),
+        kind: MessageKind::Normal,
+        at: 0,
+        id: 37,
+        tags: Some(Arc::from("+x")),
+    };
+    let lines = rendered_with(&reply, true, TAGS);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("@time=1970-01-01T00:00:00.000Z;msgid=18bcfe56800-25;+x :alice!~u@127.0.0.1 PRIVMSG #a a"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("@time=1970-01-01T00:00:00.000Z :alice!~u@127.0.0.1 PRIVMSG #a b"), "{}", lines[1]);
+    // The same in a chathistory batch.
+    let entry =
+        HistoryEntry { id: 2, at: 0, from: person("al"), text: long.as_str().into(), kind: MessageKind::Normal };
+    let history = Reply::History { room: RoomName::parse("#a").unwrap(), entries: vec![entry.clone()] };
+    let lines = rendered_with(&history, true, TAGS);
+    assert_eq!(lines.iter().filter(|line| line.contains("msgid=")).count(), 1, "{lines:?}");
+    let line = crate::protocol::history::HistoryLine { entry, to: Arc::from("#a") };
+    let answer = Reply::ChatHistory { target: "#a".into(), lines: vec![line], from_oldest: true };
+    let lines = rendered_with(&answer, true, TAGS);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("@time=1970-01-01T00:00:00.000Z;msgid=18bcfe56800-2 :al!~u@127.0.0.1 PRIVMSG #a a"));
+    assert!(lines[1].starts_with("@time=1970-01-01T00:00:00.000Z :al!~u@127.0.0.1 PRIVMSG #a b"), "{lines:?}");
+}
+
+#[test]
 fn messages_carry_msgid_and_client_tags_only_for_message_tags_clients() {
     let reply = said(Some("+draft/reply=loyw3v28-1;+x"));
     assert_eq!(rendered_with(&reply, false, Ircv3Caps::default()), [":alice!~u@127.0.0.1 PRIVMSG #a hi"]);
