@@ -153,15 +153,23 @@ impl Room {
         self.ops.contains(&id)
     }
 
-    /// May `id` speak here? Outsiders not under `+n`; under `+m` only operators and voiced members.
-    pub fn may_speak(&self, id: ClientId) -> Result<(), crate::protocol::ChatError> {
+    /// May `id` (who is `who`) speak here? Outsiders not under `+n`; under `+m` only operators
+    /// and voiced members; and nobody a ban matches (unless a ban exception does too), except
+    /// operators and voiced members, as on common servers: a ban set on someone already inside
+    /// silences them.
+    pub fn may_speak(&self, id: ClientId, who: &crate::protocol::Person) -> Result<(), crate::protocol::ChatError> {
         use crate::protocol::ChatError;
         let member = self.members.contains(&id);
         if !member && self.modes.no_external {
             return Err(ChatError::CannotSendToRoom(self.name.clone()));
         }
-        if self.modes.moderated && !self.ops.contains(&id) && !self.voiced.contains(&id) {
+        let privileged = self.ops.contains(&id) || self.voiced.contains(&id);
+        if self.modes.moderated && !privileged {
             return Err(ChatError::Moderated(self.name.clone()));
+        }
+        // The prefix is built only when there are bans to match it against.
+        if !self.bans.is_empty() && !privileged && self.is_banned(&who.prefix()) {
+            return Err(ChatError::BannedFromRoom(self.name.clone()));
         }
         Ok(())
     }

@@ -62,7 +62,7 @@ impl State {
                 return Ok(Err(ChatError::NoSuchNick(target.to_string())));
             };
             let room = self.room(&key)?;
-            if let Err(error) = room.may_speak(id) {
+            if let Err(error) = room.may_speak(id, &from) {
                 return Ok(Err(error));
             }
             (room.name.to_string(), room.others(id))

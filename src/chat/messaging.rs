@@ -53,7 +53,8 @@ impl State {
         match self.current_room(id) {
             Ok(key) => {
                 let key = key.clone();
-                match self.rooms.get(&key).map(|room| room.may_speak(id)) {
+                let me = self.person(id)?;
+                match self.rooms.get(&key).map(|room| room.may_speak(id, &me)) {
                     Some(Err(error)) => out.error(id, error),
                     _ => self.say_in(id, &key, text.into(), Envelope::plain(kind), now, out)?,
                 }
@@ -97,7 +98,7 @@ impl State {
             }
         } else if target.starts_with('#') {
             match self.resolve_room(id, Some(target)) {
-                Ok(key) => match self.room(&key)?.may_speak(id) {
+                Ok(key) => match self.room(&key)?.may_speak(id, &*self.person(id)?) {
                     Ok(()) => {
                         let room = self.room(&key)?.name.to_string();
                         let text = self.one_irc_line(id, text, kind, &room)?;

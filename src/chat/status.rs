@@ -32,7 +32,7 @@ impl State {
         out: &mut Output,
     ) -> Result<Result<(), ChatError>, Broken> {
         let room = self.room(key)?;
-        if let Err(error) = room.may_speak(id) {
+        if let Err(error) = room.may_speak(id, &*self.person(id)?) {
             return Ok(Err(error));
         }
         let name = room.name.clone();

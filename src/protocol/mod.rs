@@ -613,6 +613,8 @@ pub enum ChatError {
     CannotSendToRoom(RoomName),
     /// A message to a moderated room from a member who is neither operator nor voiced.
     Moderated(RoomName),
+    /// A message to a room from someone one of its bans matches (and no exception).
+    BannedFromRoom(RoomName),
     /// A `CAP` subcommand chatd does not know.
     InvalidCapCommand(String),
     /// A service's name (`account::RESERVED_NICKS`): nobody may take it.

@@ -356,3 +356,35 @@ fn describe_hides_the_key_from_outsiders() {
     assert_eq!(modes.describe(true), ("+ntkl".to_string(), vec!["s3".to_string(), "5".to_string()]));
     assert_eq!(modes.describe(false).1[0], "*");
 }
+
+// Who may speak.
+
+#[test]
+fn a_ban_silences_members_except_excepted_voiced_and_operators() {
+    use crate::protocol::ChatError;
+    let name = RoomName::parse("#c").unwrap();
+    let mut room = Room::new(name.clone(), 0, Modes::new_room());
+    let who = |nick: &str| Person {
+        nick: Nick::parse(nick).unwrap(),
+        user: "~u".into(),
+        host: "127.0.0.1".into(),
+        account: None,
+        realname: "".into(),
+    };
+    let (bob, carol) = (ClientId(2), ClientId(3));
+    room.members.extend([bob, carol]);
+    assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
+    room.bans.push("bob!*@*".into());
+    assert_eq!(room.may_speak(bob, &who("bob")), Err(ChatError::BannedFromRoom(name.clone())));
+    assert_eq!(room.may_speak(carol, &who("carol")), Ok(()));
+    room.exceptions.push("*!~u@127.0.0.1".into());
+    assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
+    room.exceptions.clear();
+    room.voiced.insert(bob);
+    assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
+    room.voiced.clear();
+    room.ops.insert(bob);
+    assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
+    // An outsider under +n is told that first.
+    assert_eq!(room.may_speak(ClientId(4), &who("bob")), Err(ChatError::CannotSendToRoom(name)));
+}

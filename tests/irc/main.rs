@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bans;
 mod channels;
 mod connection;
 mod ircv3;

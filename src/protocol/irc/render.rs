@@ -311,6 +311,9 @@ impl Out<'_, '_> {
             ChatError::Moderated(room) => {
                 self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (+m)"])
             }
+            ChatError::BannedFromRoom(room) => {
+                self.numeric(ERR_CANNOTSENDTOCHAN, &[room.as_str(), "Cannot send to channel (+b)"])
+            }
             ChatError::InvalidCapCommand(sub) => {
                 self.numeric(ERR_INVALIDCAPCMD, &[&for_irc(sub), "Invalid CAP command"])
             }

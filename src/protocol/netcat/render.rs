@@ -175,6 +175,7 @@ fn error_text(error: &ChatError) -> String {
         ChatError::Moderated(room) => {
             format!("error: {room} is moderated: only its operators and voiced members may talk")
         }
+        ChatError::BannedFromRoom(room) => format!("error: you are banned in {room}, so you cannot talk there"),
         ChatError::InvalidCapCommand(sub) => format!("error: unknown CAP subcommand {}", for_netcat(sub)),
         ChatError::UnknownMode(mode) => format!("error: unknown mode {}", for_netcat(&mode.to_string())),
         ChatError::ModeNeedsParameter(mode) => format!("error: mode {mode} needs a value (see /help mode)"),

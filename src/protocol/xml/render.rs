@@ -180,6 +180,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::RoomFull(room) => format!("{room} is full."),
         ChatError::Banned(room) => format!("You are banned from {room}."),
         ChatError::Moderated(room) => format!("{room} is moderated."),
+        ChatError::BannedFromRoom(room) => format!("You are banned in {room}."),
         ChatError::PasswordMismatch => "Wrong operator name or password.".to_string(),
         ChatError::NoOperators => "This server has no operators.".to_string(),
         ChatError::NotServerOperator => "Only server operators may do that.".to_string(),
