@@ -511,7 +511,7 @@ impl State {
             Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
             Command::ChatHistory(query) => self.chat_history(id, query, out),
             // issue 14: queries
-            Command::Whowas { nick, count } => self.whowas(id, nick, count, out),
+            Command::Whowas { nicks, count } => self.whowas(id, nicks, count, out),
             Command::Info => out.tell(id, Reply::Info),
             Command::Links => out.tell(id, Reply::Links),
             Command::Wallops { text } => self.wallops(id, text, out)?,

@@ -6,7 +6,7 @@
 //! the departed `Person` (shared with whatever else still holds it, such as room history), so
 //! it costs little beyond what history already keeps.
 
-use super::{Handled, Output, State};
+use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::query::parse_user_modes;
@@ -55,10 +55,13 @@ impl Departures {
 }
 
 impl State {
-    /// `WHOWAS nick [count]`.
-    pub(super) fn whowas(&self, id: ClientId, nick: String, count: Option<usize>, out: &mut Output) {
-        let entries = self.departures.find(&nick, count);
-        out.tell(id, Reply::Whowas { nick, entries });
+    /// `WHOWAS nick[,nick...] [count]`: one answer per nickname, each complete with its end line,
+    /// for the first `MAX_TARGETS` of them (the rest are dropped, as `TARGMAX` tells clients).
+    pub(super) fn whowas(&self, id: ClientId, nicks: Vec<String>, count: Option<usize>, out: &mut Output) {
+        for nick in nicks.into_iter().take(MAX_TARGETS) {
+            let entries = self.departures.find(&nick, count);
+            out.tell(id, Reply::Whowas { nick, entries });
+        }
     }
 
     /// `MODE <own nick>`: with no changes, the modes; otherwise each known change is applied and
@@ -153,14 +156,26 @@ mod tests {
         run(&mut s, 1, Command::Nick { nick: "alicia".into() });
         registered(&mut s, 2, "bob");
         s.remove(ClientId(1), &crate::protocol::QuitReason::ConnectionLost, &mut Output::default());
-        let out = run(&mut s, 2, Command::Whowas { nick: "alice".into(), count: None });
+        let whowas =
+            |nicks: &[&str]| Command::Whowas { nicks: nicks.iter().map(|n| n.to_string()).collect(), count: None };
+        let out = run(&mut s, 2, whowas(&["alice"]));
         assert!(
             matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].nick.as_str() == "alice")
         );
-        let out = run(&mut s, 2, Command::Whowas { nick: "ALICIA".into(), count: None });
+        let out = run(&mut s, 2, whowas(&["ALICIA"]));
         assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1));
-        let out = run(&mut s, 2, Command::Whowas { nick: "bob".into(), count: None });
+        let out = run(&mut s, 2, whowas(&["bob"]));
         assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.is_empty()));
+        // A list: one answer per nickname, in order, for the first `MAX_TARGETS` of them.
+        let out = run(&mut s, 2, whowas(&["alicia", "bob", "alice", "x", "alice"]));
+        let asked: Vec<&str> = replies_to(&out, 2)
+            .iter()
+            .map(|reply| match reply {
+                Reply::Whowas { nick, .. } => nick.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(asked, ["alicia", "bob", "alice", "x"]);
     }
 
     #[test]

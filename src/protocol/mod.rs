@@ -176,8 +176,9 @@ pub enum Command {
     /// once registered, like any command).
     ChatHistory(Result<history::HistoryQuery, history::HistoryFail>),
     // issue 14: queries
-    /// `WHOWAS nick [count]`: who used a nickname last; at most `count` entries (all: `None`).
-    Whowas { nick: String, count: Option<usize> },
+    /// `WHOWAS nick[,nick...] [count]`: who used each nickname last, as named; at most `count`
+    /// entries per nickname (all: `None`).
+    Whowas { nicks: Vec<String>, count: Option<usize> },
     /// `INFO`.
     Info,
     /// `LINKS`.

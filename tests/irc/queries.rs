@@ -90,6 +90,20 @@ fn whowas_remembers_renamed_and_departed_nicknames_newest_first() {
     }
     expect_exact(&mut watcher, &num("312", "watcher", "bob irc.test chatd"));
     expect_exact(&mut watcher, &num("369", "watcher", "bob :End of WHOWAS"));
+    // A list: each nickname answered in turn, each with its own end line; past `TARGMAX`
+    // (WHOWAS:4) the rest are dropped.
+    send(&mut watcher, "WHOWAS alicia,never,Alice,a,b");
+    expect_exact(&mut watcher, &num("314", "watcher", "alicia ~u 127.0.0.1 * :Real Name"));
+    expect_exact(&mut watcher, &num("312", "watcher", "alicia irc.test chatd"));
+    expect_exact(&mut watcher, &num("369", "watcher", "alicia :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
+    expect_exact(&mut watcher, &num("369", "watcher", "never :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("314", "watcher", "alice ~u 127.0.0.1 * :Real Name"));
+    expect_exact(&mut watcher, &num("312", "watcher", "alice irc.test chatd"));
+    expect_exact(&mut watcher, &num("369", "watcher", "Alice :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("406", "watcher", "a :There was no such nickname"));
+    expect_exact(&mut watcher, &num("369", "watcher", "a :End of WHOWAS"));
+    settle(&mut watcher, "whowas-list");
     send(&mut watcher, "WHOWAS never");
     expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
     expect_exact(&mut watcher, &num("369", "watcher", "never :End of WHOWAS"));

@@ -41,7 +41,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         isupport,
         ":irc.test 005 bob CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=50 NICKLEN=20 TOPICLEN=300 AWAYLEN=200 \
          CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=beI,k,l,imnpst MODES=6 \
-         TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4,KICK:4 NETWORK=chatd EXCEPTS=e \
+         TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4,KICK:4,WHOWAS:4 NETWORK=chatd EXCEPTS=e \
          :are supported by this server"
     );
     expect_exact(

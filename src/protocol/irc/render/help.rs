@@ -61,7 +61,7 @@ const TOPICS: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("WHOIS", "WHOIS nick", &["Tells about someone: rooms, idle time, account, away."]),
-    ("WHOWAS", "WHOWAS nick [count]", &["Tells who used a nickname lately, newest first."]),
+    ("WHOWAS", "WHOWAS nick[,nick...] [count]", &["Tells who used each nickname lately, newest first."]),
 ];
 
 /// The usage and text of `HELP <topic>` (any case), if there is one.

@@ -38,10 +38,15 @@ fn who_takes_its_options_and_whowas_its_count() {
         Command::WhoMask { mask: "#chan".into(), query: WhoQuery::parse("%tnuhiraf,42") }
     );
     assert_eq!(ok("WHO 0 o"), Command::WhoMask { mask: "0".into(), query: WhoQuery { opers_only: true, whox: None } });
-    assert_eq!(ok("WHOWAS alice"), Command::Whowas { nick: "alice".into(), count: None });
-    assert_eq!(ok("WHOWAS alice,bob 2 irc.test"), Command::Whowas { nick: "alice".into(), count: Some(2) });
-    assert_eq!(ok("WHOWAS alice 0"), Command::Whowas { nick: "alice".into(), count: None });
-    assert_eq!(ok("WHOWAS alice -3"), Command::Whowas { nick: "alice".into(), count: None });
+    let whowas =
+        |nicks: &[&str], count| Command::Whowas { nicks: nicks.iter().map(|n| n.to_string()).collect(), count };
+    assert_eq!(ok("WHOWAS alice"), whowas(&["alice"], None));
+    assert_eq!(ok("WHOWAS alice,bob 2 irc.test"), whowas(&["alice", "bob"], Some(2)));
+    assert_eq!(ok("WHOWAS ,alice,,bob,"), whowas(&["alice", "bob"], None));
+    // More than `TARGMAX` allows are parsed; chat state answers the first ones.
+    assert_eq!(ok("WHOWAS a,b,c,d,e"), whowas(&["a", "b", "c", "d", "e"], None));
+    assert_eq!(ok("WHOWAS alice 0"), whowas(&["alice"], None));
+    assert_eq!(ok("WHOWAS alice -3"), whowas(&["alice"], None));
     assert_eq!(err("WHOWAS"), ParseError::NoNicknameGiven);
     assert_eq!(err("WHOWAS ,"), ParseError::NoNicknameGiven);
 }
@@ -156,9 +161,9 @@ fn help_answers_with_704_705_706_or_524() {
     assert_eq!(
         rendered(&Reply::Help { command: Some("whowas".into()) }),
         [
-            ":irc.test 704 bob WHOWAS :** WHOWAS nick [count] **",
+            ":irc.test 704 bob WHOWAS :** WHOWAS nick[,nick...] [count] **",
             ":irc.test 705 bob WHOWAS :",
-            ":irc.test 706 bob WHOWAS :Tells who used a nickname lately, newest first.",
+            ":irc.test 706 bob WHOWAS :Tells who used each nickname lately, newest first.",
         ]
     );
     let index = rendered(&Reply::Help { command: None });
