@@ -3,14 +3,14 @@
 //! `WALLOPS` to those who set `+w`.
 //!
 //! The record keeps the newest `WHOWAS_ENTRIES` departures, oldest dropped first; each entry is
-//! the departed `Person` (shared with whatever else still holds it, such as room history), so
-//! it costs little beyond what history already keeps.
+//! the departed `Person` (shared with whatever else still holds it, such as room history) and
+//! when they left, so it costs little beyond what history already keeps.
 
 use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::query::parse_user_modes;
-use crate::protocol::{ChatError, Person, Reply};
+use crate::protocol::{ChatError, Millis, Person, Reply, WhowasEntry};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -24,25 +24,25 @@ const SETTABLE_USER_MODES: &[char] = &['i', 'w'];
 /// The people who left a nickname, newest last, at most `WHOWAS_ENTRIES`.
 #[derive(Debug, Default)]
 pub struct Departures {
-    entries: VecDeque<Arc<Person>>,
+    entries: VecDeque<WhowasEntry>,
 }
 
 impl Departures {
-    /// Remembers that `person` stopped using their nickname.
-    pub fn record(&mut self, person: Arc<Person>) {
+    /// Remembers that `person` stopped using their nickname at `left`.
+    pub fn record(&mut self, person: Arc<Person>, left: Millis) {
         if self.entries.len() == WHOWAS_ENTRIES {
             self.entries.pop_front();
         }
-        self.entries.push_back(person);
+        self.entries.push_back(WhowasEntry { person, left });
     }
 
     /// Who used `nick` (compared without case), newest first, at most `count` (all: `None`).
-    pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<Arc<Person>> {
+    pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<WhowasEntry> {
         let wanted = Folded::of(nick);
         self.entries
             .iter()
             .rev()
-            .filter(|person| person.nick.folded() == wanted)
+            .filter(|entry| entry.person.nick.folded() == wanted)
             .take(count.unwrap_or(usize::MAX))
             .cloned()
             .collect()
@@ -135,15 +135,15 @@ mod tests {
                 realname: "R".into(),
             })
         };
-        departures.record(someone("alice", "first"));
-        departures.record(someone("bob", "b"));
-        departures.record(someone("Alice", "second"));
-        let users = |found: Vec<Arc<Person>>| found.iter().map(|p| p.user.clone()).collect::<Vec<_>>();
-        assert_eq!(users(departures.find("ALICE", None)), ["second", "first"]);
-        assert_eq!(users(departures.find("alice", Some(1))), ["second"]);
+        departures.record(someone("alice", "first"), 1_000);
+        departures.record(someone("bob", "b"), 2_000);
+        departures.record(someone("Alice", "second"), 3_000);
+        let users = |found: Vec<WhowasEntry>| found.iter().map(|e| (e.person.user.clone(), e.left)).collect::<Vec<_>>();
+        assert_eq!(users(departures.find("ALICE", None)), [("second".into(), 3_000), ("first".into(), 1_000)]);
+        assert_eq!(users(departures.find("alice", Some(1))), [("second".into(), 3_000)]);
         assert!(departures.find("carol", None).is_empty());
         for i in 0..WHOWAS_ENTRIES {
-            departures.record(someone("x", &i.to_string()));
+            departures.record(someone("x", &i.to_string()), 4_000);
         }
         assert_eq!(departures.len(), WHOWAS_ENTRIES);
         assert!(departures.find("alice", None).is_empty(), "the oldest went first");
@@ -153,17 +153,21 @@ mod tests {
     fn renames_and_quits_are_remembered() {
         let mut s = state();
         registered(&mut s, 1, "alice");
-        run(&mut s, 1, Command::Nick { nick: "alicia".into() });
+        s.apply(ClientId(1), Command::Nick { nick: "alicia".into() }, 5_000, &mut Output::default());
         registered(&mut s, 2, "bob");
+        // Leaving is dated by the latest time chat state was told (here, the broker's sweep).
+        s.expire_histories(9_000);
         s.remove(ClientId(1), &crate::protocol::QuitReason::ConnectionLost, &mut Output::default());
         let whowas =
             |nicks: &[&str]| Command::Whowas { nicks: nicks.iter().map(|n| n.to_string()).collect(), count: None };
         let out = run(&mut s, 2, whowas(&["alice"]));
         assert!(
-            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].nick.as_str() == "alice")
+            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].person.nick.as_str() == "alice" && entries[0].left == 5_000)
         );
         let out = run(&mut s, 2, whowas(&["ALICIA"]));
-        assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1));
+        assert!(
+            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].left == 9_000)
+        );
         let out = run(&mut s, 2, whowas(&["bob"]));
         assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.is_empty()));
         // A list: one answer per nickname, in order, for the first `MAX_TARGETS` of them.

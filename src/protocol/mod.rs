@@ -18,7 +18,7 @@ pub mod web;
 pub mod xml;
 
 pub use account::{AccountCommand, AccountFailure, AccountReply, LoginVia, SaslReply};
-pub use query::{RoomStatus, UserModeChange, WhoEntry, WhoQuery, WhoxFields};
+pub use query::{RoomStatus, UserModeChange, WhoEntry, WhoQuery, WhowasEntry, WhoxFields};
 
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
@@ -528,8 +528,9 @@ pub enum Reply {
     /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
     HistoryTargets { targets: Vec<history::HistoryTarget> },
     // issue 14: queries
-    /// IRC: `WHOWAS` for `nick`: who used it, newest first (empty: nobody chatd remembers).
-    Whowas { nick: String, entries: Vec<Arc<Person>> },
+    /// IRC: `WHOWAS` for `nick`: who used it and when they left it, newest first (empty: nobody
+    /// chatd remembers).
+    Whowas { nick: String, entries: Vec<WhowasEntry> },
     /// IRC: `INFO`.
     Info,
     /// IRC: `LINKS`: just this server.

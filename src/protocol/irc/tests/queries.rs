@@ -2,7 +2,7 @@
 //! `WALLOPS`, `HELP`, an empty real name; and every reply byte for byte.
 
 use super::*;
-use crate::protocol::{RoomStatus, WhoEntry, WhoQuery, WhoisInfo, WhoxFields};
+use crate::protocol::{RoomStatus, WhoEntry, WhoQuery, WhoisInfo, WhowasEntry, WhoxFields};
 
 fn render_multi(reply: &Reply) -> Vec<String> {
     let view = View {
@@ -127,15 +127,15 @@ fn whois_lists_rooms_with_the_members_prefixes() {
 
 #[test]
 fn whowas_info_links_and_lusers_totals() {
-    let gone =
-        Reply::Whowas { nick: "Alice".into(), entries: vec![user("alice", None).person, user("alice", None).person] };
+    let left = |left| WhowasEntry { person: user("alice", None).person, left };
+    let gone = Reply::Whowas { nick: "Alice".into(), entries: vec![left(1_647_770_864_999), left(0)] };
     assert_eq!(
         rendered(&gone),
         [
             ":irc.test 314 bob alice ~u 127.0.0.1 * :Real Name",
-            ":irc.test 312 bob alice irc.test chatd",
+            ":irc.test 312 bob alice irc.test :Sun Mar 20 10:07:44 UTC 2022",
             ":irc.test 314 bob alice ~u 127.0.0.1 * :Real Name",
-            ":irc.test 312 bob alice irc.test chatd",
+            ":irc.test 312 bob alice irc.test :Thu Jan  1 00:00:00 UTC 1970",
             ":irc.test 369 bob Alice :End of WHOWAS",
         ]
     );
