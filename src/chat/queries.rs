@@ -77,9 +77,11 @@ impl State {
         }
     }
 
-    /// `WHO mask [options]`: a room's members; or the user with that nickname; or else everyone
-    /// whose nickname, username, host or real name the mask matches (`*`, `?`; `0` is `*`).
-    /// Nobody is hidden: chatd has no invisible users (`LUSERS` says so).
+    /// `WHO mask [options]`: a room's members (none of a secret or private room, to outsiders);
+    /// or the user with that nickname; or else everyone whose nickname, username, host or real
+    /// name the mask matches (`*`, `?`; `0` is `*`). Only a room listing names the room: the
+    /// others say `*`, so they never tell which rooms someone is in. Nobody is hidden: chatd has
+    /// no invisible users (`LUSERS` says so).
     pub(super) fn who_mask(&self, id: ClientId, mask: String, query: WhoQuery, now: Millis, out: &mut Output) {
         let idle = |user: &UserInfo| {
             let last = self.nicks.get(&user.person.nick.folded()).and_then(|m| self.members.get(m));
@@ -88,9 +90,13 @@ impl State {
         let entry = |room: Option<RoomName>, user: UserInfo| WhoEntry { room, idle_secs: idle(&user), user };
         let entries: Vec<WhoEntry> = if mask.starts_with('#') {
             let key = Folded::of(&mask);
+            // A secret or private room answers outsiders as if it were empty (or not there: the
+            // same end line alone).
             match self.rooms.get(&key) {
-                Some(room) => self.room_users(&key).into_iter().map(|u| entry(Some(room.name.clone()), u)).collect(),
-                None => Vec::new(),
+                Some(room) if room.is_listed() || room.members.contains(&id) => {
+                    self.room_users(&key).into_iter().map(|u| entry(Some(room.name.clone()), u)).collect()
+                }
+                _ => Vec::new(),
             }
         } else if let Some(user) = self.nicks.get(&Folded::of(&mask)).and_then(|&m| self.user_info(m)) {
             vec![entry(None, user)]
@@ -164,6 +170,41 @@ impl State {
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    /// The nicknames and rooms of the `WHO` answer in `out` to `id`.
+    fn who_list(out: &Output, id: u64) -> Vec<(String, Option<String>)> {
+        match replies_to(out, id)[..] {
+            [Reply::WhoList { entries, .. }] => entries
+                .iter()
+                .map(|e| (e.user.person.nick.to_string(), e.room.as_ref().map(|r| r.to_string())))
+                .collect(),
+            ref other => panic!("{other:?}"),
+        }
+    }
+
+    fn who(mask: &str) -> Command {
+        Command::WhoMask { mask: mask.into(), query: Default::default() }
+    }
+
+    #[test]
+    fn who_of_a_secret_or_private_room_answers_outsiders_as_if_empty_and_masks_never_name_rooms() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        let member = |s: &mut State| who_list(&run(s, 1, who("#SIDE")), 1);
+        let outsider = |s: &mut State| who_list(&run(s, 2, who("#side")), 2);
+        assert_eq!(outsider(&mut s), [("alice".into(), Some("#side".into()))]);
+        for mode in ["+s", "-s+p"] {
+            run(&mut s, 1, Command::Mode { target: "#side".into(), changes: vec![mode.into()] });
+            assert_eq!(outsider(&mut s), [], "{mode}");
+            assert_eq!(member(&mut s), [("alice".into(), Some("#side".into()))], "{mode}");
+        }
+        for mask in ["*", "alice", "ali*"] {
+            let found = who_list(&run(&mut s, 2, who(mask)), 2);
+            assert!(found.contains(&("alice".into(), None)) && found.iter().all(|(_, room)| room.is_none()), "{mask}");
+        }
+    }
 
     #[test]
     fn history_is_bounded_and_replayed_on_join() {
