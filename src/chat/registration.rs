@@ -89,6 +89,7 @@ impl State {
             pass: None,
             nick_deadline: None,
             wallops: false,
+            invisible: true,
         };
         self.members.insert(id, member);
         if profile.prompted {

@@ -1,5 +1,5 @@
 //! Who was who, and user modes: `WHOWAS` over a bounded record of the nicknames people left
-//! (by changing them or by leaving the server), a user's own modes (`MODE nick +w`), and
+//! (by changing them or by leaving the server), a user's own modes (`MODE nick -i`, `+w`), and
 //! `WALLOPS` to those who set `+w`.
 //!
 //! The record keeps the newest `WHOWAS_ENTRIES` departures, oldest dropped first; each entry is
@@ -16,10 +16,6 @@ use std::sync::Arc;
 
 /// Most departures remembered for `WHOWAS`, across all nicknames.
 pub const WHOWAS_ENTRIES: usize = 1024;
-
-/// The user modes a client may set on itself. `i` is what chatd reports every user as (and
-/// clients set on connect); it changes nothing. `w` receives `WALLOPS`.
-const SETTABLE_USER_MODES: &[char] = &['i', 'w'];
 
 /// The people who left a nickname, newest last, at most `WHOWAS_ENTRIES`.
 #[derive(Debug, Default)]
@@ -71,30 +67,35 @@ impl State {
         let me = self.person(id)?;
         let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
         if changes.is_empty() {
-            let mut modes = String::from("+i");
-            if member.oper {
-                modes.push('o');
-            }
-            if member.wallops {
-                modes.push('w');
+            let mut modes = String::from("+");
+            for (letter, set) in [('i', member.invisible), ('o', member.oper), ('w', member.wallops)] {
+                if set {
+                    modes.push(letter);
+                }
             }
             out.tell(id, Reply::UserModes { modes });
             return Ok(());
         }
         let (mut applied, mut sign, mut unknown) = (String::new(), None, false);
         for change in parse_user_modes(changes) {
-            if !SETTABLE_USER_MODES.contains(&change.mode) {
-                // `o` is known but only `OPER` gives it; servers ignore a user's `+o`/`-o`.
-                unknown |= change.mode != 'o';
-                continue;
-            }
-            if change.mode == 'w' && member.wallops != change.set {
-                member.wallops = change.set;
+            // What a client may set on itself: `i` (invisible, on from the start: `queries` says
+            // whom it hides from) and `w` (receives `WALLOPS`).
+            let flag = match change.mode {
+                'i' => &mut member.invisible,
+                'w' => &mut member.wallops,
+                other => {
+                    // `o` is known but only `OPER` gives it; servers ignore a user's `+o`/`-o`.
+                    unknown |= other != 'o';
+                    continue;
+                }
+            };
+            if *flag != change.set {
+                *flag = change.set;
                 if sign != Some(change.set) {
                     applied.push(if change.set { '+' } else { '-' });
                     sign = Some(change.set);
                 }
-                applied.push('w');
+                applied.push(change.mode);
             }
         }
         if !applied.is_empty() {
@@ -207,7 +208,17 @@ mod tests {
             replies_to(&out, 2)[..],
             [Reply::UserModesChanged { changes, .. }, Reply::Error(ChatError::UnknownUserMode)] if changes == "-w"
         ));
-        // `+i` is what everyone has: accepted without a word.
+        // `+i` is what everyone has from the start: setting it again says nothing.
         assert!(run(&mut s, 2, mode("bob", "+i")).deliveries.is_empty());
+        let out = run(&mut s, 2, mode("bob", "-i+w"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "-i+w"));
+        let out = run(&mut s, 2, Command::Mode { target: "bob".into(), changes: vec![] });
+        assert_eq!(replies_to(&out, 2), vec![&Reply::UserModes { modes: "+w".into() }]);
+        let out = run(&mut s, 2, mode("bob", "-w"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "-w"));
+        let out = run(&mut s, 2, Command::Mode { target: "bob".into(), changes: vec![] });
+        assert_eq!(replies_to(&out, 2), vec![&Reply::UserModes { modes: "+".into() }]);
+        let out = run(&mut s, 2, mode("bob", "+i"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "+i"));
     }
 }

@@ -364,6 +364,8 @@ pub struct WhoisInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counts {
     pub users: usize,
+    /// Of `users`, those with user mode `+i`.
+    pub invisible: usize,
     pub opers: usize,
     pub unregistered: usize,
     pub rooms: usize,

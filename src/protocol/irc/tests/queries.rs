@@ -150,8 +150,9 @@ fn whowas_info_links_and_lusers_totals() {
         rendered(&Reply::Links),
         [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
     );
-    let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
+    let counts = Counts { users: 2, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
     let lusers = rendered(&Reply::Lusers { counts });
+    assert_eq!(lusers[0], ":irc.test 251 bob :There are 0 users and 2 invisible on 1 servers");
     assert!(lusers.contains(&":irc.test 265 bob 2 5 :Current local users 2, max 5".to_string()), "{lusers:?}");
     assert!(lusers.contains(&":irc.test 266 bob 2 5 :Current global users 2, max 5".to_string()), "{lusers:?}");
 }
@@ -182,10 +183,15 @@ fn help_answers_with_704_705_706_or_524() {
 #[test]
 fn user_modes_wallops_and_the_unknown_flag() {
     assert_eq!(rendered(&Reply::UserModes { modes: "+iw".into() }), [":irc.test 221 bob +iw"]);
+    assert_eq!(rendered(&Reply::UserModes { modes: "+".into() }), [":irc.test 221 bob +"]);
     let me = user("bob", None).person;
     assert_eq!(
         rendered(&Reply::UserModesChanged { me: Arc::clone(&me), changes: "+w".into() }),
         [":bob!~u@127.0.0.1 MODE bob +w"]
+    );
+    assert_eq!(
+        rendered(&Reply::UserModesChanged { me: Arc::clone(&me), changes: "-i+w".into() }),
+        [":bob!~u@127.0.0.1 MODE bob -i+w"]
     );
     assert_eq!(rendered(&Reply::Wallops { from: me, text: "hi ops".into() }), [":bob!~u@127.0.0.1 WALLOPS :hi ops"]);
     assert_eq!(rendered(&Reply::Error(ChatError::UnknownUserMode)), [":irc.test 501 bob :Unknown MODE flag"]);
@@ -193,7 +199,7 @@ fn user_modes_wallops_and_the_unknown_flag() {
 
 #[test]
 fn isupport_advertises_whox() {
-    let counts = Counts { users: 1, opers: 0, unregistered: 0, rooms: 1, max_users: 1 };
+    let counts = Counts { users: 1, invisible: 1, opers: 0, unregistered: 0, rooms: 1, max_users: 1 };
     let lines = rendered(&Reply::Welcome { person: user("bob", None).person, counts });
     let isupport: Vec<&String> = lines.iter().filter(|l| l.contains(" 005 ")).collect();
     assert!(isupport.iter().any(|l| l.split(' ').any(|token| token == "WHOX")), "{isupport:?}");
