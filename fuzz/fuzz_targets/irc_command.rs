@@ -90,8 +90,11 @@ fn check_command(command: &Command, line: &str) {
                 assert!(token.len() <= 3 && token.bytes().all(|b| b.is_ascii_digit()), "token {token:?} of {line:?}");
             }
         }
-        Command::Whowas { nick, count } => {
-            assert!(!nick.is_empty() && !nick.contains(','), "WHOWAS nick {nick:?} from {line:?}");
+        Command::Whowas { nicks, count } => {
+            assert!(!nicks.is_empty(), "WHOWAS without nicks from {line:?}");
+            for nick in nicks {
+                assert!(!nick.is_empty() && !nick.contains(','), "WHOWAS nick {nick:?} from {line:?}");
+            }
             assert_ne!(*count, Some(0), "WHOWAS count 0 from {line:?}");
         }
         Command::Wallops { text } => assert_given("WALLOPS text", text, line),

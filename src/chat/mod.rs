@@ -278,6 +278,9 @@ struct Member {
     nick_deadline: Option<Millis>,
     /// User mode `+w`: receives `WALLOPS`.
     wallops: bool,
+    /// User mode `+i`, on for everyone from the start (as on large networks): left out of `WHO`
+    /// and `NAMES` answers to those who share no room with the member (`queries`).
+    invisible: bool,
 }
 
 impl Member {
@@ -404,10 +407,12 @@ impl State {
         self.members.get(&id).map_or((0, None), |m| (m.rooms.len(), m.nick.as_ref()))
     }
 
-    /// Registered users, server operators, unregistered connections and rooms.
+    /// Registered users (and how many of them are invisible), server operators, unregistered
+    /// connections and rooms.
     pub fn counts(&self) -> Counts {
         Counts {
             users: self.registered,
+            invisible: self.members.values().filter(|m| m.person.is_some() && m.invisible).count(),
             opers: self.members.values().filter(|m| m.oper).count(),
             unregistered: self.members.len().saturating_sub(self.registered),
             rooms: self.rooms.len(),
@@ -511,7 +516,7 @@ impl State {
             Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
             Command::ChatHistory(query) => self.chat_history(id, query, out),
             // issue 14: queries
-            Command::Whowas { nick, count } => self.whowas(id, nick, count, out),
+            Command::Whowas { nicks, count } => self.whowas(id, nicks, count, out),
             Command::Info => out.tell(id, Reply::Info),
             Command::Links => out.tell(id, Reply::Links),
             Command::Wallops { text } => self.wallops(id, text, out)?,

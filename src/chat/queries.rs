@@ -1,7 +1,12 @@
 //! Queries: what a client may ask about rooms, people and the server (`LIST`, `WHO`, `NAMES`,
-//! `WHOIS`, `ISON`, `USERHOST`, `HISTORY`, ...). They change nothing; only `WHO #room` and
-//! `HISTORY` need anything of the command table (the room must exist; for history, the client
-//! must be in it). `MOTD`, `LUSERS`, `VERSION` and `TIME` are one reply each, given by `apply`.
+//! `WHOIS`, `ISON`, `USERHOST`, `HISTORY`, ...). They change nothing; only netcat's `/who` and
+//! `HISTORY` need anything of the command table (the room must exist, and be the client's to
+//! see; for history, the client must be in it). `MOTD`, `LUSERS`, `VERSION` and `TIME` are one
+//! reply each, given by `apply`.
+//!
+//! User mode `+i`, everyone's from the start, hides a member from room listings (`WHO #room`,
+//! `NAMES`) to those not in that room, and from `WHO` searches to those who share no room with
+//! them. `WHOIS`, `ISON`, `USERHOST` and `WHO <nickname>` name anyone, as servers do.
 
 use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
@@ -32,9 +37,28 @@ impl State {
 
     /// A room's members in join order, with their status there.
     pub(super) fn room_users(&self, key: &Folded) -> Vec<UserInfo> {
+        self.room_users_where(key, |_| true)
+    }
+
+    /// A room's members as `asker` may see them listed (`WHO #room`, `NAMES`): all of them by a
+    /// member; by anyone else, those without `+i` (RFC 2812 3.2.5, 3.6.1).
+    fn room_users_seen_by(&self, key: &Folded, asker: ClientId) -> Vec<UserInfo> {
+        let inside = self.is_member(asker, key);
+        self.room_users_where(key, |m| inside || self.members.get(&m).is_some_and(|member| !member.invisible))
+    }
+
+    /// Whether `asker` may find `target` in a `WHO` search: themself, anyone without `+i`, and
+    /// anyone sharing a room with them (the modern IRC documentation's "visible users").
+    fn sees(&self, asker: ClientId, target: ClientId) -> bool {
+        let Some(member) = self.members.get(&target) else { return false };
+        asker == target || !member.invisible || member.rooms.iter().any(|key| self.is_member(asker, key))
+    }
+
+    fn room_users_where(&self, key: &Folded, keep: impl Fn(ClientId) -> bool) -> Vec<UserInfo> {
         let Some(room) = self.rooms.get(key) else { return Vec::new() };
         room.members
             .iter()
+            .filter(|&&m| keep(m))
             .filter_map(|&m| {
                 let info = self.user_info(m)?;
                 Some(UserInfo { op: room.ops.contains(&m), voice: room.voiced.contains(&m), ..info })
@@ -42,10 +66,11 @@ impl State {
             .collect()
     }
 
-    /// `WHO` (netcat `/who`) for room `key`, which the command table resolved.
+    /// `WHO` (netcat `/who`) for room `key`, which the command table resolved (and showed to
+    /// be `id`'s to see). Who is not in it sees its members without `+i` only.
     pub(super) fn who(&self, id: ClientId, key: &Folded, out: &mut Output) -> Handled {
         let room = self.room(key)?;
-        let mut members = self.room_users(key);
+        let mut members = self.room_users_seen_by(key, id);
         members.sort_by_key(|u| u.person.nick.folded());
         out.tell(id, Reply::Who { room: room.name.clone(), members });
         Ok(())
@@ -65,10 +90,10 @@ impl State {
         for name in rooms.into_iter().take(MAX_TARGETS) {
             let key = Folded::of(&name);
             // A secret or private room is listed to its members only (to anyone else, as if it
-            // were not there: just the end line).
+            // were not there: just the end line); a public one without its `+i` members.
             let (room, members, visibility) = match self.rooms.get(&key) {
                 Some(room) if room.is_listed() || room.members.contains(&id) => {
-                    (room.name.to_string(), self.room_users(&key), room.visibility())
+                    (room.name.to_string(), self.room_users_seen_by(&key, id), room.visibility())
                 }
                 Some(room) => (room.name.to_string(), Vec::new(), RoomVisibility::Public),
                 None => (name, Vec::new(), RoomVisibility::Public),
@@ -77,9 +102,11 @@ impl State {
         }
     }
 
-    /// `WHO mask [options]`: a room's members; or the user with that nickname; or else everyone
-    /// whose nickname, username, host or real name the mask matches (`*`, `?`; `0` is `*`).
-    /// Nobody is hidden: chatd has no invisible users (`LUSERS` says so).
+    /// `WHO mask [options]`: a room's members (to outsiders: none of a secret or private room,
+    /// and no `+i` member of any); or the user with that nickname, `+i` or not (as servers
+    /// answer); or else everyone `id` may find (`sees`) whose nickname, username, host or real
+    /// name the mask matches (`*`, `?`; `0` is `*`). Only a room listing names the room: the
+    /// others say `*`, so they never tell which rooms someone is in.
     pub(super) fn who_mask(&self, id: ClientId, mask: String, query: WhoQuery, now: Millis, out: &mut Output) {
         let idle = |user: &UserInfo| {
             let last = self.nicks.get(&user.person.nick.folded()).and_then(|m| self.members.get(m));
@@ -88,9 +115,13 @@ impl State {
         let entry = |room: Option<RoomName>, user: UserInfo| WhoEntry { room, idle_secs: idle(&user), user };
         let entries: Vec<WhoEntry> = if mask.starts_with('#') {
             let key = Folded::of(&mask);
+            // A secret or private room answers outsiders as if it were empty (or not there: the
+            // same end line alone).
             match self.rooms.get(&key) {
-                Some(room) => self.room_users(&key).into_iter().map(|u| entry(Some(room.name.clone()), u)).collect(),
-                None => Vec::new(),
+                Some(room) if room.is_listed() || room.members.contains(&id) => {
+                    self.room_users_seen_by(&key, id).into_iter().map(|u| entry(Some(room.name.clone()), u)).collect()
+                }
+                _ => Vec::new(),
             }
         } else if let Some(user) = self.nicks.get(&Folded::of(&mask)).and_then(|&m| self.user_info(m)) {
             vec![entry(None, user)]
@@ -103,7 +134,7 @@ impl State {
                 let p = &u.person;
                 [p.nick.as_str(), &p.user, &p.host, &u.realname].iter().any(|field| glob_match(pattern, field))
             };
-            let users = self.users_sorted(self.nicks.values().copied());
+            let users = self.users_sorted(self.nicks.values().copied().filter(|&m| self.sees(id, m)));
             users.into_iter().filter(matches).map(|u| entry(None, u)).collect()
         };
         let entries = entries.into_iter().filter(|e| !query.opers_only || e.user.oper).collect();
@@ -164,6 +195,90 @@ impl State {
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    /// The nicknames and rooms of the `WHO` answer in `out` to `id`.
+    fn who_list(out: &Output, id: u64) -> Vec<(String, Option<String>)> {
+        match replies_to(out, id)[..] {
+            [Reply::WhoList { entries, .. }] => entries
+                .iter()
+                .map(|e| (e.user.person.nick.to_string(), e.room.as_ref().map(|r| r.to_string())))
+                .collect(),
+            ref other => panic!("{other:?}"),
+        }
+    }
+
+    fn who(mask: &str) -> Command {
+        Command::WhoMask { mask: mask.into(), query: Default::default() }
+    }
+
+    #[test]
+    fn who_of_a_secret_or_private_room_answers_outsiders_as_if_empty_and_masks_never_name_rooms() {
+        let mut s = state();
+        registered(&mut s, 1, "alice");
+        registered(&mut s, 2, "bob");
+        run(&mut s, 1, Command::Join { room: "#side".into(), key: None });
+        // Without `+i`, so that only the room's mode hides her.
+        run(&mut s, 1, Command::Mode { target: "alice".into(), changes: vec!["-i".into()] });
+        let member = |s: &mut State| who_list(&run(s, 1, who("#SIDE")), 1);
+        let outsider = |s: &mut State| who_list(&run(s, 2, who("#side")), 2);
+        assert_eq!(outsider(&mut s), [("alice".into(), Some("#side".into()))]);
+        for mode in ["+s", "-s+p"] {
+            run(&mut s, 1, Command::Mode { target: "#side".into(), changes: vec![mode.into()] });
+            assert_eq!(outsider(&mut s), [], "{mode}");
+            assert_eq!(member(&mut s), [("alice".into(), Some("#side".into()))], "{mode}");
+        }
+        for mask in ["*", "alice", "ali*"] {
+            let found = who_list(&run(&mut s, 2, who(mask)), 2);
+            assert!(found.contains(&("alice".into(), None)) && found.iter().all(|(_, room)| room.is_none()), "{mask}");
+        }
+    }
+
+    #[test]
+    fn invisible_users_hide_from_searches_and_listings_of_those_who_share_no_room() {
+        let mut s = state();
+        irc_registered(&mut s, 1, "alice");
+        irc_registered(&mut s, 2, "bob");
+        irc_registered(&mut s, 3, "carol");
+        for (id, room) in [(1, "#a"), (3, "#a"), (2, "#b")] {
+            run(&mut s, id, Command::Join { room: room.into(), key: None });
+        }
+        let nicks = |found: Vec<(String, Option<String>)>| found.into_iter().map(|(nick, _)| nick).collect::<Vec<_>>();
+        let names = |s: &mut State, id: u64, room: &str| match &replies_to(
+            &run(s, id, Command::Names { rooms: vec![room.into()] }),
+            id,
+        )[..]
+        {
+            [Reply::Names { members, .. }] => members.iter().map(|u| u.person.nick.to_string()).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        let netcat_who = |s: &mut State, id: u64, room: &str| match &replies_to(
+            &run(s, id, Command::Who { room: Some(room.into()) }),
+            id,
+        )[..]
+        {
+            [Reply::Who { members, .. }] => members.iter().map(|u| u.person.nick.to_string()).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(s.counts().invisible, 3);
+        // Everyone is `+i`: bob finds only himself; alice, whoever shares #a with her.
+        assert_eq!(nicks(who_list(&run(&mut s, 2, who("*")), 2)), ["bob"]);
+        assert_eq!(nicks(who_list(&run(&mut s, 1, who("*")), 1)), ["alice", "carol"]);
+        // A nickname asked for exactly is answered anyway.
+        assert_eq!(nicks(who_list(&run(&mut s, 2, who("ALICE")), 2)), ["alice"]);
+        // A room's list to an outsider leaves its `+i` members out; to a member, nobody.
+        assert_eq!(nicks(who_list(&run(&mut s, 2, who("#a")), 2)), Vec::<String>::new());
+        assert!(names(&mut s, 2, "#a").is_empty());
+        assert!(netcat_who(&mut s, 2, "#a").is_empty());
+        assert_eq!(nicks(who_list(&run(&mut s, 3, who("#a")), 3)), ["alice", "carol"]);
+        assert_eq!(names(&mut s, 3, "#a"), ["alice", "carol"]);
+        // `-i` shows alice to all.
+        run(&mut s, 1, Command::Mode { target: "alice".into(), changes: vec!["-i".into()] });
+        assert_eq!(s.counts().invisible, 2);
+        assert_eq!(nicks(who_list(&run(&mut s, 2, who("*")), 2)), ["alice", "bob"]);
+        assert_eq!(nicks(who_list(&run(&mut s, 2, who("#a")), 2)), ["alice"]);
+        assert_eq!(names(&mut s, 2, "#a"), ["alice"]);
+        assert_eq!(netcat_who(&mut s, 2, "#a"), ["alice"]);
+    }
 
     #[test]
     fn history_is_bounded_and_replayed_on_join() {

@@ -89,6 +89,7 @@ impl State {
             pass: None,
             nick_deadline: None,
             wallops: false,
+            invisible: true,
         };
         self.members.insert(id, member);
         if profile.prompted {
@@ -327,7 +328,7 @@ impl State {
         self.nicks.remove(&old.nick.folded());
         self.nicks.insert(new.folded(), id);
         let renamed = Arc::new(Person { nick: new.clone(), ..(*old).clone() });
-        self.departures.record(Arc::clone(&old));
+        self.departures.record(Arc::clone(&old), self.clock);
         if let Some(member) = self.members.get_mut(&id) {
             member.nick = Some(new.clone());
             member.person = Some(renamed);
@@ -363,7 +364,9 @@ impl State {
         }
         self.presence.remove(&id);
         if let Some(person) = person {
-            self.departures.record(Arc::clone(&person));
+            // Leaving has no clock of its own: chat state's is the latest time it was told (the
+            // command that quit, or the broker's last sweep), as for a lingering history.
+            self.departures.record(Arc::clone(&person), self.clock);
             self.registered = self.registered.saturating_sub(1);
             let mut peers = peers;
             if !self.presence.is_empty() {

@@ -8,8 +8,9 @@
 //! The checks run in one fixed order, and give the same errors the handlers gave when each
 //! checked for itself: registration (`NickRequired`, or `AlreadyRegistered` for `PASS`/`USER`),
 //! then server operator (`NotServerOperator`), then the room: resolved from its name or the
-//! current room (`RoomInvalid`, `NoSuchRoom`, `NoCurrentRoom`), membership (`NotInRoom`), room
-//! operator (`NotRoomOperator`).
+//! current room (`RoomInvalid`, `NoSuchRoom`, `NoCurrentRoom`), membership (`NotInRoom`; for
+//! reading a secret or private room, `Access::Visible`, only there), room operator
+//! (`NotRoomOperator`).
 //!
 //! Some permissions stay with their handlers, because a generic check before the handler would
 //! answer differently. Said there, in short:
@@ -44,6 +45,9 @@ pub enum Stage {
 pub enum Access {
     /// The room must exist.
     Exists,
+    /// The room must exist, and a secret or private one (`+s`, `+p`) have the sender in it: what
+    /// such a room shows only its members.
+    Visible,
     /// The sender must be in it.
     Member,
     /// The sender must be one of its operators.
@@ -100,14 +104,15 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Part { .. } => REGISTERED,     // reason length first; "not in room" for a missing room
         Command::PartMany { .. } => REGISTERED, // per room, as `Part`
         Command::PartAll => REGISTERED,
-        // Anyone may read a topic; changing it needs membership (and operator status under +t).
-        Command::Topic { room, change: None } => REGISTERED.in_room(room.as_deref(), Access::Exists),
+        // Anyone may read a public room's topic; changing it needs membership (and operator
+        // status under +t).
+        Command::Topic { room, change: None } => REGISTERED.in_room(room.as_deref(), Access::Visible),
         Command::Topic { room, change: Some(_) } => REGISTERED.in_room(room.as_deref(), Access::Member),
         Command::Mode { .. } => REGISTERED, // target and operator checked after parsing the changes
         Command::Kick { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator),
         Command::Invite { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Member), // +i: operator
         Command::Rooms | Command::List { .. } => REGISTERED,
-        Command::Who { room } => REGISTERED.in_room(room.as_deref(), Access::Exists),
+        Command::Who { room } => REGISTERED.in_room(room.as_deref(), Access::Visible),
         Command::WhoMask { .. } => REGISTERED,
         Command::Users => REGISTERED,
         Command::Names { .. } => REGISTERED,
@@ -177,7 +182,12 @@ impl State {
         let Some(RoomNeed { name, access }) = needs.room else { return Ok(None) };
         let key = self.resolve_room(id, name)?;
         let room = self.room(&key)?;
-        if access != Access::Exists && !self.is_member(id, &key) {
+        let member_needed = match access {
+            Access::Exists => false,
+            Access::Visible => !room.is_listed(),
+            Access::Member | Access::Operator => true,
+        };
+        if member_needed && !self.is_member(id, &key) {
             return Err(ChatError::NotInRoom(room.name.clone()).into());
         }
         if access == Access::Operator && !room.is_op(id) {
@@ -262,11 +272,25 @@ mod tests {
         registered(&mut s, 1, "alice");
         registered(&mut s, 2, "bob");
         run(&mut s, 2, Command::Join { room: "#side".into(), key: None });
-        let read = Command::Topic { room: Some("#side".into()), change: None };
-        assert_eq!(requirements(&read).room.map(|r| r.access), Some(Access::Exists));
-        let out = run(&mut s, 1, read);
+        let read = || Command::Topic { room: Some("#side".into()), change: None };
+        assert_eq!(requirements(&read()).room.map(|r| r.access), Some(Access::Visible));
+        let out = run(&mut s, 1, read());
         assert!(matches!(replies_to(&out, 1)[..], [Reply::TopicIs { .. }]));
         let out = run(&mut s, 1, Command::Topic { room: Some("#side".into()), change: Some(TopicChange::Clear) });
         assert!(matches!(replies_to(&out, 1)[..], [Reply::Error(ChatError::NotInRoom(_))]));
+        // A secret or private room shows its topic and members to its members only.
+        for mode in ["+s", "-s+p"] {
+            run(&mut s, 2, Command::Mode { target: "#side".into(), changes: vec![mode.into()] });
+            for command in [read(), Command::Who { room: Some("#side".into()) }] {
+                let out = run(&mut s, 1, command.clone());
+                assert!(
+                    matches!(replies_to(&out, 1)[..], [Reply::Error(ChatError::NotInRoom(r))] if r.as_str() == "#side"),
+                    "{mode} {command:?}: {:?}",
+                    out.deliveries
+                );
+                let out = run(&mut s, 2, command);
+                assert!(matches!(replies_to(&out, 2)[..], [Reply::TopicIs { .. } | Reply::Who { .. }]));
+            }
+        }
     }
 }

@@ -1,48 +1,44 @@
 //! Who was who, and user modes: `WHOWAS` over a bounded record of the nicknames people left
-//! (by changing them or by leaving the server), a user's own modes (`MODE nick +w`), and
+//! (by changing them or by leaving the server), a user's own modes (`MODE nick -i`, `+w`), and
 //! `WALLOPS` to those who set `+w`.
 //!
 //! The record keeps the newest `WHOWAS_ENTRIES` departures, oldest dropped first; each entry is
-//! the departed `Person` (shared with whatever else still holds it, such as room history), so
-//! it costs little beyond what history already keeps.
+//! the departed `Person` (shared with whatever else still holds it, such as room history) and
+//! when they left, so it costs little beyond what history already keeps.
 
-use super::{Handled, Output, State};
+use super::{Handled, MAX_TARGETS, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::query::parse_user_modes;
-use crate::protocol::{ChatError, Person, Reply};
+use crate::protocol::{ChatError, Millis, Person, Reply, WhowasEntry};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Most departures remembered for `WHOWAS`, across all nicknames.
 pub const WHOWAS_ENTRIES: usize = 1024;
 
-/// The user modes a client may set on itself. `i` is what chatd reports every user as (and
-/// clients set on connect); it changes nothing. `w` receives `WALLOPS`.
-const SETTABLE_USER_MODES: &[char] = &['i', 'w'];
-
 /// The people who left a nickname, newest last, at most `WHOWAS_ENTRIES`.
 #[derive(Debug, Default)]
 pub struct Departures {
-    entries: VecDeque<Arc<Person>>,
+    entries: VecDeque<WhowasEntry>,
 }
 
 impl Departures {
-    /// Remembers that `person` stopped using their nickname.
-    pub fn record(&mut self, person: Arc<Person>) {
+    /// Remembers that `person` stopped using their nickname at `left`.
+    pub fn record(&mut self, person: Arc<Person>, left: Millis) {
         if self.entries.len() == WHOWAS_ENTRIES {
             self.entries.pop_front();
         }
-        self.entries.push_back(person);
+        self.entries.push_back(WhowasEntry { person, left });
     }
 
     /// Who used `nick` (compared without case), newest first, at most `count` (all: `None`).
-    pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<Arc<Person>> {
+    pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<WhowasEntry> {
         let wanted = Folded::of(nick);
         self.entries
             .iter()
             .rev()
-            .filter(|person| person.nick.folded() == wanted)
+            .filter(|entry| entry.person.nick.folded() == wanted)
             .take(count.unwrap_or(usize::MAX))
             .cloned()
             .collect()
@@ -55,10 +51,13 @@ impl Departures {
 }
 
 impl State {
-    /// `WHOWAS nick [count]`.
-    pub(super) fn whowas(&self, id: ClientId, nick: String, count: Option<usize>, out: &mut Output) {
-        let entries = self.departures.find(&nick, count);
-        out.tell(id, Reply::Whowas { nick, entries });
+    /// `WHOWAS nick[,nick...] [count]`: one answer per nickname, each complete with its end line,
+    /// for the first `MAX_TARGETS` of them (the rest are dropped, as `TARGMAX` tells clients).
+    pub(super) fn whowas(&self, id: ClientId, nicks: Vec<String>, count: Option<usize>, out: &mut Output) {
+        for nick in nicks.into_iter().take(MAX_TARGETS) {
+            let entries = self.departures.find(&nick, count);
+            out.tell(id, Reply::Whowas { nick, entries });
+        }
     }
 
     /// `MODE <own nick>`: with no changes, the modes; otherwise each known change is applied and
@@ -68,30 +67,35 @@ impl State {
         let me = self.person(id)?;
         let Some(member) = self.members.get_mut(&id) else { return Ok(()) };
         if changes.is_empty() {
-            let mut modes = String::from("+i");
-            if member.oper {
-                modes.push('o');
-            }
-            if member.wallops {
-                modes.push('w');
+            let mut modes = String::from("+");
+            for (letter, set) in [('i', member.invisible), ('o', member.oper), ('w', member.wallops)] {
+                if set {
+                    modes.push(letter);
+                }
             }
             out.tell(id, Reply::UserModes { modes });
             return Ok(());
         }
         let (mut applied, mut sign, mut unknown) = (String::new(), None, false);
         for change in parse_user_modes(changes) {
-            if !SETTABLE_USER_MODES.contains(&change.mode) {
-                // `o` is known but only `OPER` gives it; servers ignore a user's `+o`/`-o`.
-                unknown |= change.mode != 'o';
-                continue;
-            }
-            if change.mode == 'w' && member.wallops != change.set {
-                member.wallops = change.set;
+            // What a client may set on itself: `i` (invisible, on from the start: `queries` says
+            // whom it hides from) and `w` (receives `WALLOPS`).
+            let flag = match change.mode {
+                'i' => &mut member.invisible,
+                'w' => &mut member.wallops,
+                other => {
+                    // `o` is known but only `OPER` gives it; servers ignore a user's `+o`/`-o`.
+                    unknown |= other != 'o';
+                    continue;
+                }
+            };
+            if *flag != change.set {
+                *flag = change.set;
                 if sign != Some(change.set) {
                     applied.push(if change.set { '+' } else { '-' });
                     sign = Some(change.set);
                 }
-                applied.push('w');
+                applied.push(change.mode);
             }
         }
         if !applied.is_empty() {
@@ -132,15 +136,15 @@ mod tests {
                 realname: "R".into(),
             })
         };
-        departures.record(someone("alice", "first"));
-        departures.record(someone("bob", "b"));
-        departures.record(someone("Alice", "second"));
-        let users = |found: Vec<Arc<Person>>| found.iter().map(|p| p.user.clone()).collect::<Vec<_>>();
-        assert_eq!(users(departures.find("ALICE", None)), ["second", "first"]);
-        assert_eq!(users(departures.find("alice", Some(1))), ["second"]);
+        departures.record(someone("alice", "first"), 1_000);
+        departures.record(someone("bob", "b"), 2_000);
+        departures.record(someone("Alice", "second"), 3_000);
+        let users = |found: Vec<WhowasEntry>| found.iter().map(|e| (e.person.user.clone(), e.left)).collect::<Vec<_>>();
+        assert_eq!(users(departures.find("ALICE", None)), [("second".into(), 3_000), ("first".into(), 1_000)]);
+        assert_eq!(users(departures.find("alice", Some(1))), [("second".into(), 3_000)]);
         assert!(departures.find("carol", None).is_empty());
         for i in 0..WHOWAS_ENTRIES {
-            departures.record(someone("x", &i.to_string()));
+            departures.record(someone("x", &i.to_string()), 4_000);
         }
         assert_eq!(departures.len(), WHOWAS_ENTRIES);
         assert!(departures.find("alice", None).is_empty(), "the oldest went first");
@@ -150,17 +154,33 @@ mod tests {
     fn renames_and_quits_are_remembered() {
         let mut s = state();
         registered(&mut s, 1, "alice");
-        run(&mut s, 1, Command::Nick { nick: "alicia".into() });
+        s.apply(ClientId(1), Command::Nick { nick: "alicia".into() }, 5_000, &mut Output::default());
         registered(&mut s, 2, "bob");
+        // Leaving is dated by the latest time chat state was told (here, the broker's sweep).
+        s.expire_histories(9_000);
         s.remove(ClientId(1), &crate::protocol::QuitReason::ConnectionLost, &mut Output::default());
-        let out = run(&mut s, 2, Command::Whowas { nick: "alice".into(), count: None });
+        let whowas =
+            |nicks: &[&str]| Command::Whowas { nicks: nicks.iter().map(|n| n.to_string()).collect(), count: None };
+        let out = run(&mut s, 2, whowas(&["alice"]));
         assert!(
-            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].nick.as_str() == "alice")
+            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].person.nick.as_str() == "alice" && entries[0].left == 5_000)
         );
-        let out = run(&mut s, 2, Command::Whowas { nick: "ALICIA".into(), count: None });
-        assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1));
-        let out = run(&mut s, 2, Command::Whowas { nick: "bob".into(), count: None });
+        let out = run(&mut s, 2, whowas(&["ALICIA"]));
+        assert!(
+            matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.len() == 1 && entries[0].left == 9_000)
+        );
+        let out = run(&mut s, 2, whowas(&["bob"]));
         assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.is_empty()));
+        // A list: one answer per nickname, in order, for the first `MAX_TARGETS` of them.
+        let out = run(&mut s, 2, whowas(&["alicia", "bob", "alice", "x", "alice"]));
+        let asked: Vec<&str> = replies_to(&out, 2)
+            .iter()
+            .map(|reply| match reply {
+                Reply::Whowas { nick, .. } => nick.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(asked, ["alicia", "bob", "alice", "x"]);
     }
 
     #[test]
@@ -188,7 +208,17 @@ mod tests {
             replies_to(&out, 2)[..],
             [Reply::UserModesChanged { changes, .. }, Reply::Error(ChatError::UnknownUserMode)] if changes == "-w"
         ));
-        // `+i` is what everyone has: accepted without a word.
+        // `+i` is what everyone has from the start: setting it again says nothing.
         assert!(run(&mut s, 2, mode("bob", "+i")).deliveries.is_empty());
+        let out = run(&mut s, 2, mode("bob", "-i+w"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "-i+w"));
+        let out = run(&mut s, 2, Command::Mode { target: "bob".into(), changes: vec![] });
+        assert_eq!(replies_to(&out, 2), vec![&Reply::UserModes { modes: "+w".into() }]);
+        let out = run(&mut s, 2, mode("bob", "-w"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "-w"));
+        let out = run(&mut s, 2, Command::Mode { target: "bob".into(), changes: vec![] });
+        assert_eq!(replies_to(&out, 2), vec![&Reply::UserModes { modes: "+".into() }]);
+        let out = run(&mut s, 2, mode("bob", "+i"));
+        assert!(matches!(replies_to(&out, 2)[..], [Reply::UserModesChanged { changes, .. }] if changes == "+i"));
     }
 }

@@ -27,7 +27,7 @@ pub const MAX_TOPIC_BYTES: usize = 300;
 pub const MAX_REASON_BYTES: usize = 200;
 /// Longest IRC username kept (the rest is cut).
 pub const MAX_USER_CHARS: usize = 10;
-/// Most targets in one `PRIVMSG`/`NOTICE`, `JOIN`, `PART` or `NAMES`. `TARGMAX`.
+/// Most targets in one `PRIVMSG`/`NOTICE`, `JOIN`, `PART`, `NAMES`, `KICK` or `WHOWAS`. `TARGMAX`.
 pub const MAX_TARGETS: usize = 4;
 
 // Rooms and their modes (`room`).

@@ -1,5 +1,6 @@
 //! Time as chatd writes it: ISO-8601 UTC with milliseconds, in log lines and IRC `server-time`;
-//! HTTP's IMF-fixdate (`Date` headers); and the plain `2007-07-10 10:54:02` of `/server-status`.
+//! HTTP's IMF-fixdate (`Date` headers); the plain `2007-07-10 10:54:02` of `/server-status`; and
+//! `date -u`'s `Sun Mar 20 10:07:44 UTC 2022` for people (IRC `WHOWAS`).
 //!
 //! Pure: imports nothing of chatd's and reads no clock; callers pass the time. No time-zone
 //! database and no crate: UTC needs only the calendar arithmetic below.
@@ -27,19 +28,35 @@ pub fn utc_timestamp_millis(millis: u64) -> String {
     utc_timestamp(UNIX_EPOCH + Duration::from_millis(millis))
 }
 
-/// Formats milliseconds since the Unix epoch as HTTP's IMF-fixdate, the only form a sender may
-/// generate (RFC 9110 5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub fn http_date(millis: u64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/// English day names from Thursday, the weekday of 1970-01-01.
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// The parts the English forms below need: weekday and month names, day, year and the seconds
+/// into the day.
+fn english_parts(millis: u64) -> (&'static str, &'static str, u32, i64, u64) {
     let secs = millis / 1000;
     let days = secs / 86_400;
     let (year, month, day) = civil_from_days(days as i64);
-    let rem = secs % 86_400;
-    // 1970-01-01 was a Thursday; `month` is 1 to 12 by construction.
+    // `month` is 1 to 12 by construction.
     let weekday = WEEKDAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
     let month = MONTHS.get((month as usize).wrapping_sub(1)).copied().unwrap_or("Jan");
+    (weekday, month, day, year, secs % 86_400)
+}
+
+/// Formats milliseconds since the Unix epoch as HTTP's IMF-fixdate, the only form a sender may
+/// generate (RFC 9110 5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(millis: u64) -> String {
+    let (weekday, month, day, year, rem) = english_parts(millis);
     format!("{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} GMT", rem / 3600, (rem / 60) % 60, rem % 60)
+}
+
+/// Formats milliseconds since the Unix epoch for people, as `date -u` prints it (the day padded
+/// with a space): `Sun Mar 20 10:07:44 UTC 2022`, `Thu Jan  1 00:00:00 UTC 1970`. IRC's
+/// `WHOWAS` says so when someone left, as ngIRCd and InspIRCd write it in their own forms.
+pub fn human_utc(millis: u64) -> String {
+    let (weekday, month, day, year, rem) = english_parts(millis);
+    format!("{weekday} {month} {day:>2} {:02}:{:02}:{:02} UTC {year}", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
 /// Formats milliseconds since the Unix epoch as a plain UTC date and time to the second, as the
@@ -154,6 +171,14 @@ mod tests {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(951_782_400_999), "Tue, 29 Feb 2000 00:00:00 GMT");
         assert_eq!(http_date(1_795_350_125_123), "Sun, 22 Nov 2026 12:22:05 GMT");
+    }
+
+    #[test]
+    fn human_dates_read_as_date_u_prints_them() {
+        assert_eq!(human_utc(0), "Thu Jan  1 00:00:00 UTC 1970");
+        assert_eq!(human_utc(1_647_770_864_999), "Sun Mar 20 10:07:44 UTC 2022");
+        // A leap day, a Tuesday.
+        assert_eq!(human_utc(951_868_799_000), "Tue Feb 29 23:59:59 UTC 2000");
     }
 
     #[test]

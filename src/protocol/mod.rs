@@ -18,7 +18,7 @@ pub mod web;
 pub mod xml;
 
 pub use account::{AccountCommand, AccountFailure, AccountReply, LoginVia, SaslReply};
-pub use query::{RoomStatus, UserModeChange, WhoEntry, WhoQuery, WhoxFields};
+pub use query::{RoomStatus, UserModeChange, WhoEntry, WhoQuery, WhowasEntry, WhoxFields};
 
 use crate::core::names::{Nick, NickError, RoomError, RoomName};
 use std::fmt;
@@ -176,8 +176,9 @@ pub enum Command {
     /// once registered, like any command).
     ChatHistory(Result<history::HistoryQuery, history::HistoryFail>),
     // issue 14: queries
-    /// `WHOWAS nick [count]`: who used a nickname last; at most `count` entries (all: `None`).
-    Whowas { nick: String, count: Option<usize> },
+    /// `WHOWAS nick[,nick...] [count]`: who used each nickname last, as named; at most `count`
+    /// entries per nickname (all: `None`).
+    Whowas { nicks: Vec<String>, count: Option<usize> },
     /// `INFO`.
     Info,
     /// `LINKS`.
@@ -363,6 +364,8 @@ pub struct WhoisInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counts {
     pub users: usize,
+    /// Of `users`, those with user mode `+i`.
+    pub invisible: usize,
     pub opers: usize,
     pub unregistered: usize,
     pub rooms: usize,
@@ -527,8 +530,9 @@ pub enum Reply {
     /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
     HistoryTargets { targets: Vec<history::HistoryTarget> },
     // issue 14: queries
-    /// IRC: `WHOWAS` for `nick`: who used it, newest first (empty: nobody chatd remembers).
-    Whowas { nick: String, entries: Vec<Arc<Person>> },
+    /// IRC: `WHOWAS` for `nick`: who used it and when they left it, newest first (empty: nobody
+    /// chatd remembers).
+    Whowas { nick: String, entries: Vec<WhowasEntry> },
     /// IRC: `INFO`.
     Info,
     /// IRC: `LINKS`: just this server.

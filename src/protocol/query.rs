@@ -6,7 +6,8 @@
 //! these in; the IRC dialect renders them.
 
 use crate::core::names::RoomName;
-use crate::protocol::UserInfo;
+use crate::protocol::{Millis, Person, UserInfo};
+use std::sync::Arc;
 
 /// The WHOX fields in the one order `RPL_WHOSPCRPL` (354) carries them (IRCv3 WHOX): token,
 /// channel, user, IP, host, server, nick, flags, hop count, idle seconds, account, op level,
@@ -81,6 +82,15 @@ pub struct WhoEntry {
     pub user: UserInfo,
     /// Seconds since the user last spoke (WHOX `l`).
     pub idle_secs: u64,
+}
+
+/// One who left a nickname, as `WHOWAS` tells of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhowasEntry {
+    /// Who they were while they held the nickname.
+    pub person: Arc<Person>,
+    /// When they left it (renamed or gone): what `RPL_WHOISSERVER` (312) tells in a `WHOWAS`.
+    pub left: Millis,
 }
 
 /// A room someone is in as `WHOIS` shows it (`RPL_WHOISCHANNELS`), with their status there.

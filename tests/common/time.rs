@@ -53,6 +53,31 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
     Ok(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
 }
 
+/// Parses `date -u`'s `Sun Mar 20 10:07:44 UTC 2022` (the day may be space-padded, `Jan  1`) into
+/// milliseconds since the epoch, checking that the weekday is that date's.
+pub fn parse_human_utc(text: &str) -> Result<i64, String> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let bad = || format!("{text:?} is not like `Sun Mar 20 10:07:44 UTC 2022`");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [weekday, month, day, clock, "UTC", year] = words[..] else { return Err(bad()) };
+    let month = MONTHS.iter().position(|&m| m == month).ok_or_else(bad)? as i64 + 1;
+    let day: i64 = day.parse().map_err(|_| bad())?;
+    let year: i64 = year.parse().map_err(|_| bad())?;
+    let hms: Vec<i64> = clock.split(':').map(|n| n.parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let [hour, minute, second] = hms[..] else { return Err(bad()) };
+    let padded = if day < 10 { format!(" {day}") } else { day.to_string() };
+    if !text.contains(&format!("{} {padded} ", MONTHS[month as usize - 1])) || clock.len() != 8 {
+        return Err(bad());
+    }
+    let days = days_from_civil(year, month, day);
+    // 1970-01-01 was a Thursday.
+    if DAYS[(days + 3).rem_euclid(7) as usize] != weekday {
+        return Err(format!("{text:?}: that date is no {weekday}"));
+    }
+    Ok(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000)
+}
+
 /// Splits `@time=YYYY-MM-DDTHH:MM:SS.mmmZ rest` into the stamp (as milliseconds since the epoch),
 /// the stamp as written, and the rest of the line. Fails on any other shape.
 pub fn time_tagged(line: &str) -> (i64, String, String) {

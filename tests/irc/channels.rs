@@ -201,10 +201,12 @@ fn who_reply_carries_the_real_name_and_a_netcat_users_is_the_nickname() {
     let server = start(&[]);
     let _carol = server.register("carol");
     let _alice = irc::in_rooms(&server, "alice", &["#lobby"]);
-    let mut bob = irc::register(&server, "bob");
+    // In the room: everyone is `+i`, which hides members only from those outside it.
+    let mut bob = irc::in_rooms(&server, "bob", &["#lobby"]);
     send(&mut bob, "WHO #lobby");
     expect_exact(&mut bob, &num("352", "bob", "#lobby ~carol 127.0.0.1 irc.test carol H :0 carol"));
     expect_exact(&mut bob, &num("352", "bob", "#lobby ~u 127.0.0.1 irc.test alice H :0 Real Name"));
+    expect_exact(&mut bob, &num("352", "bob", "#lobby ~u 127.0.0.1 irc.test bob H :0 Real Name"));
     expect_exact(&mut bob, &num("315", "bob", "#lobby :End of /WHO list"));
 }
 
@@ -278,7 +280,7 @@ fn ison_userhost_version_time_motd_and_lusers() {
     send(&mut bob, "JOIN #extra");
     bob.expect(&num("366", "bob", "#extra :End of /NAMES list"));
     send(&mut bob, "LUSERS");
-    expect_exact(&mut bob, &num("251", "bob", ":There are 2 users and 0 invisible on 1 servers"));
+    expect_exact(&mut bob, &num("251", "bob", ":There are 0 users and 2 invisible on 1 servers"));
     expect_exact(&mut bob, &num("253", "bob", "1 :unknown connection(s)"));
     expect_exact(&mut bob, &num("254", "bob", "2 :channels formed"));
     expect_exact(&mut bob, &num("255", "bob", ":I have 2 clients and 0 servers"));

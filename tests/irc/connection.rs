@@ -110,7 +110,7 @@ fn an_irc_client_that_answers_ping_stays_connected_past_the_timeout() {
     expect_exact(&mut bob, "PING irc.test");
     // Any line counts as an answer.
     send(&mut bob, "LUSERS");
-    bob.expect_next(&num("251", "bob", ":There are 1 users"));
+    bob.expect_next(&num("251", "bob", ":There are 0 users and 1 invisible"));
     bob.expect(&num("266", "bob", "1 1 :Current global users 1, max 1"));
     settle(&mut bob, "alive");
 }

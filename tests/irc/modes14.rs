@@ -1,4 +1,5 @@
-//! Issue 14's channel modes over TCP: secret and private channels, mode parameter validation,
+//! Issue 14's channel modes over TCP: secret and private channels (hidden from outsiders'
+//! `LIST`, `NAMES`, `WHOIS`, `WHO` and `TOPIC`), mode parameter validation,
 //! exception lists, `STATUSMSG`, `ELIST`, `KICK` lists, `JOIN` lists with a bad name, `OPER`'s
 //! user mode, the default room's operators, and long messages relayed as one line.
 
@@ -42,6 +43,71 @@ fn secret_and_private_channels_hide_from_list_names_and_whois_of_outsiders() {
     expect_exact(&mut bob, &num("324", "bob", "#hidden +nst"));
     bob.expect_next(":irc.test 329 bob #hidden ");
     settle(&mut bob, "secret");
+}
+
+#[test]
+fn secret_and_private_channels_hide_from_who_and_topic_of_outsiders() {
+    let server = start(&[]);
+    let mut alice = irc::in_rooms(&server, "alice", &["#hidden", "#quiet", "#open"]);
+    send(&mut alice, "MODE #hidden +s");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE #hidden +s");
+    send(&mut alice, "MODE #quiet +p");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE #quiet +p");
+    send(&mut alice, "TOPIC #hidden :behind the curtain");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 TOPIC #hidden :behind the curtain");
+    // She shows herself to WHO searches (`-i`), so that only the rooms' modes hide her rooms.
+    send(&mut alice, "MODE alice -i");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE alice -i");
+    let mut bob = irc::register(&server, "bob");
+    let mut dan = netcat::register_at_once(&server, "dan");
+
+    // To bob, the rooms answer WHO as if empty, and TOPIC with 442.
+    for room in ["#hidden", "#quiet"] {
+        send(&mut bob, &format!("WHO {room}"));
+        expect_exact(&mut bob, &num("315", "bob", &format!("{room} :End of /WHO list")));
+        send(&mut bob, &format!("WHO {room} %cnf,7"));
+        expect_exact(&mut bob, &num("315", "bob", &format!("{room} :End of /WHO list")));
+        send(&mut bob, &format!("TOPIC {room}"));
+        expect_exact(&mut bob, &num("442", "bob", &format!("{room} :You're not on that channel")));
+    }
+    // A public room's topic is anyone's to read.
+    send(&mut bob, "TOPIC #open");
+    expect_exact(&mut bob, &num("331", "bob", "#open :No topic is set"));
+    // Searching for her never names a room she is in.
+    for mask in ["alice", "ali*", "*lice"] {
+        send(&mut bob, &format!("WHO {mask} %cn"));
+        expect_exact(&mut bob, &num("354", "bob", "* alice"));
+        expect_exact(&mut bob, &num("315", "bob", &format!("{mask} :End of /WHO list")));
+    }
+    // (dan, `+i` and in no room with bob, is not found.)
+    send(&mut bob, "WHO * %cn");
+    for nick in ["alice", "bob"] {
+        expect_exact(&mut bob, &num("354", "bob", &format!("* {nick}")));
+    }
+    expect_exact(&mut bob, &num("315", "bob", "* :End of /WHO list"));
+    send(&mut bob, "WHO alice");
+    expect_exact(&mut bob, &num("352", "bob", "* ~u 127.0.0.1 irc.test alice H :0 Real Name"));
+    expect_exact(&mut bob, &num("315", "bob", "alice :End of /WHO list"));
+    // To its members, the room is all there.
+    send(&mut alice, "WHO #hidden");
+    expect_exact(&mut alice, &num("352", "alice", "#hidden ~u 127.0.0.1 irc.test alice H@ :0 Real Name"));
+    expect_exact(&mut alice, &num("315", "alice", "#hidden :End of /WHO list"));
+    send(&mut alice, "TOPIC #hidden");
+    expect_exact(&mut alice, &num("332", "alice", "#hidden :behind the curtain"));
+    alice.expect_next(&num("333", "alice", "#hidden alice!~u@127.0.0.1 "));
+    settle(&mut alice, "member");
+    settle(&mut bob, "outsider");
+
+    // A netcat user's /topic and /who go by the same rule.
+    for room in ["#hidden", "#quiet"] {
+        dan.send(&format!("/topic {room}"));
+        netcat::expect_exact(&mut dan, &format!("error: you are not in {room}"));
+        dan.send(&format!("/who {room}"));
+        netcat::expect_exact(&mut dan, &format!("error: you are not in {room}"));
+    }
+    dan.send("/topic #open");
+    netcat::expect_exact(&mut dan, "-- #open has no topic");
+    netcat::netcat_settle(&mut dan);
 }
 
 #[test]

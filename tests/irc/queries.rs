@@ -1,16 +1,20 @@
 //! The server queries over TCP: WHO with masks and WHOX, WHOWAS, WHOIS prefixes, NAMES lists,
-//! INFO, LINKS, HELP/HELPOP, LUSERS totals, user mode +w and WALLOPS, USER without a real name.
+//! INFO, LINKS, HELP/HELPOP, LUSERS totals, user mode +i (and whom it hides from), user mode +w
+//! and WALLOPS, USER without a real name.
 
 use crate::common::irc::{self, expect_exact, next, num, send, settle, start};
+use crate::common::{netcat, time};
 
 #[test]
 fn who_matches_masks_against_nick_user_host_and_real_name_and_answers_whox() {
     let server = start(&["--oper", "admin:s3cret"]);
     let mut alice = irc::register_as(&server, "alice", "Alice Liddell", "");
     irc::join(&mut alice, "alice", "#room");
-    let mut bob = irc::in_rooms(&server, "bob", &["#room"]);
+    // bob shares a room with each of them: `+i` (everyone's) hides nobody from him.
+    let mut bob = irc::in_rooms(&server, "bob", &["#room", "#lobby"]);
     expect_exact(&mut alice, ":bob!~u@127.0.0.1 JOIN #room");
     let _carol = server.register("carol");
+    expect_exact(&mut bob, ":carol!~carol@127.0.0.1 JOIN #lobby");
 
     send(&mut bob, "WHO ali*");
     expect_exact(&mut bob, &num("352", "bob", "* ~u 127.0.0.1 irc.test alice H :0 Alice Liddell"));
@@ -53,43 +57,59 @@ fn who_matches_masks_against_nick_user_host_and_real_name_and_answers_whox() {
     settle(&mut bob, "who");
 }
 
+/// The next line must be `312 <to> <nick> irc.test :<when>`, `when` (as `date -u` writes it)
+/// between `since` and now, to the second.
+fn expect_left(client: &mut crate::common::Client, to: &str, nick: &str, since: i64) {
+    let line = next(client);
+    let head = num("312", to, &format!("{nick} irc.test :"));
+    let when = line.strip_prefix(&head).unwrap_or_else(|| panic!("{line:?} is not {head:?}..."));
+    let at = time::parse_human_utc(when).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let until = time::now_millis();
+    assert!(since / 1000 * 1000 <= at && at <= until, "{when} outside [{since}, {until}]: {line:?}");
+}
+
 #[test]
-fn whowas_remembers_renamed_and_departed_nicknames_newest_first() {
+fn whowas_remembers_renamed_and_departed_nicknames_newest_first_with_when_they_left() {
     let server = start(&[]);
+    let since = time::now_millis();
     let mut alice = irc::register(&server, "alice");
     let bob = irc::register_as(&server, "bob", "Bob B", "");
     send(&mut alice, "NICK alicia");
     expect_exact(&mut alice, ":alice!~u@127.0.0.1 NICK alicia");
     send(&mut alice, "NICK alice");
     expect_exact(&mut alice, ":alicia!~u@127.0.0.1 NICK alice");
-    // bob's QUIT reaches nobody (no shared room): WHOWAS is asked until it shows.
+    // bob's connection closes; his QUIT reaches nobody (no shared room), the log line comes
+    // after chat state let him go.
     drop(bob);
+    server.expect_log(&["nick=bob ", "quit"]);
     let mut watcher = irc::register(&server, "watcher");
     send(&mut watcher, "WHOWAS alicia");
     expect_exact(&mut watcher, &num("314", "watcher", "alicia ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut watcher, &num("312", "watcher", "alicia irc.test chatd"));
+    expect_left(&mut watcher, "watcher", "alicia", since);
     expect_exact(&mut watcher, &num("369", "watcher", "alicia :End of WHOWAS"));
     // alice left "alice" once (she holds it again): one entry.
     send(&mut watcher, "WHOWAS ALICE 5");
     expect_exact(&mut watcher, &num("314", "watcher", "alice ~u 127.0.0.1 * :Real Name"));
-    expect_exact(&mut watcher, &num("312", "watcher", "alice irc.test chatd"));
+    expect_left(&mut watcher, "watcher", "alice", since);
     expect_exact(&mut watcher, &num("369", "watcher", "ALICE :End of WHOWAS"));
-    let mut tries = 0;
-    loop {
-        send(&mut watcher, "WHOWAS bob 1");
-        let first = next(&mut watcher);
-        if first == num("314", "watcher", "bob ~u 127.0.0.1 * :Bob B") {
-            break;
-        }
-        // Not gone yet: 406 then 369; ask again.
-        assert_eq!(first, num("406", "watcher", "bob :There was no such nickname"));
-        expect_exact(&mut watcher, &num("369", "watcher", "bob :End of WHOWAS"));
-        tries += 1;
-        assert!(tries < 50, "bob never left");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    expect_exact(&mut watcher, &num("312", "watcher", "bob irc.test chatd"));
+    send(&mut watcher, "WHOWAS bob 1");
+    expect_exact(&mut watcher, &num("314", "watcher", "bob ~u 127.0.0.1 * :Bob B"));
+    expect_left(&mut watcher, "watcher", "bob", since);
     expect_exact(&mut watcher, &num("369", "watcher", "bob :End of WHOWAS"));
+    // A list: each nickname answered in turn, each with its own end line; past `TARGMAX`
+    // (WHOWAS:4) the rest are dropped.
+    send(&mut watcher, "WHOWAS alicia,never,Alice,a,b");
+    expect_exact(&mut watcher, &num("314", "watcher", "alicia ~u 127.0.0.1 * :Real Name"));
+    expect_left(&mut watcher, "watcher", "alicia", since);
+    expect_exact(&mut watcher, &num("369", "watcher", "alicia :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
+    expect_exact(&mut watcher, &num("369", "watcher", "never :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("314", "watcher", "alice ~u 127.0.0.1 * :Real Name"));
+    expect_left(&mut watcher, "watcher", "alice", since);
+    expect_exact(&mut watcher, &num("369", "watcher", "Alice :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("406", "watcher", "a :There was no such nickname"));
+    expect_exact(&mut watcher, &num("369", "watcher", "a :End of WHOWAS"));
+    settle(&mut watcher, "whowas-list");
     send(&mut watcher, "WHOWAS never");
     expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
     expect_exact(&mut watcher, &num("369", "watcher", "never :End of WHOWAS"));
@@ -116,8 +136,15 @@ fn whois_shows_status_prefixes_and_names_answers_each_room_of_a_list() {
     send(&mut bob, "NAMES #a,#b");
     expect_exact(&mut bob, &num("353", "bob", "= #a :@+alice bob"));
     expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
+    // bob is not in #b: its `+i` members (everyone, from the start) are not listed to him.
+    expect_exact(&mut bob, &num("366", "bob", "#b :End of /NAMES list"));
+    send(&mut alice, "MODE alice -i");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE alice -i");
+    send(&mut bob, "NAMES #b,#a");
     expect_exact(&mut bob, &num("353", "bob", "= #b @alice"));
     expect_exact(&mut bob, &num("366", "bob", "#b :End of /NAMES list"));
+    expect_exact(&mut bob, &num("353", "bob", "= #a :@+alice bob"));
+    expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
     settle(&mut bob, "names");
 }
 
@@ -159,6 +186,77 @@ fn info_links_help_and_lusers_totals() {
         assert!(tries < 50, "{lines:?}");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn user_mode_i_hides_from_who_and_names_of_those_who_share_no_room_and_lusers_counts_it() {
+    let server = start(&[]);
+    let mut alice = irc::in_rooms(&server, "alice", &["#a"]);
+    let mut carol = irc::in_rooms(&server, "carol", &["#a"]);
+    expect_exact(&mut alice, ":carol!~u@127.0.0.1 JOIN #a");
+    let mut bob = irc::register(&server, "bob");
+    let mut dan = netcat::register_at_once(&server, "dan");
+    let lusers = |bob: &mut crate::common::Client, users: usize, invisible: usize| {
+        send(bob, "LUSERS");
+        let line = format!(":There are {users} users and {invisible} invisible on 1 servers");
+        expect_exact(bob, &num("251", "bob", &line));
+        irc::lines_until_pong(bob, "lusers");
+    };
+    let who_star = |client: &mut crate::common::Client, me: &str, found: &[&str]| {
+        send(client, "WHO * %n");
+        for nick in found {
+            expect_exact(client, &num("354", me, nick));
+        }
+        expect_exact(client, &num("315", me, "* :End of /WHO list"));
+    };
+
+    // Everyone is `+i` from the start, netcat users too.
+    send(&mut bob, "MODE bob");
+    expect_exact(&mut bob, &num("221", "bob", "+i"));
+    lusers(&mut bob, 0, 4);
+    // bob shares no room with anyone: he finds only himself, and #a's list is empty to him.
+    who_star(&mut bob, "bob", &["bob"]);
+    send(&mut bob, "WHO #a");
+    expect_exact(&mut bob, &num("315", "bob", "#a :End of /WHO list"));
+    send(&mut bob, "NAMES #a");
+    expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
+    // A nickname asked for exactly, and WHOIS, still answer.
+    send(&mut bob, "WHO alice");
+    expect_exact(&mut bob, &num("352", "bob", "* ~u 127.0.0.1 irc.test alice H :0 Real Name"));
+    expect_exact(&mut bob, &num("315", "bob", "alice :End of /WHO list"));
+    send(&mut bob, "WHOIS alice");
+    expect_exact(&mut bob, &num("311", "bob", "alice ~u 127.0.0.1 * :Real Name"));
+    bob.expect(&num("318", "bob", "alice :End of /WHOIS list"));
+    // carol shares #a with alice; dan and alice share nothing.
+    who_star(&mut carol, "carol", &["alice", "carol"]);
+    dan.send("/who #a");
+    netcat::expect_exact(&mut dan, "-- 0 users in #a");
+
+    // `-i`: alice is found by all and listed to outsiders; 221 shows the real set.
+    send(&mut alice, "MODE alice -i");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE alice -i");
+    send(&mut alice, "MODE alice");
+    expect_exact(&mut alice, &num("221", "alice", "+"));
+    lusers(&mut bob, 1, 3);
+    who_star(&mut bob, "bob", &["alice", "bob"]);
+    send(&mut bob, "WHO #a");
+    expect_exact(&mut bob, &num("352", "bob", "#a ~u 127.0.0.1 irc.test alice H@ :0 Real Name"));
+    expect_exact(&mut bob, &num("315", "bob", "#a :End of /WHO list"));
+    send(&mut bob, "NAMES #a");
+    expect_exact(&mut bob, &num("353", "bob", "= #a @alice"));
+    expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
+    dan.send("/who #a");
+    netcat::expect_exact(&mut dan, "-- 1 user in #a: @alice");
+
+    // `+i` again, with `+w` in the same change.
+    send(&mut alice, "MODE alice +iw");
+    expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE alice +iw");
+    send(&mut alice, "MODE alice");
+    expect_exact(&mut alice, &num("221", "alice", "+iw"));
+    who_star(&mut bob, "bob", &["bob"]);
+    settle(&mut alice, "modes");
+    settle(&mut carol, "quiet");
+    netcat::netcat_settle(&mut dan);
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
         isupport,
         ":irc.test 005 bob CASEMAPPING=ascii CHANTYPES=# CHANNELLEN=50 NICKLEN=20 TOPICLEN=300 AWAYLEN=200 \
          CHANLIMIT=#:20 PREFIX=(ov)@+ CHANMODES=beI,k,l,imnpst MODES=6 \
-         TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4,KICK:4 NETWORK=chatd EXCEPTS=e \
+         TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4,NAMES:4,KICK:4,WHOWAS:4 NETWORK=chatd EXCEPTS=e \
          :are supported by this server"
     );
     expect_exact(
@@ -53,7 +53,7 @@ fn cap_negotiation_holds_registration_until_cap_end_then_welcome_is_001_to_005_l
              MSGREFTYPES=msgid,timestamp WHOX :are supported by this server",
         ),
     );
-    expect_exact(&mut bob, &num("251", "bob", ":There are 1 users and 0 invisible on 1 servers"));
+    expect_exact(&mut bob, &num("251", "bob", ":There are 0 users and 1 invisible on 1 servers"));
     // The default room always exists; nobody else is connected, so no 253.
     expect_exact(&mut bob, &num("254", "bob", "1 :channels formed"));
     expect_exact(&mut bob, &num("255", "bob", ":I have 1 clients and 0 servers"));
@@ -121,7 +121,7 @@ fn registration_without_cap_completes_on_nick_and_user_in_either_order_and_pass_
     expect_exact(&mut carol, &num("001", "carol", ":Welcome to the chatd IRC network carol!~carol_u@127.0.0.1"));
     expect_exact(&mut carol, &num("002", "carol", &format!(":Your host is irc.test, running version {VERSION}")));
     // Two users now; the welcome's LUSERS counts both.
-    carol.expect(&num("251", "carol", ":There are 2 users and 0 invisible on 1 servers"));
+    carol.expect(&num("251", "carol", ":There are 0 users and 2 invisible on 1 servers"));
     expect_exact(&mut carol, &num("254", "carol", "1 :channels formed"));
     expect_exact(&mut carol, &num("255", "carol", ":I have 2 clients and 0 servers"));
     carol.expect(&num("376", "carol", ":End of /MOTD command."));

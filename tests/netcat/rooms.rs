@@ -154,8 +154,11 @@ fn who_lists_the_current_room_or_a_named_one_and_users_lists_everyone() {
     expect_exact(&mut alice, "-- You are marked as away: brb");
     bob.send("/who");
     expect_exact(&mut bob, "-- 3 users in #lobby: alice (away), bob, carol");
+    // bob is not in #rust: its members are invisible (`+i`, everyone's at first) to him.
     bob.send("/who #rust");
-    expect_exact(&mut bob, "-- 1 user in #rust: @carol");
+    expect_exact(&mut bob, "-- 0 users in #rust");
+    carol.send("/who #rust");
+    expect_exact(&mut carol, "-- 1 user in #rust: @carol");
     bob.send("/who #nope");
     expect_exact(&mut bob, "error: no such room: #nope (see /rooms)");
     bob.send("/who #a #b");

@@ -198,8 +198,12 @@ fn kick_is_seen_by_everyone_in_the_room_and_the_kicked_may_rejoin() {
         expect_exact(client, ":alice!~u@127.0.0.1 KICK #room dan alice");
     }
     expect_exact(&mut dan, "-- alice kicked dan from #room (alice)");
+    // dan is out: to him, the room lists none of its members, `+i` (as everyone is at first).
     dan.send("/who #room");
-    expect_exact(&mut dan, "-- 3 users in #room: @alice, bob, carol");
+    expect_exact(&mut dan, "-- 0 users in #room");
+    send(&mut bob, "NAMES #room");
+    expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob carol"));
+    bob.expect_next(&num("366", "bob", "#room "));
 
     // Errors: no such member, kicker not in the room, no such room, missing nick.
     send(&mut alice, "KICK #room dan");

@@ -31,7 +31,7 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     carol.expect_next(":irc.test 317 carol bob ");
     expect_exact(&mut carol, &num("318", "carol", "bob :End of /WHOIS list"));
     send(&mut carol, "LUSERS");
-    expect_exact(&mut carol, &num("251", "carol", ":There are 2 users and 0 invisible on 1 servers"));
+    expect_exact(&mut carol, &num("251", "carol", ":There are 0 users and 2 invisible on 1 servers"));
     expect_exact(&mut carol, &num("254", "carol", "2 :channels formed"));
     carol.expect_next(&num("255", "carol", ":I have 2 clients"));
     expect_exact(&mut carol, &num("265", "carol", "2 2 :Current local users 2, max 2"));
@@ -55,11 +55,14 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     send(&mut carol, "WHO bob");
     expect_exact(&mut carol, &num("352", "carol", "* ~u 127.0.0.1 irc.test bob H* :0 Real Name"));
     expect_exact(&mut carol, &num("315", "carol", "bob :End of /WHO list"));
+    // carol is not in #room: she is shown its members without `+i` only.
+    send(&mut bob, "MODE bob -i");
+    expect_exact(&mut bob, ":bob!~u@127.0.0.1 MODE bob -i");
     send(&mut carol, "WHO #room");
     expect_exact(&mut carol, &num("352", "carol", "#room ~u 127.0.0.1 irc.test bob H*@ :0 Real Name"));
     expect_exact(&mut carol, &num("315", "carol", "#room :End of /WHO list"));
     send(&mut carol, "LUSERS");
-    expect_exact(&mut carol, &num("251", "carol", ":There are 2 users and 0 invisible on 1 servers"));
+    expect_exact(&mut carol, &num("251", "carol", ":There are 1 users and 1 invisible on 1 servers"));
     expect_exact(&mut carol, &num("252", "carol", "1 :operator(s) online"));
     expect_exact(&mut carol, &num("254", "carol", "2 :channels formed"));
     carol.expect_next(&num("255", "carol", ":I have 2 clients"));
@@ -69,7 +72,7 @@ fn oper_with_the_right_password_gives_381_and_shows_in_whois_who_and_lusers() {
     send(&mut bob, "QUIT");
     bob.expect_closed();
     send(&mut carol, "LUSERS");
-    expect_exact(&mut carol, &num("251", "carol", ":There are 1 users and 0 invisible on 1 servers"));
+    expect_exact(&mut carol, &num("251", "carol", ":There are 0 users and 1 invisible on 1 servers"));
     expect_exact(&mut carol, &num("254", "carol", "1 :channels formed"));
     carol.expect_next(&num("255", "carol", ":I have 1 clients"));
 }

@@ -49,8 +49,8 @@ pub const NETWORK: &str = "chatd";
 /// Sent in `RPL_ISUPPORT` (005): what this server implements, and its limits, each taken from the
 /// constant that enforces it (`core::limits`). Built once: every registration sends it.
 static ISUPPORT: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let targets =
-        ["PRIVMSG", "NOTICE", "JOIN", "PART", "NAMES", "KICK"].map(|command| format!("{command}:{MAX_TARGETS}"));
+    let targets = ["PRIVMSG", "NOTICE", "JOIN", "PART", "NAMES", "KICK", "WHOWAS"]
+        .map(|command| format!("{command}:{MAX_TARGETS}"));
     let lists: String = MaskList::ALL.iter().map(|list| list.letter()).collect();
     let maxlist: Vec<String> = MaskList::ALL.iter().map(|list| format!("{}:{MAX_BANS}", list.letter())).collect();
     vec![

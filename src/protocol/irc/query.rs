@@ -15,15 +15,16 @@ pub fn is_query(command: &str) -> bool {
 pub fn parse(message: &Message) -> Result<Command, ParseError> {
     let param = |i: usize| message.param(i).filter(|p| !p.is_empty());
     match message.command.as_str() {
-        // `WHOWAS <nick>[,<nick>...] [<count> [<server>]]`: the first nickname, like `WHOIS`. A
-        // count that is no positive number means a full search (RFC 2812 3.6.3).
+        // `WHOWAS <nick>[,<nick>...] [<count> [<server>]]`: every nickname of the list (chat state
+        // answers the first `TARGMAX` of them). A count that is no positive number means a full
+        // search (RFC 2812 3.6.3).
         "WHOWAS" => {
-            let nick = param(0).and_then(|list| split_list(list).next()).ok_or(ParseError::NoNicknameGiven)?;
+            let nicks: Vec<String> = param(0).map(split_list).into_iter().flatten().map(str::to_string).collect();
+            if nicks.is_empty() {
+                return Err(ParseError::NoNicknameGiven);
+            }
             let count = param(1).and_then(|n| n.parse::<u64>().ok()).filter(|&n| n > 0);
-            Ok(Command::Whowas {
-                nick: nick.to_string(),
-                count: count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            })
+            Ok(Command::Whowas { nicks, count: count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)) })
         }
         "INFO" => Ok(Command::Info),
         // A mask, if given, could only ever name this server: it is answered the same.

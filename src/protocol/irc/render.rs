@@ -233,7 +233,8 @@ impl Out<'_, '_> {
     }
 
     fn lusers(&mut self, counts: &Counts) {
-        let users = format!("There are {} users and 0 invisible on 1 servers", counts.users);
+        let visible = counts.users.saturating_sub(counts.invisible);
+        let users = format!("There are {visible} users and {} invisible on 1 servers", counts.invisible);
         self.numeric(RPL_LUSERCLIENT, &[&users]);
         if counts.opers > 0 {
             self.numeric(RPL_LUSEROP, &[&counts.opers.to_string(), "operator(s) online"]);

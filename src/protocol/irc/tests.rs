@@ -162,8 +162,10 @@ fn numerics_name_the_recipient_and_errors_use_rfc_codes() {
 
 #[test]
 fn welcome_sends_001_to_005_lusers_and_motd() {
-    let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 3 };
+    let counts = Counts { users: 3, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 3 };
     let lines = rendered(&Reply::Welcome { person: person("bob"), counts });
+    assert_eq!(lines[6], ":irc.test 251 bob :There are 1 users and 2 invisible on 1 servers");
+    assert_eq!(lines[8], ":irc.test 255 bob :I have 3 clients and 0 servers");
     let codes: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
     assert_eq!(
         codes,

@@ -28,7 +28,7 @@ const TOPICS: &[(&str, &str, &[&str])] = &[
     (
         "MODE",
         "MODE #room|nick [changes]",
-        &["Shows or changes room modes (b k l i m n t o v)", "or your own (+w: receive WALLOPS)."],
+        &["Shows or changes room modes (b k l i m n t o v)", "or your own (-i: be found by WHO; +w: receive WALLOPS)."],
     ),
     ("MOTD", "MOTD", &["Shows the message of the day."]),
     ("NAMES", "NAMES [#room[,#room...]]", &["Lists the members of rooms."]),
@@ -61,7 +61,7 @@ const TOPICS: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("WHOIS", "WHOIS nick", &["Tells about someone: rooms, idle time, account, away."]),
-    ("WHOWAS", "WHOWAS nick [count]", &["Tells who used a nickname lately, newest first."]),
+    ("WHOWAS", "WHOWAS nick[,nick...] [count]", &["Tells who used each nickname lately, newest first."]),
 ];
 
 /// The usage and text of `HELP <topic>` (any case), if there is one.

@@ -1,13 +1,13 @@
 //! Answers to the server queries as IRC lines: `WHO` (352, or WHOX 354), `WHOIS` channels (319),
-//! `WHOWAS` (314/312/369, 406), `INFO` (371/374), `LINKS` (364/365), `HELP` (704–706, 524),
+//! `WHOWAS` (314/312 with the time of leaving/369, 406), `INFO` (371/374), `LINKS` (364/365), `HELP` (704–706, 524),
 //! the user counts of `LUSERS` (265/266), user mode changes and `WALLOPS`.
 
 use super::help::{HELP_INDEX, help_topic};
 use super::*;
-use crate::protocol::{RoomStatus, WhoEntry, WhoxFields};
-use std::sync::Arc;
+use crate::core::time::human_utc;
+use crate::protocol::{RoomStatus, WhoEntry, WhowasEntry, WhoxFields};
 
-/// What `RPL_WHOISSERVER` and `RPL_LINKS` say of this server.
+/// What `RPL_LINKS` says of this server (`WHOIS`'s 312 says the same).
 const SERVER_INFO: &str = "chatd";
 
 /// `WHO` flags: `H` here or `G` gone (away), `*` for a server operator, then the status prefix
@@ -117,15 +117,17 @@ impl Out<'_, '_> {
         }
     }
 
-    pub(super) fn whowas(&mut self, asked: &str, entries: &[Arc<Person>]) {
+    /// One `WHOWAS` answer: 314 and 312 per entry, 312 telling when they left (as ngIRCd and
+    /// InspIRCd use it there), or 406; then 369.
+    pub(super) fn whowas(&mut self, asked: &str, entries: &[WhowasEntry]) {
         let asked = for_irc(asked);
         if entries.is_empty() {
             self.numeric(ERR_WASNOSUCHNICK, &[&asked, "There was no such nickname"]);
         }
-        for person in entries {
+        for WhowasEntry { person, left } in entries {
             let nick = person.nick.as_str();
             self.numeric(RPL_WHOWASUSER, &[nick, &person.user, &person.host, "*", &for_irc(&person.realname)]);
-            self.numeric(RPL_WHOISSERVER, &[nick, self.view.server, SERVER_INFO]);
+            self.numeric(RPL_WHOISSERVER, &[nick, self.view.server, &human_utc(*left)]);
         }
         self.numeric(RPL_ENDOFWHOWAS, &[&asked, "End of WHOWAS"]);
     }

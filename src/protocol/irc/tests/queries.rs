@@ -2,7 +2,7 @@
 //! `WALLOPS`, `HELP`, an empty real name; and every reply byte for byte.
 
 use super::*;
-use crate::protocol::{RoomStatus, WhoEntry, WhoQuery, WhoisInfo, WhoxFields};
+use crate::protocol::{RoomStatus, WhoEntry, WhoQuery, WhoisInfo, WhowasEntry, WhoxFields};
 
 fn render_multi(reply: &Reply) -> Vec<String> {
     let view = View {
@@ -38,10 +38,15 @@ fn who_takes_its_options_and_whowas_its_count() {
         Command::WhoMask { mask: "#chan".into(), query: WhoQuery::parse("%tnuhiraf,42") }
     );
     assert_eq!(ok("WHO 0 o"), Command::WhoMask { mask: "0".into(), query: WhoQuery { opers_only: true, whox: None } });
-    assert_eq!(ok("WHOWAS alice"), Command::Whowas { nick: "alice".into(), count: None });
-    assert_eq!(ok("WHOWAS alice,bob 2 irc.test"), Command::Whowas { nick: "alice".into(), count: Some(2) });
-    assert_eq!(ok("WHOWAS alice 0"), Command::Whowas { nick: "alice".into(), count: None });
-    assert_eq!(ok("WHOWAS alice -3"), Command::Whowas { nick: "alice".into(), count: None });
+    let whowas =
+        |nicks: &[&str], count| Command::Whowas { nicks: nicks.iter().map(|n| n.to_string()).collect(), count };
+    assert_eq!(ok("WHOWAS alice"), whowas(&["alice"], None));
+    assert_eq!(ok("WHOWAS alice,bob 2 irc.test"), whowas(&["alice", "bob"], Some(2)));
+    assert_eq!(ok("WHOWAS ,alice,,bob,"), whowas(&["alice", "bob"], None));
+    // More than `TARGMAX` allows are parsed; chat state answers the first ones.
+    assert_eq!(ok("WHOWAS a,b,c,d,e"), whowas(&["a", "b", "c", "d", "e"], None));
+    assert_eq!(ok("WHOWAS alice 0"), whowas(&["alice"], None));
+    assert_eq!(ok("WHOWAS alice -3"), whowas(&["alice"], None));
     assert_eq!(err("WHOWAS"), ParseError::NoNicknameGiven);
     assert_eq!(err("WHOWAS ,"), ParseError::NoNicknameGiven);
 }
@@ -122,15 +127,15 @@ fn whois_lists_rooms_with_the_members_prefixes() {
 
 #[test]
 fn whowas_info_links_and_lusers_totals() {
-    let gone =
-        Reply::Whowas { nick: "Alice".into(), entries: vec![user("alice", None).person, user("alice", None).person] };
+    let left = |left| WhowasEntry { person: user("alice", None).person, left };
+    let gone = Reply::Whowas { nick: "Alice".into(), entries: vec![left(1_647_770_864_999), left(0)] };
     assert_eq!(
         rendered(&gone),
         [
             ":irc.test 314 bob alice ~u 127.0.0.1 * :Real Name",
-            ":irc.test 312 bob alice irc.test chatd",
+            ":irc.test 312 bob alice irc.test :Sun Mar 20 10:07:44 UTC 2022",
             ":irc.test 314 bob alice ~u 127.0.0.1 * :Real Name",
-            ":irc.test 312 bob alice irc.test chatd",
+            ":irc.test 312 bob alice irc.test :Thu Jan  1 00:00:00 UTC 1970",
             ":irc.test 369 bob Alice :End of WHOWAS",
         ]
     );
@@ -145,8 +150,9 @@ fn whowas_info_links_and_lusers_totals() {
         rendered(&Reply::Links),
         [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
     );
-    let counts = Counts { users: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
+    let counts = Counts { users: 2, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
     let lusers = rendered(&Reply::Lusers { counts });
+    assert_eq!(lusers[0], ":irc.test 251 bob :There are 0 users and 2 invisible on 1 servers");
     assert!(lusers.contains(&":irc.test 265 bob 2 5 :Current local users 2, max 5".to_string()), "{lusers:?}");
     assert!(lusers.contains(&":irc.test 266 bob 2 5 :Current global users 2, max 5".to_string()), "{lusers:?}");
 }
@@ -156,9 +162,9 @@ fn help_answers_with_704_705_706_or_524() {
     assert_eq!(
         rendered(&Reply::Help { command: Some("whowas".into()) }),
         [
-            ":irc.test 704 bob WHOWAS :** WHOWAS nick [count] **",
+            ":irc.test 704 bob WHOWAS :** WHOWAS nick[,nick...] [count] **",
             ":irc.test 705 bob WHOWAS :",
-            ":irc.test 706 bob WHOWAS :Tells who used a nickname lately, newest first.",
+            ":irc.test 706 bob WHOWAS :Tells who used each nickname lately, newest first.",
         ]
     );
     let index = rendered(&Reply::Help { command: None });
@@ -177,10 +183,15 @@ fn help_answers_with_704_705_706_or_524() {
 #[test]
 fn user_modes_wallops_and_the_unknown_flag() {
     assert_eq!(rendered(&Reply::UserModes { modes: "+iw".into() }), [":irc.test 221 bob +iw"]);
+    assert_eq!(rendered(&Reply::UserModes { modes: "+".into() }), [":irc.test 221 bob +"]);
     let me = user("bob", None).person;
     assert_eq!(
         rendered(&Reply::UserModesChanged { me: Arc::clone(&me), changes: "+w".into() }),
         [":bob!~u@127.0.0.1 MODE bob +w"]
+    );
+    assert_eq!(
+        rendered(&Reply::UserModesChanged { me: Arc::clone(&me), changes: "-i+w".into() }),
+        [":bob!~u@127.0.0.1 MODE bob -i+w"]
     );
     assert_eq!(rendered(&Reply::Wallops { from: me, text: "hi ops".into() }), [":bob!~u@127.0.0.1 WALLOPS :hi ops"]);
     assert_eq!(rendered(&Reply::Error(ChatError::UnknownUserMode)), [":irc.test 501 bob :Unknown MODE flag"]);
@@ -188,7 +199,7 @@ fn user_modes_wallops_and_the_unknown_flag() {
 
 #[test]
 fn isupport_advertises_whox() {
-    let counts = Counts { users: 1, opers: 0, unregistered: 0, rooms: 1, max_users: 1 };
+    let counts = Counts { users: 1, invisible: 1, opers: 0, unregistered: 0, rooms: 1, max_users: 1 };
     let lines = rendered(&Reply::Welcome { person: user("bob", None).person, counts });
     let isupport: Vec<&String> = lines.iter().filter(|l| l.contains(" 005 ")).collect();
     assert!(isupport.iter().any(|l| l.split(' ').any(|token| token == "WHOX")), "{isupport:?}");
