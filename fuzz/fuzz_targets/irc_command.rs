@@ -65,6 +65,13 @@ fn check_command(command: &Command, line: &str) {
             assert!(!nicks.is_empty(), "KICK without a nick from {line:?}");
             assert_list("KICK nick", nicks, line);
         }
+        Command::KickPairs { pairs, .. } => {
+            assert!(pairs.len() > 1, "KICK pairs of fewer than two from {line:?}");
+            let rooms: Vec<String> = pairs.iter().map(|(room, _)| room.clone()).collect();
+            let nicks: Vec<String> = pairs.iter().map(|(_, nick)| nick.clone()).collect();
+            assert_list("KICK room", &rooms, line);
+            assert_list("KICK nick", &nicks, line);
+        }
         Command::List { filters } => check_filters(filters, line),
         Command::TagMsg { targets, tags } => {
             assert_list("TAGMSG target", targets, line);

@@ -514,6 +514,7 @@ impl State {
             Command::Authenticate { .. } => {}
             // issue 14: modes
             Command::KickMany { nicks, reason, .. } => self.kick_many(id, &checked_room()?, &nicks, reason, out)?,
+            Command::KickPairs { pairs, reason } => self.kick_pairs(id, &pairs, reason, out)?,
             Command::ChatHistory(query) => self.chat_history(id, query, out),
             // issue 14: queries
             Command::Whowas { nicks, count } => self.whowas(id, nicks, count, out),

@@ -11,7 +11,7 @@
 //! server operators may be its operators — they alone may change its modes (lock it with `+i`,
 //! `+k`, `+l` or `+b`), give themselves `+o` there and kick from it.
 
-use super::{Audit, Broken, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary};
+use super::{Audit, Broken, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary, table};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
 use crate::protocol::{ChatError, Reply};
@@ -274,6 +274,32 @@ impl State {
                 return Ok(());
             }
             self.kick(id, key, nick, reason.clone(), out)?;
+        }
+        Ok(())
+    }
+
+    /// `KICK #a,#b x,y`: each (room, nickname) pair, at most `MAX_TARGETS`, checked as the
+    /// command table checks a single `KICK` (the room, membership, operator) and answered on
+    /// its own, so one refused pair does not stop the others.
+    pub(super) fn kick_pairs(
+        &mut self,
+        id: ClientId,
+        pairs: &[(String, String)],
+        reason: Option<String>,
+        out: &mut Output,
+    ) -> Handled {
+        for (room, nick) in pairs.iter().take(super::MAX_TARGETS) {
+            let needs = table::Requirements {
+                stage: table::Stage::Registered,
+                server_operator: false,
+                room: Some(table::RoomNeed { name: Some(room), access: table::Access::Operator }),
+            };
+            match self.check(id, true, &needs) {
+                Ok(Some(key)) => self.kick(id, &key, nick, reason.clone(), out)?,
+                Ok(None) => {}
+                Err(table::Refusal::Told(error)) => out.error(id, error),
+                Err(table::Refusal::Broken(broken)) => return Err(broken),
+            }
         }
         Ok(())
     }

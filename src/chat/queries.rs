@@ -80,14 +80,34 @@ impl State {
         out.tell(id, Reply::Users(self.users_sorted(self.nicks.values().copied())));
     }
 
+    /// `NAMES`: each room's names, then one end line: for one room its name, for a list the
+    /// list as given (irctest and the RFCs' multi-target form), for none (the asker's own
+    /// rooms) `*`.
     pub(super) fn names(&self, id: ClientId, rooms: Vec<String>, out: &mut Output) {
-        let rooms = if rooms.is_empty() {
+        let (rooms, listed) = if rooms.is_empty() {
             let mine = self.members.get(&id).map(|m| m.rooms.clone()).unwrap_or_default();
-            mine.iter().filter_map(|k| self.rooms.get(k)).map(|r| r.name.to_string()).collect()
+            let mine: Vec<String> = mine.iter().filter_map(|k| self.rooms.get(k)).map(|r| r.name.to_string()).collect();
+            (mine, Some("*".to_string()))
+        } else if rooms.len() > 1 {
+            let rooms: Vec<String> = rooms.into_iter().take(MAX_TARGETS).collect();
+            let listed = rooms.join(",");
+            (rooms, Some(listed))
         } else {
-            rooms
+            (rooms, None)
         };
-        for name in rooms.into_iter().take(MAX_TARGETS) {
+        let count = rooms.len();
+        if count == 0 {
+            let end = listed.unwrap_or_else(|| "*".to_string());
+            let nobody = Reply::Names {
+                room: String::new(),
+                members: Vec::new(),
+                visibility: RoomVisibility::Public,
+                end: Some(end),
+            };
+            out.tell(id, nobody);
+            return;
+        }
+        for (n, name) in rooms.into_iter().enumerate() {
             let key = Folded::of(&name);
             // A secret or private room is listed to its members only (to anyone else, as if it
             // were not there: just the end line); a public one without its `+i` members.
@@ -98,7 +118,9 @@ impl State {
                 Some(room) => (room.name.to_string(), Vec::new(), RoomVisibility::Public),
                 None => (name, Vec::new(), RoomVisibility::Public),
             };
-            out.tell(id, Reply::Names { room, members, visibility });
+            // One room's end line names it as found (`#Chan` asked as `#chan`).
+            let end = (n + 1 == count).then(|| listed.clone().unwrap_or_else(|| room.clone()));
+            out.tell(id, Reply::Names { room, members, visibility, end });
         }
     }
 

@@ -130,7 +130,8 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::Authenticate { .. } => ANYTIME,
         // issue 14: modes
         Command::KickMany { room, .. } => REGISTERED.in_room(room.as_deref(), Access::Operator), // per nick
-        Command::ChatHistory(_) => REGISTERED, // target: members only, told as if it did not exist
+        Command::KickPairs { .. } => REGISTERED, // per pair: the room, membership, operator (`kick_pairs`)
+        Command::ChatHistory(_) => REGISTERED,   // target: members only, told as if it did not exist
         // issue 14: queries
         Command::Whowas { .. } | Command::Info | Command::Links => REGISTERED,
         Command::Wallops { .. } => SERVER_OPERATOR,

@@ -170,6 +170,9 @@ pub enum Command {
     // issue 14: modes
     /// `KICK #room a,b,c`: each named member kicked in turn, errors per nickname.
     KickMany { room: Option<String>, nicks: Vec<String>, reason: Option<String> },
+    /// `KICK #a,#b x,y` (RFC 2812): each room with the nickname in the same place, each pair
+    /// checked and answered on its own.
+    KickPairs { pairs: Vec<(String, String)>, reason: Option<String> },
 
     // issue 14: chathistory
     /// IRCv3 `CHATHISTORY`: a history query, or why its parameters could not be used (answered
@@ -454,8 +457,10 @@ pub enum Reply {
     Pong { token: String },
     /// IRC: a liveness probe the client must answer.
     Ping { token: String },
-    /// IRC: `NAMES` for one room (`members` empty and `room` unknown: just the end line).
-    Names { room: String, members: Vec<UserInfo>, visibility: RoomVisibility },
+    /// IRC: `NAMES` for one room (`members` empty and `room` unknown: no names). `end`: the
+    /// end line's target, on the last room of a query; `None` on the others (one `NAMES`
+    /// query gets one end line).
+    Names { room: String, members: Vec<UserInfo>, visibility: RoomVisibility, end: Option<String> },
     /// IRC: `WHO` entries (WHOX fields when `whox`), then the end line for `mask`.
     WhoList { mask: String, entries: Vec<WhoEntry>, whox: Option<WhoxFields> },
     /// IRC: `WHOIS`; `None` when nobody has that nickname.

@@ -156,16 +156,21 @@ fn one_word(mode: char, param: String) -> Result<String, ModeError> {
 
 /// A key is one word, not empty, without commas (`JOIN` separates keys with them), of at most
 /// `MAX_KEY_BYTES` bytes (modern IRC: refuse it with `ERR_INVALIDMODEPARAM` rather than change it).
+/// A refused key is not repeated back (`*` stands for it, as Ergo and irctest have it): a key is
+/// a secret, and a long one is as likely a password typed in the wrong window.
 fn checked_key(key: String) -> Result<String, ModeError> {
+    let refused = |why: String| Err(invalid('k', "*".to_string(), why));
     if key.is_empty() {
-        return Err(invalid('k', key, "a key cannot be empty"));
+        return refused("a key cannot be empty".into());
     }
-    let key = one_word('k', key)?;
+    if key.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return refused("must be one word without control characters".into());
+    }
     if key.contains(',') {
-        return Err(invalid('k', key, "a key cannot contain a comma"));
+        return refused("a key cannot contain a comma".into());
     }
     if key.len() > MAX_KEY_BYTES {
-        return Err(invalid('k', key, format!("a key has at most {MAX_KEY_BYTES} bytes")));
+        return refused(format!("a key has at most {MAX_KEY_BYTES} bytes"));
     }
     Ok(key)
 }

@@ -58,6 +58,7 @@ fn join_takes_a_comma_list_and_join_0_parts_every_room() {
     settle(&mut alice, "parted");
     // bob is in no room now: #c is gone, #a is someone else's.
     send(&mut bob, "NAMES");
+    expect_exact(&mut bob, &num("366", "bob", "* :End of /NAMES list"));
     settle(&mut bob, "no-rooms");
     send(&mut bob, "PRIVMSG #a :still here?");
     expect_exact(&mut bob, &num("404", "bob", "#a :Cannot send to channel (join it first)"));
@@ -142,12 +143,11 @@ fn names_who_whois_and_list() {
     send(&mut bob, "NAMES #room");
     expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob"));
     expect_exact(&mut bob, &num("366", "bob", "#room :End of /NAMES list"));
-    // Without a parameter: every room the client is in.
+    // Without a parameter: every room the client is in, then one end line for `*`.
     send(&mut bob, "NAMES");
     expect_exact(&mut bob, &num("353", "bob", "= #room :@alice bob"));
-    expect_exact(&mut bob, &num("366", "bob", "#room :End of /NAMES list"));
     expect_exact(&mut bob, &num("353", "bob", "= #zeta @bob"));
-    expect_exact(&mut bob, &num("366", "bob", "#zeta :End of /NAMES list"));
+    expect_exact(&mut bob, &num("366", "bob", "* :End of /NAMES list"));
     send(&mut bob, "NAMES #nowhere");
     expect_exact(&mut bob, &num("366", "bob", "#nowhere :End of /NAMES list"));
 

@@ -119,7 +119,7 @@ fn whowas_remembers_renamed_and_departed_nicknames_newest_first_with_when_they_l
 }
 
 #[test]
-fn whois_shows_status_prefixes_and_names_answers_each_room_of_a_list() {
+fn whois_shows_status_prefixes_and_names_answers_each_room_of_a_list_with_one_end_line() {
     let server = start(&[]);
     let mut alice = irc::in_rooms(&server, "alice", &["#a", "#b"]);
     let mut bob = irc::register_with(&server, "bob", "multi-prefix");
@@ -133,18 +133,17 @@ fn whois_shows_status_prefixes_and_names_answers_each_room_of_a_list() {
     send(&mut alice, "WHOIS bob");
     alice.expect(&num("319", "alice", "bob #a"));
     alice.expect(&num("318", "alice", "bob :End of /WHOIS list"));
+    // A list: each room's names, then one end line naming the list as given.
     send(&mut bob, "NAMES #a,#b");
     expect_exact(&mut bob, &num("353", "bob", "= #a :@+alice bob"));
-    expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
     // bob is not in #b: its `+i` members (everyone, from the start) are not listed to him.
-    expect_exact(&mut bob, &num("366", "bob", "#b :End of /NAMES list"));
+    expect_exact(&mut bob, &num("366", "bob", "#a,#b :End of /NAMES list"));
     send(&mut alice, "MODE alice -i");
     expect_exact(&mut alice, ":alice!~u@127.0.0.1 MODE alice -i");
     send(&mut bob, "NAMES #b,#a");
     expect_exact(&mut bob, &num("353", "bob", "= #b @alice"));
-    expect_exact(&mut bob, &num("366", "bob", "#b :End of /NAMES list"));
     expect_exact(&mut bob, &num("353", "bob", "= #a :@+alice bob"));
-    expect_exact(&mut bob, &num("366", "bob", "#a :End of /NAMES list"));
+    expect_exact(&mut bob, &num("366", "bob", "#b,#a :End of /NAMES list"));
     settle(&mut bob, "names");
 }
 

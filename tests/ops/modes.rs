@@ -212,9 +212,9 @@ fn mode_flags_are_changed_by_operators_announced_to_the_room_and_refused_to_othe
     // A key longer than 23 bytes, with a comma, a space or empty: the same.
     let long = "k".repeat(24);
     send(&mut alice, &format!("MODE #room +k {long}"));
-    expect_exact(&mut alice, &num("696", "alice", &format!("#room k {long} :a key has at most 23 bytes")));
+    expect_exact(&mut alice, &num("696", "alice", "#room k * :a key has at most 23 bytes"));
     send(&mut alice, "MODE #room +k a,b");
-    expect_exact(&mut alice, &num("696", "alice", "#room k a,b :a key cannot contain a comma"));
+    expect_exact(&mut alice, &num("696", "alice", "#room k * :a key cannot contain a comma"));
     send(&mut alice, "MODE #room +k :a b");
     expect_exact(&mut alice, &num("696", "alice", "#room k * :must be one word without control characters"));
     send(&mut alice, "MODE #room +k :");

@@ -112,7 +112,7 @@ fn replies() -> Vec<Reply> {
         Reply::Kicked { room: room(), by: person("al"), nick: Nick::parse("bob").unwrap(), reason: "r".into() },
         Reply::CrowdSummary { room: room(), joined: 3, left: 1, first_joined: vec![], span_secs: 60 },
         // Not shareable: numerics name their recipient, NAMES shows prefixes per `multi-prefix`.
-        Reply::Names { room: "#a".into(), members: vec![op], visibility: Default::default() },
+        Reply::Names { room: "#a".into(), members: vec![op], visibility: Default::default(), end: Some("#a".into()) },
         Reply::Error(ChatError::NoSuchNick("zed".into())),
         Reply::Invited { by: person("al"), room: room() },
     ]

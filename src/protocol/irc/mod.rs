@@ -157,9 +157,15 @@ fn parse_message(line: &str, message: message::Message) -> Option<Result<Command
             // an emptied key would shift the keys against their rooms.
             Command::JoinMany { rooms: list(0), keys: list(1) }
         }
-        // Several nicknames (`KICK #room a,b,c`) are kicked one by one.
+        // Several nicknames (`KICK #room a,b,c`) are kicked one by one; several rooms
+        // (`KICK #a,#b x,y`) each with the nickname in the same place, as many of each.
         "KICK" if !list(1).is_empty() => {
-            Command::KickMany { room: param(0).map(str::to_string), nicks: list(1), reason: clean_optional(param(2)) }
+            let (rooms, nicks, reason) = (list(0), list(1), clean_optional(param(2)));
+            match rooms.len() {
+                0 | 1 => Command::KickMany { room: param(0).map(str::to_string), nicks, reason },
+                n if n == nicks.len() => Command::KickPairs { pairs: rooms.into_iter().zip(nicks).collect(), reason },
+                _ => return Some(Err(ParseError::Usage("KICK"))),
+            }
         }
         "INVITE" if param(1).is_some() => {
             Command::Invite { nick: param(0).unwrap_or_default().to_string(), room: param(1).map(str::to_string) }

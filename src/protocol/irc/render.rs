@@ -210,8 +210,8 @@ impl Out<'_, '_> {
         }
     }
 
-    /// `RPL_NAMREPLY` lines (as many as needed, `symbol` for the channel's visibility) and
-    /// `RPL_ENDOFNAMES`.
+    /// `RPL_NAMREPLY` lines (as many as needed, `symbol` for the channel's visibility); the
+    /// caller sends `RPL_ENDOFNAMES` (one per query, whatever the rooms in it).
     fn names(&mut self, symbol: &str, room: &str, nicks: &[String]) {
         let fixed = self.view.server.len() + self.view.nick.len() + room.len() + 16;
         let budget = MAX_LINE_BYTES.saturating_sub(fixed);
@@ -229,7 +229,6 @@ impl Out<'_, '_> {
         if !line.is_empty() {
             self.numeric(RPL_NAMREPLY, &[symbol, room, &line]);
         }
-        self.numeric(RPL_ENDOFNAMES, &[room, "End of /NAMES list"]);
     }
 
     fn lusers(&mut self, counts: &Counts) {
@@ -425,6 +424,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
             let nicks: Vec<String> =
                 members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(modes::names_symbol(*visibility), room.as_str(), &nicks);
+            o.numeric(RPL_ENDOFNAMES, &[room.as_str(), "End of /NAMES list"]);
         }
         Reply::Joined { room, who } => o.join(who, room.as_str()),
         Reply::Said { room, from, text, kind, at, id, tags } => {
@@ -493,10 +493,13 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
         Reply::Cap { sub, caps } => o.server("CAP", &[view.nick, sub, caps]),
         Reply::Pong { token } => o.server("PONG", &[view.server, &for_irc(token)]),
         Reply::Ping { token } => write_line(o.out, None, "PING", &[token]),
-        Reply::Names { room, members, visibility } => {
+        Reply::Names { room, members, visibility, end } => {
             let nicks: Vec<String> =
                 members.iter().map(|m| with_prefix(m, view.multi_prefix, v3.userhost_in_names)).collect();
             o.names(modes::names_symbol(*visibility), &for_irc(room), &nicks);
+            if let Some(end) = end {
+                o.numeric(RPL_ENDOFNAMES, &[&for_irc(end), "End of /NAMES list"]);
+            }
         }
         Reply::WhoList { mask, entries, whox } => o.who_list(mask, entries, whox.as_ref()),
         Reply::Whois { nick, info: None } => {

@@ -157,6 +157,7 @@ fn userhost_in_names_lists_full_masks() {
         room: "#a".into(),
         members: vec![member("alice", true), member("bob", false)],
         visibility: Default::default(),
+        end: Some("#a".into()),
     };
     let userhost = Ircv3Caps { userhost_in_names: true, ..Ircv3Caps::default() };
     assert_eq!(

@@ -19,6 +19,16 @@ fn kick_takes_a_list_of_nicks_and_list_its_search_terms() {
         }
     );
     assert_eq!(err("KICK #a ,"), ParseError::Usage("KICK"));
+    // As many rooms as nicknames: paired in order (RFC 2812); other counts are refused.
+    assert_eq!(
+        ok("KICK #a,#b bob,carol :bye"),
+        Command::KickPairs {
+            pairs: vec![("#a".into(), "bob".into()), ("#b".into(), "carol".into())],
+            reason: Some("bye".into())
+        }
+    );
+    assert_eq!(err("KICK #a,#b bob"), ParseError::Usage("KICK"));
+    assert_eq!(err("KICK #a,#b,#c bob,carol"), ParseError::Usage("KICK"));
     assert_eq!(ok("LIST"), Command::List { filters: vec![] });
     assert_eq!(
         ok("LIST >2,#r* irc.test"),
@@ -46,7 +56,8 @@ fn names_symbols_follow_the_channel_modes() {
     for (visibility, symbol) in
         [(RoomVisibility::Public, "="), (RoomVisibility::Private, "*"), (RoomVisibility::Secret, "@")]
     {
-        let names = Reply::Names { room: "#a".into(), members: vec![member.clone()], visibility };
+        let names =
+            Reply::Names { room: "#a".into(), members: vec![member.clone()], visibility, end: Some("#a".into()) };
         assert_eq!(
             rendered(&names),
             [format!(":irc.test 353 bob {symbol} #a @al"), ":irc.test 366 bob #a :End of /NAMES list".to_string()]
