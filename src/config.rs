@@ -65,6 +65,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// Whether users may create accounts themselves.
     pub registration: Registration,
+    /// The shortest password a user may choose (`--min-password`).
+    pub min_password: usize,
     /// Threads that hash and verify passwords.
     pub hashers: usize,
     /// `--check`: validate, try the listen addresses, print the configuration, exit.
@@ -134,6 +136,7 @@ impl Default for Config {
             status_allow: Vec::new(),
             state_dir: PathBuf::from("chatd-state"),
             registration: Registration::Open,
+            min_password: crate::protocol::account::MIN_PASSWORD_BYTES,
             hashers: default_hashers(),
             check: false,
         }
@@ -298,6 +301,16 @@ fn options() -> Options {
     );
     opts.optopt(
         "",
+        "min-password",
+        &format!(
+            "shortest password, in bytes, a user may choose when registering or changing it, 1-{} (default {})",
+            crate::protocol::account::MAX_PASSWORD_BYTES,
+            d.min_password
+        ),
+        "BYTES",
+    );
+    opts.optopt(
+        "",
         "hashers",
         &format!("threads that hash and check passwords, 1-64 (default {}: 1 on up to 2 cores, else 2)", d.hashers),
         "N",
@@ -372,6 +385,7 @@ impl Config {
         lines.extend([
             format!("--state-dir {}", self.state_dir.display()),
             format!("--registration {}", self.registration),
+            format!("--min-password {}", self.min_password),
             format!("--hashers {}", self.hashers),
         ]);
         lines.join("\n") + "\n"
@@ -505,6 +519,13 @@ impl Config {
             status_allow,
             state_dir,
             registration,
+            min_password: number(
+                &matches,
+                "min-password",
+                d.min_password,
+                1,
+                crate::protocol::account::MAX_PASSWORD_BYTES,
+            )?,
             hashers: number(&matches, "hashers", d.hashers, 1, 64)?,
             check: matches.opt_present("check"),
         })))

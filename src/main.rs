@@ -308,6 +308,7 @@ fn run(config: Config) -> Result<(), String> {
             crowd_size: config.crowd_size,
             crowd_interval: config.crowd_interval.as_millis() as u64,
             registration_open: config.registration == config::Registration::Open,
+            min_password: config.min_password,
             guest_grace: GUEST_GRACE.as_millis() as u64,
             history_linger: config.history_linger.as_millis() as u64,
         },

@@ -18,7 +18,7 @@
 use super::{Audit, Broken, Handled, Member, Output, State};
 use crate::core::ids::ClientId;
 use crate::core::names::{Folded, Nick};
-use crate::protocol::account::{MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, is_reserved_nick, password_length_ok};
+use crate::protocol::account::{MAX_PASSWORD_BYTES, is_reserved_nick, password_length_ok};
 use crate::protocol::{
     AccountCommand, AccountFailure, AccountReply, ChatError, LoginVia, Millis, Person, QuitReason, Reply,
 };
@@ -146,8 +146,9 @@ impl State {
                 let Some(account) = member.account.clone() else {
                     return refuse(out, id, AccountFailure::NotLoggedIn, LoginVia::Command);
                 };
-                if !password_length_ok(&new) {
-                    let failure = AccountFailure::PasswordLength { min: MIN_PASSWORD_BYTES, max: MAX_PASSWORD_BYTES };
+                let min = self.settings.min_password;
+                if !password_length_ok(&new, min) {
+                    let failure = AccountFailure::PasswordLength { min, max: MAX_PASSWORD_BYTES };
                     return refuse(out, id, failure, LoginVia::Command);
                 }
                 let work = match old {
@@ -211,13 +212,9 @@ impl State {
             Ok(nick) if !is_reserved_nick(nick.as_str()) && !is_guest_nick(nick.as_str()) => nick,
             _ => return failed(out, id, AccountFailure::NameInvalid(name), via),
         };
-        if !password_length_ok(&password) {
-            return failed(
-                out,
-                id,
-                AccountFailure::PasswordLength { min: MIN_PASSWORD_BYTES, max: MAX_PASSWORD_BYTES },
-                via,
-            );
+        let min = self.settings.min_password;
+        if !password_length_ok(&password, min) {
+            return failed(out, id, AccountFailure::PasswordLength { min, max: MAX_PASSWORD_BYTES }, via);
         }
         let key = nick.folded();
         if self.accounts.contains_key(&key) || self.creating.contains(&key) {

@@ -86,6 +86,8 @@ pub struct Settings {
     pub crowd_interval: Millis,
     /// Anyone may register an account (`--registration open`); otherwise only operators create them.
     pub registration_open: bool,
+    /// The shortest new password a user may choose (`--min-password`).
+    pub min_password: usize,
     /// How long an unidentified holder of a registered nickname keeps it before being renamed.
     pub guest_grace: Millis,
     /// How long a room's history outlives the room (`--history-linger`); 0: not at all.

@@ -35,6 +35,7 @@ pub fn state_with(history: HistoryLimits) -> State {
         crowd_size: 0,
         crowd_interval: 60_000,
         registration_open: true,
+        min_password: crate::protocol::account::MIN_PASSWORD_BYTES,
         guest_grace: 60_000,
         history_linger: 0,
     };

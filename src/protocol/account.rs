@@ -193,9 +193,10 @@ pub fn is_reserved_nick(nick: &str) -> bool {
     RESERVED_NICKS.iter().any(|reserved| reserved.eq_ignore_ascii_case(nick))
 }
 
-/// Whether a password's length is acceptable for a new password.
-pub fn password_length_ok(password: &str) -> bool {
-    (MIN_PASSWORD_BYTES..=MAX_PASSWORD_BYTES).contains(&password.len())
+/// Whether a password's length is acceptable for a new password, `min` bytes the least (the
+/// server's `--min-password`, `MIN_PASSWORD_BYTES` by default).
+pub fn password_length_ok(password: &str, min: usize) -> bool {
+    (min..=MAX_PASSWORD_BYTES).contains(&password.len())
 }
 
 #[cfg(test)]
@@ -230,9 +231,12 @@ mod tests {
 
     #[test]
     fn password_lengths() {
-        assert!(!password_length_ok("short"));
-        assert!(password_length_ok("12345678"));
-        assert!(password_length_ok(&"x".repeat(256)));
-        assert!(!password_length_ok(&"x".repeat(257)));
+        assert!(!password_length_ok("short", MIN_PASSWORD_BYTES));
+        assert!(password_length_ok("12345678", MIN_PASSWORD_BYTES));
+        assert!(password_length_ok(&"x".repeat(256), MIN_PASSWORD_BYTES));
+        assert!(!password_length_ok(&"x".repeat(257), MIN_PASSWORD_BYTES));
+        // A server that asks less (`--min-password 6`), and never nothing at all.
+        assert!(password_length_ok("sesame", 6));
+        assert!(!password_length_ok("", 1));
     }
 }

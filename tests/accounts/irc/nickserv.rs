@@ -10,6 +10,27 @@ use crate::common::irc::{self, expect_exact, lines_until_pong, next, num, send, 
 use crate::common::time::{now_millis, parse_timestamp};
 
 #[test]
+fn min_password_sets_the_shortest_password_a_user_may_choose() {
+    let server = start(&["--min-password", "6"]);
+    let mut alice = irc::register(&server, "alice");
+    send(&mut alice, "PRIVMSG NickServ :REGISTER short");
+    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 256 bytes long."));
+    send(&mut alice, "PRIVMSG NickServ :REGISTER sesame");
+    expect_exact(&mut alice, &ns("alice", "Account alice registered: the nickname alice is yours."));
+    expect_exact(&mut alice, &logged_in("alice", "alice"));
+    expect_exact(&mut alice, &ns("alice", "You are now identified for alice."));
+    send(&mut alice, "PRIVMSG NickServ :SET PASSWORD five5");
+    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 256 bytes long."));
+    // And SASL logs in with it.
+    let mut again = sasl_client(&server, "alice2");
+    send(&mut again, "AUTHENTICATE PLAIN");
+    expect_exact(&mut again, "AUTHENTICATE +");
+    send(&mut again, &format!("AUTHENTICATE {}", plain("", "alice", "sesame")));
+    expect_exact(&mut again, &logged_in("alice2", "alice"));
+    expect_exact(&mut again, &num("903", "alice2", ":SASL authentication successful"));
+}
+
+#[test]
 fn nickserv_register_identify_set_password_and_drop() {
     let server = start(&[]);
     let mut alice = irc::register(&server, "alice");
