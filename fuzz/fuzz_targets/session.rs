@@ -67,6 +67,7 @@ impl Chat {
             crowd_size: 2,
             crowd_interval: 5_000,
             registration_open: true,
+            min_password: chatd::protocol::account::MIN_PASSWORD_BYTES,
             guest_grace: 60_000,
             history_linger: 0,
         };
