@@ -521,7 +521,7 @@ impl State {
             // issue 14: queries
             Command::Whowas { nicks, count } => self.whowas(id, nicks, count, out),
             Command::Info => out.tell(id, Reply::Info),
-            Command::Links => out.tell(id, Reply::Links),
+            Command::Links { mask } => out.tell(id, Reply::Links { mask }),
             Command::Wallops { text } => self.wallops(id, text, out)?,
             // issue 14: ircv3
             Command::Labeled { .. } => {}

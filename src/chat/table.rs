@@ -133,7 +133,7 @@ pub fn requirements(command: &Command) -> Requirements<'_> {
         Command::KickPairs { .. } => REGISTERED, // per pair: the room, membership, operator (`kick_pairs`)
         Command::ChatHistory(_) => REGISTERED,   // target: members only, told as if it did not exist
         // issue 14: queries
-        Command::Whowas { .. } | Command::Info | Command::Links => REGISTERED,
+        Command::Whowas { .. } | Command::Info | Command::Links { .. } => REGISTERED,
         Command::Wallops { .. } => SERVER_OPERATOR,
         // issue 14: ircv3
         // Unwrapped by the IRC session, or else by `State::apply`: never checked here.

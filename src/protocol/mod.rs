@@ -184,8 +184,8 @@ pub enum Command {
     Whowas { nicks: Vec<String>, count: Option<usize> },
     /// `INFO`.
     Info,
-    /// `LINKS`.
-    Links,
+    /// `LINKS [[remote] mask]`: the servers whose names the mask matches (only this one).
+    Links { mask: Option<String> },
     /// `WALLOPS text`: to everyone with user mode `+w` (server operators only).
     Wallops { text: String },
 
@@ -540,8 +540,8 @@ pub enum Reply {
     Whowas { nick: String, entries: Vec<WhowasEntry> },
     /// IRC: `INFO`.
     Info,
-    /// IRC: `LINKS`: just this server.
-    Links,
+    /// IRC: `LINKS`: just this server, if `mask` (when given) matches its name.
+    Links { mask: Option<String> },
     /// IRC: a `WALLOPS` message.
     Wallops { from: Arc<Person>, text: String },
     /// IRC: the recipient's own user modes changed: `changes` as IRC writes them (`+w`).

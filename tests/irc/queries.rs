@@ -159,6 +159,11 @@ fn info_links_help_and_lusers_totals() {
     send(&mut bob, "LINKS");
     expect_exact(&mut bob, &num("364", "bob", "* irc.test :0 chatd"));
     expect_exact(&mut bob, &num("365", "bob", "* :End of /LINKS list"));
+    send(&mut bob, "LINKS *.org");
+    expect_exact(&mut bob, &num("365", "bob", "*.org :End of /LINKS list"));
+    send(&mut bob, "LINKS irc.test irc.*");
+    expect_exact(&mut bob, &num("364", "bob", "* irc.test :0 chatd"));
+    expect_exact(&mut bob, &num("365", "bob", "irc.* :End of /LINKS list"));
     send(&mut bob, "HELP privmsg");
     expect_exact(&mut bob, &num("704", "bob", "PRIVMSG :** PRIVMSG target[,target...] :text **"));
     expect_exact(&mut bob, &num("705", "bob", "PRIVMSG :"));

@@ -27,8 +27,9 @@ pub fn parse(message: &Message) -> Result<Command, ParseError> {
             Ok(Command::Whowas { nicks, count: count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)) })
         }
         "INFO" => Ok(Command::Info),
-        // A mask, if given, could only ever name this server: it is answered the same.
-        "LINKS" => Ok(Command::Links),
+        // `LINKS [[<remote server>] <server mask>]`: the mask is the last parameter; a remote
+        // server could only be this one.
+        "LINKS" => Ok(Command::Links { mask: param(1).or(param(0)).map(str::to_string) }),
         "WALLOPS" => {
             let text = param(0).map(clean).filter(|text| !text.is_empty()).ok_or(ParseError::Usage("WALLOPS"))?;
             Ok(Command::Wallops { text })

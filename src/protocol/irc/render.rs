@@ -584,7 +584,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
         Reply::Help { command } => o.help(command.as_deref()),
         Reply::Whowas { nick, entries } => o.whowas(nick, entries),
         Reply::Info => o.info(),
-        Reply::Links => o.links(),
+        Reply::Links { mask } => o.links(mask.as_deref()),
         Reply::Wallops { from, text } => o.wallops(from, text),
         Reply::UserModesChanged { me, changes } => o.from(me, "MODE", &[me.nick.as_str(), changes]),
         // issue 14: ircv3

@@ -373,7 +373,11 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
         | Reply::InviteNotify { .. } => {}
         Reply::Account(reply) => account(&mut lines, reply),
         // issue 14: queries (IRC only)
-        Reply::Whowas { .. } | Reply::Info | Reply::Links | Reply::Wallops { .. } | Reply::UserModesChanged { .. } => {}
+        Reply::Whowas { .. }
+        | Reply::Info
+        | Reply::Links { .. }
+        | Reply::Wallops { .. }
+        | Reply::UserModesChanged { .. } => {}
     }
 }
 

@@ -54,7 +54,9 @@ fn who_takes_its_options_and_whowas_its_count() {
 #[test]
 fn info_links_wallops_help_and_an_empty_real_name() {
     assert_eq!(ok("INFO"), Command::Info);
-    assert_eq!(ok("links *"), Command::Links);
+    assert_eq!(ok("links *"), Command::Links { mask: Some("*".into()) });
+    assert_eq!(ok("LINKS"), Command::Links { mask: None });
+    assert_eq!(ok("LINKS irc.test *.test"), Command::Links { mask: Some("*.test".into()) });
     assert_eq!(ok("WALLOPS :hello ops"), Command::Wallops { text: "hello ops".into() });
     assert_eq!(err("WALLOPS"), ParseError::Usage("WALLOPS"));
     assert_eq!(err("WALLOPS :\x07"), ParseError::Usage("WALLOPS"));
@@ -147,9 +149,14 @@ fn whowas_info_links_and_lusers_totals() {
     assert!(info.iter().take(info.len() - 1).all(|l| l.starts_with(":irc.test 371 bob :")), "{info:?}");
     assert_eq!(info.last().map(String::as_str), Some(":irc.test 374 bob :End of INFO list"));
     assert_eq!(
-        rendered(&Reply::Links),
+        rendered(&Reply::Links { mask: None }),
         [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
     );
+    assert_eq!(
+        rendered(&Reply::Links { mask: Some("IRC.*".into()) }),
+        [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob IRC.* :End of /LINKS list"]
+    );
+    assert_eq!(rendered(&Reply::Links { mask: Some("*.org".into()) }), [":irc.test 365 bob *.org :End of /LINKS list"]);
     let counts = Counts { users: 2, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
     let lusers = rendered(&Reply::Lusers { counts });
     assert_eq!(lusers[0], ":irc.test 251 bob :There are 0 users and 2 invisible on 1 servers");
