@@ -12,7 +12,7 @@
 
 use crate::core::ids::{ClientId, IdSet};
 use crate::core::names::{Folded, RoomName};
-use crate::protocol::{HistoryEntry, Millis, RoomVisibility, Topic};
+use crate::protocol::{HistoryEntry, ListedMask, Millis, RoomVisibility, Topic};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub use crate::core::limits::{MAX_BANS, MAX_KEY_BYTES, MAX_MASK_BYTES, MAX_PARAM_CHANGES};
@@ -114,12 +114,12 @@ pub struct Room {
     pub topic: Option<Topic>,
     pub created: Millis,
     pub modes: Modes,
-    /// Normalized `nick!user@host` masks.
-    pub bans: Vec<String>,
+    /// Normalized `nick!user@host` masks, with who set them and when.
+    pub bans: Vec<ListedMask>,
     /// Masks exempt from the bans (`+e`).
-    pub exceptions: Vec<String>,
+    pub exceptions: Vec<ListedMask>,
     /// Masks that pass `+i` without an invitation (`+I`).
-    pub invite_exceptions: Vec<String>,
+    pub invite_exceptions: Vec<ListedMask>,
     /// Invited and not yet joined; an invitation passes `+i`, bans, the key and the limit.
     pub invited: IdSet,
 }
@@ -176,13 +176,13 @@ impl Room {
 
     /// Banned: matched by a ban and by no ban exception.
     pub fn is_banned(&self, prefix: &str) -> bool {
-        let matches = |masks: &[String]| masks.iter().any(|mask| glob_match(mask, prefix));
+        let matches = |masks: &[ListedMask]| masks.iter().any(|listed| glob_match(&listed.mask, prefix));
         matches(&self.bans) && !matches(&self.exceptions)
     }
 
     /// Passes `+i` without an invitation: matched by an invite exception.
     pub fn is_invite_excepted(&self, prefix: &str) -> bool {
-        self.invite_exceptions.iter().any(|mask| glob_match(mask, prefix))
+        self.invite_exceptions.iter().any(|listed| glob_match(&listed.mask, prefix))
     }
 
     /// Shown to outsiders in listings (`LIST`, `NAMES`, `WHOIS`): neither `+s` nor `+p`.
@@ -200,7 +200,7 @@ impl Room {
     }
 
     /// One of the room's mask lists.
-    pub fn masks(&self, list: MaskList) -> &Vec<String> {
+    pub fn masks(&self, list: MaskList) -> &Vec<ListedMask> {
         match list {
             MaskList::Bans => &self.bans,
             MaskList::Exceptions => &self.exceptions,
@@ -208,7 +208,7 @@ impl Room {
         }
     }
 
-    pub fn masks_mut(&mut self, list: MaskList) -> &mut Vec<String> {
+    pub fn masks_mut(&mut self, list: MaskList) -> &mut Vec<ListedMask> {
         match list {
             MaskList::Bans => &mut self.bans,
             MaskList::Exceptions => &mut self.exceptions,

@@ -492,7 +492,7 @@ impl State {
             Command::PartMany { rooms, reason } => self.part_many(id, &rooms, reason, out)?,
             Command::PartAll => self.part_all(id, out)?,
             Command::Topic { change, .. } => self.topic(id, &checked_room()?, change, now, out)?,
-            Command::Mode { target, changes } => self.mode(id, target, changes, out)?,
+            Command::Mode { target, changes } => self.mode(id, target, changes, now, out)?,
             Command::Kick { nick, reason, .. } => self.kick(id, &checked_room()?, &nick, reason, out)?,
             Command::Invite { nick, .. } => self.invite(id, &nick, &checked_room()?, out)?,
             Command::Rooms => self.list_rooms(id, &[], now, out),

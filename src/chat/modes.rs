@@ -14,7 +14,7 @@
 use super::{Audit, Broken, Handled, MAX_REASON_BYTES, Output, State, cut_at_char_boundary, table};
 use crate::core::ids::ClientId;
 use crate::core::names::Folded;
-use crate::protocol::{ChatError, Reply};
+use crate::protocol::{ChatError, ListedMask, Millis, Reply};
 use crate::room::{self, MaskList, ModeChange, ModeError};
 
 /// A mask list as told to whoever asked for it.
@@ -30,7 +30,14 @@ fn list_reply(room: &room::Room, list: MaskList) -> Reply {
 impl State {
     /// `MODE`: room modes are shown to anyone and changed by room operators; a user's own modes
     /// are theirs (`whowas::user_modes`).
-    pub(super) fn mode(&mut self, id: ClientId, target: String, changes: Vec<String>, out: &mut Output) -> Handled {
+    pub(super) fn mode(
+        &mut self,
+        id: ClientId,
+        target: String,
+        changes: Vec<String>,
+        now: Millis,
+        out: &mut Output,
+    ) -> Handled {
         // Netcat's `/mode` without a room means the current one.
         let target = if target.is_empty() {
             match self.current_room(id) {
@@ -95,7 +102,7 @@ impl State {
         let mut logged_params = Vec::new();
         let mut sign = None;
         for change in parsed {
-            let Some((set, letter, param)) = self.apply_mode(id, &key, change, out)? else { continue };
+            let Some((set, letter, param)) = self.apply_mode(id, &key, change, now, out)? else { continue };
             if sign != Some(set) {
                 applied.push(if set { '+' } else { '-' });
                 sign = Some(set);
@@ -137,6 +144,7 @@ impl State {
         id: ClientId,
         key: &Folded,
         change: ModeChange,
+        now: Millis,
         out: &mut Output,
     ) -> Result<Option<(bool, char, Option<String>)>, Broken> {
         let target_in_room = |state: &State, nick: &str| -> Result<ClientId, ChatError> {
@@ -211,10 +219,13 @@ impl State {
                 Some((limit.is_some(), 'l', limit.map(|l| l.to_string())))
             }
             ModeChange::Mask { list, set, mask } => {
+                let set_by = self.person(id)?.prefix();
                 let masks = self.room_mut(key)?.masks_mut(list);
-                let present = masks.iter().position(|b| b.eq_ignore_ascii_case(&mask));
+                let present = masks.iter().position(|listed| listed.mask.eq_ignore_ascii_case(&mask));
                 match (set, present) {
-                    (true, None) if masks.len() < room::MAX_BANS => masks.push(mask.clone()),
+                    (true, None) if masks.len() < room::MAX_BANS => {
+                        masks.push(ListedMask { mask: mask.clone(), set_by, at: now });
+                    }
                     (false, Some(at)) => {
                         masks.remove(at);
                     }

@@ -376,6 +376,15 @@ pub struct Counts {
     pub max_users: usize,
 }
 
+/// One entry of a room's ban, ban exception or invite exception list: the mask, who set it
+/// (`nick!user@host`) and when (IRC 367/346/348 show both).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedMask {
+    pub mask: String,
+    pub set_by: String,
+    pub at: Millis,
+}
+
 /// What a user is told. Structured, so each dialect renders it its own way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
@@ -470,7 +479,7 @@ pub enum Reply {
     /// IRC: the recipient's own user modes (`+iw`).
     UserModes { modes: String },
     /// A room's bans.
-    BanList { room: RoomName, masks: Vec<String> },
+    BanList { room: RoomName, masks: Vec<ListedMask> },
     /// Someone changed a room's modes: `changes` as IRC writes them (`+o-v`), then the parameters.
     ModesChanged { room: RoomName, by: Arc<Person>, changes: String, params: Vec<String> },
     /// Someone was kicked from a room (the kicked one gets it too).
@@ -511,9 +520,9 @@ pub enum Reply {
     Sasl(SaslReply),
     // issue 14: modes
     /// A room's ban exceptions (`+e`).
-    ExceptList { room: RoomName, masks: Vec<String> },
+    ExceptList { room: RoomName, masks: Vec<ListedMask> },
     /// A room's invite exceptions (`+I`).
-    InviteExceptList { room: RoomName, masks: Vec<String> },
+    InviteExceptList { room: RoomName, masks: Vec<ListedMask> },
     /// A message to the members of a room with at least a status (IRC `STATUSMSG`: `@#room` to
     /// its operators, `+#room` to its operators and voiced members); never in history.
     SaidToStatus {

@@ -375,10 +375,11 @@ fn a_ban_silences_members_except_excepted_voiced_and_operators() {
     let (bob, carol) = (ClientId(2), ClientId(3));
     room.members.extend([bob, carol]);
     assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
-    room.bans.push("bob!*@*".into());
+    let listed = |mask: &str| crate::protocol::ListedMask { mask: mask.into(), set_by: "al!~u@h".into(), at: 0 };
+    room.bans.push(listed("bob!*@*"));
     assert_eq!(room.may_speak(bob, &who("bob")), Err(ChatError::BannedFromRoom(name.clone())));
     assert_eq!(room.may_speak(carol, &who("carol")), Ok(()));
-    room.exceptions.push("*!~u@127.0.0.1".into());
+    room.exceptions.push(listed("*!~u@127.0.0.1"));
     assert_eq!(room.may_speak(bob, &who("bob")), Ok(()));
     room.exceptions.clear();
     room.voiced.insert(bob);

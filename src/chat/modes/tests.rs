@@ -48,14 +48,18 @@ fn a_ban_exception_lifts_the_ban_and_an_invite_exception_lifts_invite_only() {
     assert!(matches!(error(&join(&mut s, 4, "#r"), 4), Some(ChatError::InviteOnly(_))));
 
     // The lists, to anyone who asks.
+    // The lists, to anyone who asks, with who set each mask.
     let out = mode(&mut s, 4, "#r", "eI");
-    assert_eq!(
-        replies_to(&out, 4),
-        [
-            &Reply::ExceptList { room: RoomName::parse("#r").unwrap(), masks: vec!["bob!*@*".into()] },
-            &Reply::InviteExceptList { room: RoomName::parse("#r").unwrap(), masks: vec!["carol!*@*".into()] },
-        ]
-    );
+    let listed = |masks: &[ListedMask]| -> Vec<(String, String)> {
+        masks.iter().map(|m| (m.mask.clone(), m.set_by.split('!').next().unwrap_or("").to_string())).collect()
+    };
+    match replies_to(&out, 4)[..] {
+        [Reply::ExceptList { masks: e, .. }, Reply::InviteExceptList { masks: i, .. }] => {
+            assert_eq!(listed(e), [("bob!*@*".to_string(), "alice".to_string())]);
+            assert_eq!(listed(i), [("carol!*@*".to_string(), "alice".to_string())]);
+        }
+        ref other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -443,10 +443,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
             o.numeric(RPL_CREATIONTIME, &[room.as_str(), &(created / 1000).to_string()]);
         }
         Reply::BanList { room, masks } => {
-            for mask in masks {
-                o.numeric(RPL_BANLIST, &[room.as_str(), &for_irc(mask)]);
-            }
-            o.numeric(RPL_ENDOFBANLIST, &[room.as_str(), "End of channel ban list"]);
+            o.mask_list(room.as_str(), masks, RPL_BANLIST, RPL_ENDOFBANLIST, "End of channel ban list")
         }
         Reply::ModesChanged { room, by, changes, params } => {
             let params: Vec<String> = params.iter().map(|param| for_irc(param).into_owned()).collect();

@@ -323,14 +323,17 @@ pub fn render(reply: &Reply, view: View, out: &mut Vec<u8>) {
             lines.line(&format!("-- Modes of {room}: {modes}{}", mode_params(params)))
         }
         Reply::BanList { room, masks } => {
-            lines.list(&format!("-- Bans in {room}: "), masks.iter().map(|mask| for_netcat(mask).into_owned()));
+            lines.list(
+                &format!("-- Bans in {room}: "),
+                masks.iter().map(|listed| for_netcat(&listed.mask).into_owned()),
+            );
         }
         Reply::ExceptList { room, masks } => {
-            let masks = masks.iter().map(|mask| for_netcat(mask).into_owned());
+            let masks = masks.iter().map(|listed| for_netcat(&listed.mask).into_owned());
             lines.list(&format!("-- Ban exceptions in {room}: "), masks);
         }
         Reply::InviteExceptList { room, masks } => {
-            let masks = masks.iter().map(|mask| for_netcat(mask).into_owned());
+            let masks = masks.iter().map(|listed| for_netcat(&listed.mask).into_owned());
             lines.list(&format!("-- Invite exceptions in {room}: "), masks);
         }
         // Shown with the status and the room, whichever room is current: it went to a few only.

@@ -3,7 +3,7 @@
 //! (696), the operator's own `MODE +o`, `STATUSMSG` messages and `FAIL ... INVALID_UTF8`.
 
 use super::*;
-use crate::protocol::RoomVisibility;
+use crate::protocol::{ListedMask, RoomVisibility};
 use std::borrow::Cow;
 
 /// The `RPL_NAMREPLY` symbol of a channel: `=` public, `*` private (`+p`), `@` secret (`+s`).
@@ -22,10 +22,12 @@ fn middle(param: &str) -> Cow<'_, str> {
 }
 
 impl Out<'_, '_> {
-    /// A mask list (`item` per mask) and its end line.
-    pub(super) fn mask_list(&mut self, room: &str, masks: &[String], item: u16, end: u16, end_text: &str) {
-        for mask in masks {
-            self.numeric(item, &[room, &for_irc(mask)]);
+    /// A mask list (`item` per mask: `<channel> <mask> <set by> <set at, Unix seconds>`, as
+    /// modern servers send 367, 346 and 348) and its end line.
+    pub(super) fn mask_list(&mut self, room: &str, masks: &[ListedMask], item: u16, end: u16, end_text: &str) {
+        for listed in masks {
+            let at = (listed.at / 1000).to_string();
+            self.numeric(item, &[room, &for_irc(&listed.mask), &middle(&listed.set_by), &at]);
         }
         self.numeric(end, &[room, end_text]);
     }

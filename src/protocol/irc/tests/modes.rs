@@ -2,7 +2,7 @@
 //! not UTF-8, and every new rendering byte for byte.
 
 use super::*;
-use crate::protocol::{ListFilter, RoomVisibility, UserInfo};
+use crate::protocol::{ListFilter, ListedMask, RoomVisibility, UserInfo};
 
 fn room(name: &str) -> RoomName {
     RoomName::parse(name).unwrap()
@@ -67,13 +67,22 @@ fn names_symbols_follow_the_channel_modes() {
 
 #[test]
 fn exception_lists_invalid_parameters_and_the_operator_mode_render_as_modern_irc_says() {
-    let masks = vec!["bob!*@*".to_string(), "*!*@h".to_string()];
+    let listed = |mask: &str, at| ListedMask { mask: mask.into(), set_by: "al!~u@h".into(), at };
+    let masks = vec![listed("bob!*@*", 1_700_000_000_999), listed("*!*@h", 1_700_000_060_000)];
     assert_eq!(
         rendered(&Reply::ExceptList { room: room("#a"), masks: masks.clone() }),
         [
-            ":irc.test 348 bob #a bob!*@*",
-            ":irc.test 348 bob #a *!*@h",
+            ":irc.test 348 bob #a bob!*@* al!~u@h 1700000000",
+            ":irc.test 348 bob #a *!*@h al!~u@h 1700000060",
             ":irc.test 349 bob #a :End of channel exception list"
+        ]
+    );
+    assert_eq!(
+        rendered(&Reply::BanList { room: room("#a"), masks }),
+        [
+            ":irc.test 367 bob #a bob!*@* al!~u@h 1700000000",
+            ":irc.test 367 bob #a *!*@h al!~u@h 1700000060",
+            ":irc.test 368 bob #a :End of channel ban list"
         ]
     );
     assert_eq!(
