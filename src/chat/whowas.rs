@@ -33,15 +33,26 @@ impl Departures {
     }
 
     /// Who used `nick` (compared without case), newest first, at most `count` (all: `None`).
+    #[cfg(test)]
     pub fn find(&self, nick: &str, count: Option<usize>) -> Vec<WhowasEntry> {
-        let wanted = Folded::of(nick);
-        self.entries
-            .iter()
-            .rev()
-            .filter(|entry| entry.person.nick.folded() == wanted)
-            .take(count.unwrap_or(usize::MAX))
-            .cloned()
-            .collect()
+        self.find_any(&[Folded::of(nick)], count)
+    }
+
+    /// Who used any of `nicks`, newest departure first (the order they were recorded in, which
+    /// tells apart departures of the same millisecond), at most `count` per nickname.
+    pub fn find_any(&self, nicks: &[Folded], count: Option<usize>) -> Vec<WhowasEntry> {
+        let mut taken = vec![0usize; nicks.len()];
+        let limit = count.unwrap_or(usize::MAX);
+        let mut found = Vec::new();
+        for entry in self.entries.iter().rev() {
+            let folded = entry.person.nick.folded();
+            let Some(n) = nicks.iter().position(|nick| *nick == folded) else { continue };
+            if taken[n] < limit {
+                taken[n] += 1;
+                found.push(entry.clone());
+            }
+        }
+        found
     }
 
     #[cfg(test)]
@@ -51,13 +62,21 @@ impl Departures {
 }
 
 impl State {
-    /// `WHOWAS nick[,nick...] [count]`: one answer per nickname, each complete with its end line,
-    /// for the first `MAX_TARGETS` of them (the rest are dropped, as `TARGMAX` tells clients).
+    /// `WHOWAS nick[,nick...] [count]`: one answer for the first `MAX_TARGETS` nicknames (the
+    /// rest are dropped, as `TARGMAX` tells clients): up to `count` entries per nickname, all of
+    /// them newest first, then the nicknames nobody used, then one end line naming the list as
+    /// asked (RFC 2812 3.6.3: one `RPL_ENDOFWHOWAS` at the end of all the replies).
     pub(super) fn whowas(&self, id: ClientId, nicks: Vec<String>, count: Option<usize>, out: &mut Output) {
-        for nick in nicks.into_iter().take(MAX_TARGETS) {
-            let entries = self.departures.find(&nick, count);
-            out.tell(id, Reply::Whowas { nick, entries });
-        }
+        let nicks: Vec<String> = nicks.into_iter().take(MAX_TARGETS).collect();
+        let folded: Vec<Folded> = nicks.iter().map(|nick| Folded::of(nick)).collect();
+        let entries = self.departures.find_any(&folded, count);
+        let unknown = nicks
+            .iter()
+            .zip(&folded)
+            .filter(|(_, wanted)| !entries.iter().any(|entry| entry.person.nick.folded() == **wanted))
+            .map(|(nick, _)| nick.clone())
+            .collect();
+        out.tell(id, Reply::Whowas { asked: nicks.join(","), entries, unknown });
     }
 
     /// `MODE <own nick>`: with no changes, the modes; otherwise each known change is applied and
@@ -171,16 +190,17 @@ mod tests {
         );
         let out = run(&mut s, 2, whowas(&["bob"]));
         assert!(matches!(replies_to(&out, 2)[..], [Reply::Whowas { entries, .. }] if entries.is_empty()));
-        // A list: one answer per nickname, in order, for the first `MAX_TARGETS` of them.
-        let out = run(&mut s, 2, whowas(&["alicia", "bob", "alice", "x", "alice"]));
-        let asked: Vec<&str> = replies_to(&out, 2)
-            .iter()
-            .map(|reply| match reply {
-                Reply::Whowas { nick, .. } => nick.as_str(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(asked, ["alicia", "bob", "alice", "x"]);
+        // A list: one answer for the first `MAX_TARGETS` nicknames, newest departure first.
+        let out = run(&mut s, 2, whowas(&["alice", "bob", "alicia", "x", "alice"]));
+        match replies_to(&out, 2)[..] {
+            [Reply::Whowas { asked, entries, unknown }] => {
+                assert_eq!(asked, "alice,bob,alicia,x");
+                let nicks: Vec<&str> = entries.iter().map(|e| e.person.nick.as_str()).collect();
+                assert_eq!(nicks, ["alicia", "alice"]);
+                assert_eq!(unknown, &["bob", "x"]);
+            }
+            ref other => panic!("{other:?}"),
+        }
     }
 
     #[test]

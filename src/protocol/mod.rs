@@ -544,9 +544,10 @@ pub enum Reply {
     /// IRC `draft/chathistory`: the answer to `TARGETS`, oldest latest message first.
     HistoryTargets { targets: Vec<history::HistoryTarget> },
     // issue 14: queries
-    /// IRC: `WHOWAS` for `nick`: who used it and when they left it, newest first (empty: nobody
-    /// chatd remembers).
-    Whowas { nick: String, entries: Vec<WhowasEntry> },
+    /// IRC: `WHOWAS` for `asked` (one nickname, or a list as given): who used them and when
+    /// they left them, newest first across all of them; `unknown`: the nicknames nobody chatd
+    /// remembers used.
+    Whowas { asked: String, entries: Vec<WhowasEntry>, unknown: Vec<String> },
     /// IRC: `INFO`.
     Info,
     /// IRC: `LINKS`: just this server, if `mask` (when given) matches its name.

@@ -113,6 +113,16 @@ fn labeled_lines_get_one_labeled_line_a_labeled_batch_or_an_ack() {
     expect_exact(&mut alice, "@label=n1 :irc.test ACK");
     send(&mut alice, "@label=e1 PRIVMSG nobody :hi");
     expect_exact(&mut alice, "@label=e1 :irc.test 401 alice nobody :No such nick/channel");
+    // A command that cannot even be read is still answered with its label.
+    send(&mut alice, "@label=u1 NONEXISTENT_COMMAND x");
+    expect_exact(&mut alice, "@label=u1 :irc.test 421 alice NONEXISTENT_COMMAND :Unknown command");
+    send(&mut alice, "@label=u2 FOOBAR");
+    expect_exact(&mut alice, "@label=u2 :irc.test 421 alice FOOBAR :Unknown command");
+    // NICK to the nickname one has: nothing changes, nothing is said.
+    send(&mut alice, "@label=k1 NICK alice");
+    expect_exact(&mut alice, "@label=k1 :irc.test ACK");
+    send(&mut alice, "NICK alice");
+    settle(&mut alice, "same-nick");
     send(&mut alice, "@label=m1 PRIVMSG #a :echoed");
     expect_exact(&mut alice, "@label=m1 :alice!~u@127.0.0.1 PRIVMSG #a echoed");
     send(&mut alice, "@label=w\\s1 WHOIS alice");

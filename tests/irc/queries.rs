@@ -96,19 +96,16 @@ fn whowas_remembers_renamed_and_departed_nicknames_newest_first_with_when_they_l
     expect_exact(&mut watcher, &num("314", "watcher", "bob ~u 127.0.0.1 * :Bob B"));
     expect_left(&mut watcher, "watcher", "bob", since);
     expect_exact(&mut watcher, &num("369", "watcher", "bob :End of WHOWAS"));
-    // A list: each nickname answered in turn, each with its own end line; past `TARGMAX`
-    // (WHOWAS:4) the rest are dropped.
-    send(&mut watcher, "WHOWAS alicia,never,Alice,a,b");
+    // A list (past `TARGMAX`, WHOWAS:4, the rest are dropped): every entry, newest first (alice
+    // left "alicia" after "alice"), the nicknames nobody used, one end line for the list.
+    send(&mut watcher, "WHOWAS Alice,never,alicia,a,b");
     expect_exact(&mut watcher, &num("314", "watcher", "alicia ~u 127.0.0.1 * :Real Name"));
     expect_left(&mut watcher, "watcher", "alicia", since);
-    expect_exact(&mut watcher, &num("369", "watcher", "alicia :End of WHOWAS"));
-    expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
-    expect_exact(&mut watcher, &num("369", "watcher", "never :End of WHOWAS"));
     expect_exact(&mut watcher, &num("314", "watcher", "alice ~u 127.0.0.1 * :Real Name"));
     expect_left(&mut watcher, "watcher", "alice", since);
-    expect_exact(&mut watcher, &num("369", "watcher", "Alice :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));
     expect_exact(&mut watcher, &num("406", "watcher", "a :There was no such nickname"));
-    expect_exact(&mut watcher, &num("369", "watcher", "a :End of WHOWAS"));
+    expect_exact(&mut watcher, &num("369", "watcher", "Alice,never,alicia,a :End of WHOWAS"));
     settle(&mut watcher, "whowas-list");
     send(&mut watcher, "WHOWAS never");
     expect_exact(&mut watcher, &num("406", "watcher", "never :There was no such nickname"));

@@ -90,6 +90,10 @@ mod tests {
         assert_eq!(parsed("@label=abc PING x"), labeled("abc", Ok(Command::Ping { token: "x".into() })));
         assert_eq!(parsed("@label=a\\:b PRIVMSG"), labeled("a;b", Err(ParseError::NoRecipient("PRIVMSG"))));
         assert_eq!(parsed("@label=1 FOO"), labeled("1", Err(ParseError::UnknownCommand("FOO".into()))));
+        // Even a command that is not letters or three digits.
+        let unreadable = Err(ParseError::UnknownCommand("NO_SUCH".into()));
+        assert_eq!(parsed("@label=2 NO_SUCH x"), labeled("2", unreadable.clone()));
+        assert_eq!(parsed("NO_SUCH x"), unreadable);
         // Too long or empty: no label at all.
         let long = format!("@label={} PING x", "x".repeat(65));
         assert_eq!(parsed(&long), Ok(Command::Ping { token: "x".into() }));

@@ -108,6 +108,16 @@ impl Message {
     }
 }
 
+/// The tags of a line whose command could not be read (`BadCommand`): what a reply to it may
+/// still need (its `label`). Empty without tags, or with a tag section past the limit.
+pub fn leading_tags(line: &str) -> Vec<(String, Option<String>)> {
+    let Some(after_at) = skip_spaces(line).strip_prefix('@') else { return Vec::new() };
+    match after_at.split_once(' ') {
+        Some((raw, _)) if raw.len() + 2 <= MAX_CLIENT_TAG_BYTES => parse_tags(raw),
+        _ => Vec::new(),
+    }
+}
+
 /// Parses one line, CR LF already removed.
 ///
 /// Follows RFC 2812 2.3.1 with today's tolerance (modern.ircdocs.horse, "Message Format"):

@@ -113,7 +113,11 @@ pub fn parse(line: &str) -> Option<Result<Command, ParseError>> {
         Ok(message) => message,
         Err(MessageError::Empty) => return None,
         Err(MessageError::TagsTooLong) => return Some(Err(ParseError::LineTooLong { limit: MAX_LINE_BYTES })),
-        Err(MessageError::BadCommand(command)) => return Some(Err(ParseError::UnknownCommand(command))),
+        // Unknown, but answered (421) with the line's label like any other reply.
+        Err(MessageError::BadCommand(command)) => {
+            let label = ircv3::label(&message::leading_tags(line));
+            return Some(ircv3::labeled(label, Err(ParseError::UnknownCommand(command))));
+        }
         Err(MessageError::MissingCommand) => return None,
     };
     // issue 14: ircv3 (a `label` goes round whatever the line said, for the session)

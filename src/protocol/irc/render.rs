@@ -464,6 +464,9 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
             None => o.from(who, "PART", &[room.as_str()]),
         },
         Reply::Quit { who, reason } => o.from(who, "QUIT", &[&for_irc(&quit_text(reason, view))]),
+        // `NICK` to the very nickname one has changes nothing: IRC servers say nothing (netcat
+        // users are told).
+        Reply::NickChanged { old, new, .. } if old.nick == *new => {}
         Reply::NickChanged { old, new, .. } => o.from(old, "NICK", &[new.as_str()]),
         Reply::TopicChanged { room, by, topic } => {
             o.from(by, "TOPIC", &[room.as_str(), &for_irc(topic.as_deref().unwrap_or(""))])
@@ -579,7 +582,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
         Reply::HistoryTargets { targets } => o.history_targets(targets),
         // issue 14: queries
         Reply::Help { command } => o.help(command.as_deref()),
-        Reply::Whowas { nick, entries } => o.whowas(nick, entries),
+        Reply::Whowas { asked, entries, unknown } => o.whowas(asked, entries, unknown),
         Reply::Info => o.info(),
         Reply::Links { mask } => o.links(mask.as_deref()),
         Reply::Wallops { from, text } => o.wallops(from, text),

@@ -119,17 +119,18 @@ impl Out<'_, '_> {
 
     /// One `WHOWAS` answer: 314 and 312 per entry, 312 telling when they left (as ngIRCd and
     /// InspIRCd use it there), or 406; then 369.
-    pub(super) fn whowas(&mut self, asked: &str, entries: &[WhowasEntry]) {
-        let asked = for_irc(asked);
-        if entries.is_empty() {
-            self.numeric(ERR_WASNOSUCHNICK, &[&asked, "There was no such nickname"]);
-        }
+    /// `WHOWAS`: 314 and 312 (when they left) per entry, 406 per nickname nobody used, and one
+    /// 369 naming what was asked.
+    pub(super) fn whowas(&mut self, asked: &str, entries: &[WhowasEntry], unknown: &[String]) {
         for WhowasEntry { person, left } in entries {
             let nick = person.nick.as_str();
             self.numeric(RPL_WHOWASUSER, &[nick, &person.user, &person.host, "*", &for_irc(&person.realname)]);
             self.numeric(RPL_WHOISSERVER, &[nick, self.view.server, &human_utc(*left)]);
         }
-        self.numeric(RPL_ENDOFWHOWAS, &[&asked, "End of WHOWAS"]);
+        for nick in unknown {
+            self.numeric(ERR_WASNOSUCHNICK, &[&for_irc(nick), "There was no such nickname"]);
+        }
+        self.numeric(RPL_ENDOFWHOWAS, &[&for_irc(asked), "End of WHOWAS"]);
     }
 
     pub(super) fn info(&mut self) {

@@ -130,7 +130,8 @@ fn whois_lists_rooms_with_the_members_prefixes() {
 #[test]
 fn whowas_info_links_and_lusers_totals() {
     let left = |left| WhowasEntry { person: user("alice", None).person, left };
-    let gone = Reply::Whowas { nick: "Alice".into(), entries: vec![left(1_647_770_864_999), left(0)] };
+    let gone =
+        Reply::Whowas { asked: "Alice".into(), entries: vec![left(1_647_770_864_999), left(0)], unknown: vec![] };
     assert_eq!(
         rendered(&gone),
         [
@@ -142,8 +143,19 @@ fn whowas_info_links_and_lusers_totals() {
         ]
     );
     assert_eq!(
-        rendered(&Reply::Whowas { nick: "nobody".into(), entries: vec![] }),
+        rendered(&Reply::Whowas { asked: "nobody".into(), entries: vec![], unknown: vec!["nobody".into()] }),
         [":irc.test 406 bob nobody :There was no such nickname", ":irc.test 369 bob nobody :End of WHOWAS"]
+    );
+    // A list: the entries, the unknown nicknames, one end line for the list.
+    let list = Reply::Whowas { asked: "x,alice".into(), entries: vec![left(0)], unknown: vec!["x".into()] };
+    assert_eq!(
+        rendered(&list),
+        [
+            ":irc.test 314 bob alice ~u 127.0.0.1 * :Real Name",
+            ":irc.test 312 bob alice irc.test :Thu Jan  1 00:00:00 UTC 1970",
+            ":irc.test 406 bob x :There was no such nickname",
+            ":irc.test 369 bob x,alice :End of WHOWAS",
+        ]
     );
     let info = rendered(&Reply::Info);
     assert!(info.iter().take(info.len() - 1).all(|l| l.starts_with(":irc.test 371 bob :")), "{info:?}");
