@@ -154,12 +154,12 @@ fn info_links_help_and_lusers_totals() {
     assert_eq!(end.last().map(String::as_str), Some(num("374", "bob", ":End of INFO list").as_str()), "{end:?}");
     assert!(end.iter().take(end.len() - 1).all(|l| l.starts_with(&num("371", "bob", ":"))), "{end:?}");
     send(&mut bob, "LINKS");
-    expect_exact(&mut bob, &num("364", "bob", "* irc.test :0 chatd"));
+    expect_exact(&mut bob, &num("364", "bob", "irc.test irc.test :0 chatd"));
     expect_exact(&mut bob, &num("365", "bob", "* :End of /LINKS list"));
     send(&mut bob, "LINKS *.org");
     expect_exact(&mut bob, &num("365", "bob", "*.org :End of /LINKS list"));
     send(&mut bob, "LINKS irc.test irc.*");
-    expect_exact(&mut bob, &num("364", "bob", "* irc.test :0 chatd"));
+    expect_exact(&mut bob, &num("364", "bob", "irc.test irc.test :0 chatd"));
     expect_exact(&mut bob, &num("365", "bob", "irc.* :End of /LINKS list"));
     send(&mut bob, "HELP privmsg");
     expect_exact(&mut bob, &num("704", "bob", "PRIVMSG :** PRIVMSG target[,target...] :text **"));

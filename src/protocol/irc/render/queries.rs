@@ -147,12 +147,13 @@ impl Out<'_, '_> {
         self.numeric(RPL_ENDOFINFO, &["End of INFO list"]);
     }
 
-    /// `LINKS [mask]`: this server, the only one, when the mask matches its name; the end line
-    /// repeats the mask.
+    /// `LINKS [mask]`: this server, the only one, when the mask matches its name (364 names it
+    /// twice, as the server that matched and the one it links from, as servers send it); the
+    /// end line repeats the mask.
     pub(super) fn links(&mut self, mask: Option<&str>) {
         let server = self.view.server;
         if mask.is_none_or(|mask| crate::room::glob_match(mask, server)) {
-            self.numeric(RPL_LINKS, &["*", server, &format!("0 {SERVER_INFO}")]);
+            self.numeric(RPL_LINKS, &[server, server, &format!("0 {SERVER_INFO}")]);
         }
         let mask = mask.map_or(std::borrow::Cow::Borrowed("*"), for_irc);
         self.numeric(RPL_ENDOFLINKS, &[&mask, "End of /LINKS list"]);

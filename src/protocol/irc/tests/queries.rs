@@ -162,11 +162,11 @@ fn whowas_info_links_and_lusers_totals() {
     assert_eq!(info.last().map(String::as_str), Some(":irc.test 374 bob :End of INFO list"));
     assert_eq!(
         rendered(&Reply::Links { mask: None }),
-        [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
+        [":irc.test 364 bob irc.test irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
     );
     assert_eq!(
         rendered(&Reply::Links { mask: Some("IRC.*".into()) }),
-        [":irc.test 364 bob * irc.test :0 chatd", ":irc.test 365 bob IRC.* :End of /LINKS list"]
+        [":irc.test 364 bob irc.test irc.test :0 chatd", ":irc.test 365 bob IRC.* :End of /LINKS list"]
     );
     assert_eq!(rendered(&Reply::Links { mask: Some("*.org".into()) }), [":irc.test 365 bob *.org :End of /LINKS list"]);
     let counts = Counts { users: 2, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
