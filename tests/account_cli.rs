@@ -88,13 +88,13 @@ fn add_list_passwd_disable_enable_delete() {
 fn bad_passwords_and_names_are_refused_and_nothing_is_written() {
     let dir = temp_dir("cli-refusals");
     let state = dir.join("state");
-    fails(account(&state, &["add", "alice"], "\n"), 1, "a password needs 1 to 256 bytes");
-    fails(account(&state, &["add", "alice"], &format!("{}\n", "x".repeat(257))), 1, "1 to 256 bytes");
+    fails(account(&state, &["add", "alice"], "\n"), 1, "a password needs 1 to 512 bytes");
+    fails(account(&state, &["add", "alice"], &format!("{}\n", "x".repeat(513))), 1, "1 to 512 bytes");
     fails(account(&state, &["add", "alice"], ""), 1, "no password on standard input");
     fails(account(&state, &["add", "NickServ"], "long enough\n"), 1, "NickServ is reserved for services");
     fails(account(&state, &["add", "1abc"], "long enough\n"), 1, "cannot be an account");
     assert!(Store::open(&state).unwrap().load_all().unwrap().is_empty());
-    ok(account(&state, &["add", "alice"], &format!("{}\n", "y".repeat(256))), "created");
+    ok(account(&state, &["add", "alice"], &format!("{}\n", "y".repeat(512))), "created");
     // Shorter than users may choose: the operator's call, with a warning.
     let short = account(&state, &["add", "bob"], "sesame\n");
     assert!(short.stderr.contains("warning: a password of fewer than 8 bytes is easy to guess"), "{}", short.stderr);

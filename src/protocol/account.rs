@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub const MIN_PASSWORD_BYTES: usize = 8;
 /// Longest password accepted anywhere, in bytes (hashing cost does not depend on it, but a
 /// bound keeps every queue small).
-pub const MAX_PASSWORD_BYTES: usize = 256;
+pub const MAX_PASSWORD_BYTES: usize = 512;
 
 /// Nicknames nobody may take: the names of services, so that no user can pose as one and
 /// harvest the passwords clients send them. Compared case-insensitively.
@@ -233,8 +233,8 @@ mod tests {
     fn password_lengths() {
         assert!(!password_length_ok("short", MIN_PASSWORD_BYTES));
         assert!(password_length_ok("12345678", MIN_PASSWORD_BYTES));
-        assert!(password_length_ok(&"x".repeat(256), MIN_PASSWORD_BYTES));
-        assert!(!password_length_ok(&"x".repeat(257), MIN_PASSWORD_BYTES));
+        assert!(password_length_ok(&"x".repeat(512), MIN_PASSWORD_BYTES));
+        assert!(!password_length_ok(&"x".repeat(513), MIN_PASSWORD_BYTES));
         // A server that asks less (`--min-password 6`), and never nothing at all.
         assert!(password_length_ok("sesame", 6));
         assert!(!password_length_ok("", 1));

@@ -89,8 +89,11 @@ mod tests {
         ] {
             assert_eq!(detected(first), Some("netcat"), "{first:?}");
         }
-        let long = [&b"IDENTIFY alice "[..], &[b'x'; 600]].concat();
+        let long = [&b"IDENTIFY alice "[..], &[b'x'; 800]].concat();
         assert_eq!(detected(&long), Some("netcat"), "a first line too long to be a login");
+        // The longest password an account may have still logs in.
+        let longest = [&b"IDENTIFY alice "[..], &[b'x'; crate::protocol::account::MAX_PASSWORD_BYTES], b"\0"].concat();
+        assert_eq!(detected(&longest), Some("xml"));
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn identify_password_and_unregister() {
     bob.send("/identify alice battery");
     bob.expect("error: Invalid account name or password.");
     bob.send("/register short");
-    bob.expect("error: A password must be 8 to 256 bytes long.");
+    bob.expect("error: A password must be 8 to 512 bytes long.");
     bob.send("/register bobs-password");
     bob.expect("-- You are now logged in as bob.");
     bob.send("/password bobs-password bobs-new-password");

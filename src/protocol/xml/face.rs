@@ -24,9 +24,9 @@ const KEY_SPACE: u32 = key_space(4);
 const OPENERS: [&[u8]; 2] = [b"IDENTIFY", b"REGISTER"];
 
 /// The longest first line detection waits for: a command word, a nickname and a password of at
-/// most `account::MAX_PASSWORD_BYTES` fit well within it. A longer one is not a login; the
-/// bound also keeps detection within the reader's first buffer.
-pub const DETECT_LINE_BYTES: usize = 512;
+/// most `account::MAX_PASSWORD_BYTES` fit within it. A longer one is not a login; the bound
+/// also keeps detection within the reader's first buffer (1024 bytes).
+pub const DETECT_LINE_BYTES: usize = 768;
 
 /// The log line's name for a policy answer.
 const POLICY_SERVED: &str = "policy_served";

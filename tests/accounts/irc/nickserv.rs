@@ -14,13 +14,13 @@ fn min_password_sets_the_shortest_password_a_user_may_choose() {
     let server = start(&["--min-password", "6"]);
     let mut alice = irc::register(&server, "alice");
     send(&mut alice, "PRIVMSG NickServ :REGISTER short");
-    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 256 bytes long."));
+    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 512 bytes long."));
     send(&mut alice, "PRIVMSG NickServ :REGISTER sesame");
     expect_exact(&mut alice, &ns("alice", "Account alice registered: the nickname alice is yours."));
     expect_exact(&mut alice, &logged_in("alice", "alice"));
     expect_exact(&mut alice, &ns("alice", "You are now identified for alice."));
     send(&mut alice, "PRIVMSG NickServ :SET PASSWORD five5");
-    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 256 bytes long."));
+    expect_exact(&mut alice, &ns("alice", "A password must be 6 to 512 bytes long."));
     // And SASL logs in with it.
     let mut again = sasl_client(&server, "alice2");
     send(&mut again, "AUTHENTICATE PLAIN");
@@ -35,7 +35,7 @@ fn nickserv_register_identify_set_password_and_drop() {
     let server = start(&[]);
     let mut alice = irc::register(&server, "alice");
     send(&mut alice, "PRIVMSG NickServ :REGISTER short");
-    expect_exact(&mut alice, &ns("alice", "A password must be 8 to 256 bytes long."));
+    expect_exact(&mut alice, &ns("alice", "A password must be 8 to 512 bytes long."));
     send(&mut alice, "PRIVMSG NickServ :REGISTER correct-horse alice@example.org");
     expect_exact(&mut alice, &ns("alice", "Account alice registered: the nickname alice is yours."));
     expect_exact(&mut alice, &logged_in("alice", "alice"));
