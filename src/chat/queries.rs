@@ -152,9 +152,12 @@ impl State {
             Vec::new()
         } else {
             let pattern = if mask == "0" { "*" } else { mask.as_str() };
+            // Everyone is on this server: a mask that matches its name matches them all.
+            let server = glob_match(pattern, &self.settings.server_name);
             let matches = |u: &UserInfo| {
                 let p = &u.person;
-                [p.nick.as_str(), &p.user, &p.host, &u.realname].iter().any(|field| glob_match(pattern, field))
+                server
+                    || [p.nick.as_str(), &p.user, &p.host, &u.realname].iter().any(|field| glob_match(pattern, field))
             };
             let users = self.users_sorted(self.nicks.values().copied().filter(|&m| self.sees(id, m)));
             users.into_iter().filter(matches).map(|u| entry(None, u)).collect()

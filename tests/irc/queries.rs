@@ -36,6 +36,12 @@ fn who_matches_masks_against_nick_user_host_and_real_name_and_answers_whox() {
     expect_exact(&mut bob, &num("315", "bob", "~caro? :End of /WHO list"));
     send(&mut bob, "WHO zz*");
     expect_exact(&mut bob, &num("315", "bob", "zz* :End of /WHO list"));
+    // A mask that matches the server's name matches everyone on it (all of them).
+    send(&mut bob, "WHO irc.*");
+    for user in ["~u 127.0.0.1 irc.test alice ", "~u 127.0.0.1 irc.test bob ", "~carol 127.0.0.1 irc.test carol "] {
+        bob.expect_next(&num("352", "bob", &format!("* {user}")));
+    }
+    expect_exact(&mut bob, &num("315", "bob", "irc.* :End of /WHO list"));
 
     // WHOX: exactly the fields asked for, in the spec's order; no account is `0`.
     send(&mut bob, "WHO #room %tnuhiraf,42");
