@@ -11,12 +11,20 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// What IRC says of this server unless `--server-description` says otherwise.
+pub const DEFAULT_SERVER_DESCRIPTION: &str = "chatd";
+
+/// The longest `--server-description`: it ends a numeric line, with the server name before it.
+pub const MAX_SERVER_DESCRIPTION_BYTES: usize = 200;
+
 /// Everything the operator can set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub listen: Vec<SocketAddr>,
     /// Shown in the greeting; `None` means "use the host name".
     pub server_name: Option<String>,
+    /// What IRC's WHOIS (312) and LINKS (364) say of this server (`--server-description`).
+    pub server_description: String,
     /// `None` means stderr.
     pub log_file: Option<PathBuf>,
     /// Log message texts (off by default: chat content is the users' business).
@@ -108,6 +116,7 @@ impl Default for Config {
         Config {
             listen: vec![SocketAddr::from(([0, 0, 0, 0], 6667))],
             server_name: None,
+            server_description: DEFAULT_SERVER_DESCRIPTION.to_string(),
             log_file: None,
             log_messages: false,
             log_summary_interval: Duration::from_secs(10),
@@ -166,6 +175,14 @@ fn options() -> Options {
     let mut opts = Options::new();
     opts.optmulti("", "listen", "address and port to listen on; repeat for more (default 0.0.0.0:6667)", "ADDR:PORT");
     opts.optopt("", "server-name", "name shown to clients (default: the host name)", "NAME");
+    opts.optopt(
+        "",
+        "server-description",
+        &format!(
+            "what IRC's WHOIS and LINKS say of this server, 1-{MAX_SERVER_DESCRIPTION_BYTES} bytes (default {DEFAULT_SERVER_DESCRIPTION})"
+        ),
+        "TEXT",
+    );
     opts.optopt("", "log-file", "append the log to PATH (default: stderr)", "PATH");
     opts.optflag("", "log-messages", "also log message texts (default: off)");
     opts.optopt(
@@ -350,6 +367,7 @@ impl Config {
     pub fn describe(&self, server_name: &str) -> String {
         let mut lines: Vec<String> = self.listen.iter().map(|a| format!("--listen {a}")).collect();
         lines.push(format!("--server-name {server_name}"));
+        lines.push(format!("--server-description {:?}", self.server_description));
         match &self.log_file {
             Some(path) => lines.push(format!("--log-file {}", path.display())),
             None => lines.push("# log: stderr (no --log-file)".to_string()),
@@ -429,6 +447,19 @@ impl Config {
             }
             name => name,
         };
+        let server_description = match matches.opt_str("server-description") {
+            None => d.server_description,
+            Some(text)
+                if text.trim().is_empty()
+                    || text.len() > MAX_SERVER_DESCRIPTION_BYTES
+                    || text.chars().any(char::is_control) =>
+            {
+                return Err(UsageError(format!(
+                    "--server-description needs 1 to {MAX_SERVER_DESCRIPTION_BYTES} bytes of text without control characters, not {text:?}"
+                )));
+            }
+            Some(text) => text,
+        };
         let default_room = match matches.opt_str("default-room") {
             None => d.default_room,
             Some(text) => RoomName::parse(&text)
@@ -487,6 +518,7 @@ impl Config {
         Ok(Parsed::Run(Box::new(Config {
             listen,
             server_name,
+            server_description,
             log_file: matches.opt_str("log-file").map(PathBuf::from),
             log_messages: matches.opt_present("log-messages"),
             log_summary_interval: number(&matches, "log-summary-interval", d.log_summary_interval.as_secs(), 1, 3600)

@@ -296,6 +296,7 @@ fn run(config: Config) -> Result<(), String> {
         },
         chat::Settings {
             server_name,
+            server_description: config.server_description.clone(),
             default_room: config.default_room.clone(),
             history: chatd::room::HistoryLimits {
                 lines: config.history,

@@ -58,6 +58,7 @@ impl Chat {
     fn new() -> Chat {
         let settings = Settings {
             server_name: SERVER.to_string(),
+            server_description: "chatd".to_string(),
             default_room: RoomName::parse("#lobby").expect("valid room"),
             // Small bounds, so that the byte accounting and the replay budget are exercised.
             history: HistoryLimits { lines: 4, room_bytes: 2048, total_bytes: 4096, replay_bytes: 1024 },

@@ -73,6 +73,8 @@ pub const CROWD_SUMMARY_NAMES: usize = 3;
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub server_name: String,
+    /// What IRC's WHOIS and LINKS say of this server (`--server-description`).
+    pub server_description: String,
     pub default_room: RoomName,
     /// What rooms remember for people who join later, and how much of it one replay sends.
     pub history: HistoryLimits,
@@ -521,7 +523,9 @@ impl State {
             // issue 14: queries
             Command::Whowas { nicks, count } => self.whowas(id, nicks, count, out),
             Command::Info => out.tell(id, Reply::Info),
-            Command::Links { mask } => out.tell(id, Reply::Links { mask }),
+            Command::Links { mask } => {
+                out.tell(id, Reply::Links { mask, description: self.settings.server_description.clone() })
+            }
             Command::Wallops { text } => self.wallops(id, text, out)?,
             // issue 14: ircv3
             Command::Labeled { .. } => {}

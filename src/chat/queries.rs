@@ -185,6 +185,7 @@ impl State {
                 signon: member.signon,
                 oper: member.oper,
                 account: member.account.clone(),
+                server_description: self.settings.server_description.clone(),
             })
         });
         out.tell(id, Reply::Whois { nick, info });

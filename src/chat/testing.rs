@@ -28,6 +28,7 @@ pub fn state() -> State {
 pub fn state_with(history: HistoryLimits) -> State {
     let settings = Settings {
         server_name: "test".into(),
+        server_description: "chatd".into(),
         default_room: RoomName::parse("#lobby").unwrap(),
         history,
         audit_messages: false,

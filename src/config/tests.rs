@@ -41,6 +41,12 @@ fn values_are_checked_and_errors_name_the_option() {
     assert!(parse(&["--max-clients"]).unwrap_err().0.contains("max-clients"));
     assert!(parse(&["stray"]).unwrap_err().0.contains("stray"));
     assert!(parse(&["--server-name", "a b"]).is_err());
+    assert_eq!(run(&[]).server_description, "chatd");
+    assert_eq!(run(&["--server-description", "test server"]).server_description, "test server");
+    for bad in ["", "   ", "bell\u{7}", &"x".repeat(201)] {
+        let error = parse(&["--server-description", bad]).unwrap_err().0;
+        assert!(error.starts_with("--server-description needs 1 to 200 bytes"), "{error}");
+    }
     assert_eq!(
         parse(&["--crowd-interval", "0"]),
         Err(UsageError("--crowd-interval must be between 1 and 3600, not 0".into()))
@@ -65,6 +71,7 @@ fn describe_lists_every_option_and_hides_passwords() {
     let config = run(&["--oper", "admin:s3cret", "--listen", "[::]:7000"]);
     let text = config.describe("host");
     assert!(text.contains("--listen [::]:7000\n") && text.contains("--server-name host\n"));
+    assert!(text.contains("--server-description \"chatd\"\n"));
     assert!(text.contains("--oper admin:********") && !text.contains("s3cret"));
     assert!(text.contains("--flood-rate 5\n"));
     assert!(text.contains("--crowd-size 100\n") && text.contains("--crowd-interval 60\n"));

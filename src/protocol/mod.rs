@@ -361,6 +361,8 @@ pub struct WhoisInfo {
     pub oper: bool,
     /// The account they are logged in to (IRC 330).
     pub account: Option<Arc<str>>,
+    /// What the server says of itself (IRC 312), everyone being on this one.
+    pub server_description: String,
 }
 
 /// Counts for `LUSERS` and the welcome.
@@ -550,8 +552,9 @@ pub enum Reply {
     Whowas { asked: String, entries: Vec<WhowasEntry>, unknown: Vec<String> },
     /// IRC: `INFO`.
     Info,
-    /// IRC: `LINKS`: just this server, if `mask` (when given) matches its name.
-    Links { mask: Option<String> },
+    /// IRC: `LINKS`: just this server, if `mask` (when given) matches its name, with what it
+    /// says of itself.
+    Links { mask: Option<String>, description: String },
     /// IRC: a `WALLOPS` message.
     Wallops { from: Arc<Person>, text: String },
     /// IRC: the recipient's own user modes changed: `changes` as IRC writes them (`+w`).

@@ -151,6 +151,18 @@ fn whois_shows_status_prefixes_and_names_answers_each_room_of_a_list_with_one_en
 }
 
 #[test]
+fn the_server_description_is_what_whois_and_links_say_of_the_server() {
+    let server = start(&["--server-description", "test server"]);
+    let mut bob = irc::register(&server, "bob");
+    send(&mut bob, "LINKS");
+    expect_exact(&mut bob, &num("364", "bob", "irc.test irc.test :0 test server"));
+    expect_exact(&mut bob, &num("365", "bob", "* :End of /LINKS list"));
+    send(&mut bob, "WHOIS bob");
+    bob.expect(&num("312", "bob", "bob irc.test :test server"));
+    bob.expect(&num("318", "bob", "bob :End of /WHOIS list"));
+}
+
+#[test]
 fn info_links_help_and_lusers_totals() {
     let server = start(&[]);
     let mut bob = irc::register(&server, "bob");

@@ -512,7 +512,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
             let nick = p.nick.as_str();
             o.numeric(RPL_WHOISUSER, &[nick, &p.user, &p.host, "*", &for_irc(&info.realname)]);
             o.whois_channels(nick, &info.rooms);
-            o.numeric(RPL_WHOISSERVER, &[nick, view.server, "chatd"]);
+            o.numeric(RPL_WHOISSERVER, &[nick, view.server, &for_irc(&info.server_description)]);
             if info.oper {
                 o.numeric(RPL_WHOISOPERATOR, &[nick, "is an IRC operator"]);
             }
@@ -584,7 +584,7 @@ pub fn render_with(reply: &Reply, view: &View<'_>, account: AccountCaps, v3: Irc
         Reply::Help { command } => o.help(command.as_deref()),
         Reply::Whowas { asked, entries, unknown } => o.whowas(asked, entries, unknown),
         Reply::Info => o.info(),
-        Reply::Links { mask } => o.links(mask.as_deref()),
+        Reply::Links { mask, description } => o.links(mask.as_deref(), description),
         Reply::Wallops { from, text } => o.wallops(from, text),
         Reply::UserModesChanged { me, changes } => o.from(me, "MODE", &[me.nick.as_str(), changes]),
         // issue 14: ircv3

@@ -7,9 +7,6 @@ use super::*;
 use crate::core::time::human_utc;
 use crate::protocol::{RoomStatus, WhoEntry, WhowasEntry, WhoxFields};
 
-/// What `RPL_LINKS` says of this server (`WHOIS`'s 312 says the same).
-const SERVER_INFO: &str = "chatd";
-
 /// `WHO` flags: `H` here or `G` gone (away), `*` for a server operator, then the status prefix
 /// in the room listed (`@`, `+`; both for `multi-prefix` clients).
 fn who_flags(user: &UserInfo, multi_prefix: bool) -> String {
@@ -150,10 +147,10 @@ impl Out<'_, '_> {
     /// `LINKS [mask]`: this server, the only one, when the mask matches its name (364 names it
     /// twice, as the server that matched and the one it links from, as servers send it); the
     /// end line repeats the mask.
-    pub(super) fn links(&mut self, mask: Option<&str>) {
+    pub(super) fn links(&mut self, mask: Option<&str>, description: &str) {
         let server = self.view.server;
         if mask.is_none_or(|mask| crate::room::glob_match(mask, server)) {
-            self.numeric(RPL_LINKS, &[server, server, &format!("0 {SERVER_INFO}")]);
+            self.numeric(RPL_LINKS, &[server, server, &format!("0 {}", for_irc(description))]);
         }
         let mask = mask.map_or(std::borrow::Cow::Borrowed("*"), for_irc);
         self.numeric(RPL_ENDOFLINKS, &[&mask, "End of /LINKS list"]);

@@ -210,9 +210,11 @@ fn account_notify_extended_join_and_whois_330() {
         signon: 0,
         oper: false,
         account: Some("alice".into()),
+        server_description: "the test server".into(),
     };
     let lines = rendered(&Reply::Whois { nick: "alice".into(), info: Some(info) });
     assert!(lines.contains(&":irc.test 330 bob alice alice :is logged in as".to_string()), "{lines:?}");
+    assert!(lines.contains(&":irc.test 312 bob alice irc.test :the test server".to_string()), "{lines:?}");
 }
 
 #[test]

@@ -121,6 +121,7 @@ fn whois_lists_rooms_with_the_members_prefixes() {
         signon: 0,
         oper: false,
         account: None,
+        server_description: "chatd".into(),
     };
     let reply = Reply::Whois { nick: "alice".into(), info: Some(info) };
     assert_eq!(rendered(&reply)[1], ":irc.test 319 bob alice :@#chan1 +#chan2 @#both #x");
@@ -161,14 +162,17 @@ fn whowas_info_links_and_lusers_totals() {
     assert!(info.iter().take(info.len() - 1).all(|l| l.starts_with(":irc.test 371 bob :")), "{info:?}");
     assert_eq!(info.last().map(String::as_str), Some(":irc.test 374 bob :End of INFO list"));
     assert_eq!(
-        rendered(&Reply::Links { mask: None }),
+        rendered(&Reply::Links { mask: None, description: "chatd".into() }),
         [":irc.test 364 bob irc.test irc.test :0 chatd", ":irc.test 365 bob * :End of /LINKS list"]
     );
     assert_eq!(
-        rendered(&Reply::Links { mask: Some("IRC.*".into()) }),
-        [":irc.test 364 bob irc.test irc.test :0 chatd", ":irc.test 365 bob IRC.* :End of /LINKS list"]
+        rendered(&Reply::Links { mask: Some("IRC.*".into()), description: "test server".into() }),
+        [":irc.test 364 bob irc.test irc.test :0 test server", ":irc.test 365 bob IRC.* :End of /LINKS list"]
     );
-    assert_eq!(rendered(&Reply::Links { mask: Some("*.org".into()) }), [":irc.test 365 bob *.org :End of /LINKS list"]);
+    assert_eq!(
+        rendered(&Reply::Links { mask: Some("*.org".into()), description: "chatd".into() }),
+        [":irc.test 365 bob *.org :End of /LINKS list"]
+    );
     let counts = Counts { users: 2, invisible: 2, opers: 0, unregistered: 0, rooms: 1, max_users: 5 };
     let lusers = rendered(&Reply::Lusers { counts });
     assert_eq!(lusers[0], ":irc.test 251 bob :There are 0 users and 2 invisible on 1 servers");
