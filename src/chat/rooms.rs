@@ -73,7 +73,7 @@ impl State {
             return Ok(());
         }
         if member.rooms.len() >= MAX_ROOMS_PER_CLIENT {
-            out.error(id, ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT });
+            out.error(id, ChatError::TooManyRooms { room: room_name, max: MAX_ROOMS_PER_CLIENT });
             return Ok(());
         }
         let replay = member.profile.replay_on_join;
@@ -331,7 +331,11 @@ mod tests {
             run(&mut s, 1, Command::Join { room: format!("#r{i}"), key: None });
         }
         let out = run(&mut s, 1, Command::Join { room: "#onemore".into(), key: None });
-        assert_eq!(replies_to(&out, 1), vec![&Reply::Error(ChatError::TooManyRooms { max: MAX_ROOMS_PER_CLIENT })]);
+        let room = RoomName::parse("#onemore").unwrap();
+        assert_eq!(
+            replies_to(&out, 1),
+            vec![&Reply::Error(ChatError::TooManyRooms { room, max: MAX_ROOMS_PER_CLIENT })]
+        );
     }
 
     #[test]

@@ -594,7 +594,9 @@ pub enum ChatError {
         default: RoomName,
     },
     NoSuchNick(String),
+    /// Joining `room` would make more than `max` rooms.
     TooManyRooms {
+        room: RoomName,
         max: usize,
     },
     TooLong {

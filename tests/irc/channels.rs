@@ -325,3 +325,16 @@ fn away_gives_306_and_305_and_private_messages_to_an_away_user_get_301() {
     settle(&mut bob, "no-301-any-more");
     expect_exact(&mut alice, ":bob!~u@127.0.0.1 PRIVMSG alice back?");
 }
+
+#[test]
+fn a_join_past_the_channel_limit_gets_405_naming_the_channel() {
+    let server = start(&[]);
+    let mut bob = irc::register(&server, "bob");
+    // CHANLIMIT=#:20
+    for n in 0..20 {
+        irc::join(&mut bob, "bob", &format!("#r{n}"));
+    }
+    send(&mut bob, "JOIN #one-more");
+    expect_exact(&mut bob, &num("405", "bob", "#one-more :You have joined too many channels"));
+    settle(&mut bob, "limit");
+}

@@ -109,7 +109,7 @@ fn kill_by_an_operator_disconnects_the_target_and_its_rooms_see_why() {
     expect_exact(&mut boss, ":boss MODE boss +o");
     send(&mut boss, "KILL nobody :who?");
     expect_exact(&mut boss, &num("401", "boss", "nobody :No such nick/channel"));
-    send(&mut boss, "KILL bob");
+    send(&mut boss, "KILL");
     expect_exact(&mut boss, &num("461", "boss", "KILL :Not enough parameters"));
 
     send(&mut boss, "KILL BOB :spamming the room");
@@ -128,8 +128,12 @@ fn kill_by_an_operator_disconnects_the_target_and_its_rooms_see_why() {
     // Their nicknames are free again.
     send(&mut carol, "ISON bob dan erin boss");
     expect_exact(&mut carol, &num("303", "carol", ":erin boss"));
-    let mut bob = irc::register(&server, "bob");
-    settle(&mut bob, "back");
+    // Without a comment: carried out, with a default one.
+    let mut bob = irc::in_rooms(&server, "bob", &["#room"]);
+    expect_exact(&mut carol, ":bob!~u@127.0.0.1 JOIN #room");
+    send(&mut boss, "KILL bob");
+    expect_exact(&mut bob, "ERROR :Closing link: (Killed (boss (no reason given)))");
+    expect_exact(&mut carol, ":bob!~u@127.0.0.1 QUIT :Killed (boss (no reason given))");
     settle(&mut carol, "end");
     netcat_settle(&mut erin);
 }

@@ -178,9 +178,11 @@ fn parse_message(line: &str, message: message::Message) -> Option<Result<Command
             name: param(0).unwrap_or_default().to_string(),
             password: param(1).unwrap_or_default().to_string(),
         },
-        "KILL" if param(1).is_some() => Command::Kill {
+        // The comment is the protocol's, but a bare `KILL nick` (as some servers take it) is
+        // carried out with a default one rather than refused.
+        "KILL" if param(0).is_some() => Command::Kill {
             nick: param(0).unwrap_or_default().to_string(),
-            reason: clean(param(1).unwrap_or_default()),
+            reason: param(1).map_or_else(|| "no reason given".to_string(), clean),
         },
         "HISTORY" if param(0).is_some() => {
             Command::History { room: param(0).map(str::to_string), count: param(1).and_then(|n| n.parse().ok()) }

@@ -298,8 +298,8 @@ impl Out<'_, '_> {
                 self.numeric(ERR_NOTONCHANNEL, &[default.as_str(), "You're not on that channel"])
             }
             ChatError::NoSuchNick(nick) => self.numeric(ERR_NOSUCHNICK, &[&for_irc(nick), "No such nick/channel"]),
-            ChatError::TooManyRooms { .. } => {
-                self.numeric(ERR_TOOMANYCHANNELS, &["*", "You have joined too many channels"])
+            ChatError::TooManyRooms { room, .. } => {
+                self.numeric(ERR_TOOMANYCHANNELS, &[room.as_str(), "You have joined too many channels"])
             }
             ChatError::TooLong { what, max } => {
                 self.numeric(ERR_INPUTTOOLONG, &[&format!("The {what} is too long (at most {max} bytes)")])

@@ -225,6 +225,7 @@ fn incoming_free_text_is_cleaned_but_names_are_not() {
         Command::KickMany { room: Some("#a".into()), nicks: vec!["bob".into()], reason: Some(NASTY_FOR_IRC.into()) }
     );
     assert_eq!(ok(&format!("KILL bob :{NASTY}")), Command::Kill { nick: "bob".into(), reason: NASTY_FOR_IRC.into() });
+    assert_eq!(ok("KILL bob"), Command::Kill { nick: "bob".into(), reason: "no reason given".into() });
     // Names are refused by `names`, not quietly cleaned here.
     assert_eq!(ok("JOIN #\u{202e}gnp.exe"), Command::JoinMany { rooms: vec!["#\u{202e}gnp.exe".into()], keys: vec![] });
     assert_eq!(ok("NICK al\u{200b}ice"), Command::Nick { nick: "al\u{200b}ice".into() });

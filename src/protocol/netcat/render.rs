@@ -164,7 +164,7 @@ fn error_text(error: &ChatError) -> String {
         ChatError::NotInRoom(room) => format!("error: you are not in {room}"),
         ChatError::NoCurrentRoom { default } => format!("error: you are not in any room (try /join {default})"),
         ChatError::NoSuchNick(nick) => format!("error: no such nick: {} (see /users)", for_netcat(nick)),
-        ChatError::TooManyRooms { max } => format!("error: you are already in {max} rooms, the most allowed"),
+        ChatError::TooManyRooms { max, .. } => format!("error: you are already in {max} rooms, the most allowed"),
         ChatError::TooLong { what, max } => format!("error: {what} too long (at most {max} bytes)"),
         // The rest come only from IRC commands, which netcat users cannot send; worded anyway.
         ChatError::Parse(ParseError::NoNicknameGiven) => "error: no nickname given".to_string(),

@@ -168,7 +168,7 @@ fn sentence(error: &ChatError) -> String {
         ChatError::NoSuchRoom(room) => format!("No such room: {room}."),
         ChatError::NotInRoom(room) | ChatError::CannotSendToRoom(room) => format!("You are not in {room}."),
         ChatError::NoCurrentRoom { .. } => "You are in no room.".to_string(),
-        ChatError::TooManyRooms { max } => format!("You are already in {max} rooms, the most allowed."),
+        ChatError::TooManyRooms { max, .. } => format!("You are already in {max} rooms, the most allowed."),
         ChatError::UnknownMode(mode) => format!("Unknown mode {mode:?}."),
         ChatError::ModeNeedsParameter(mode) => format!("Mode {mode} needs a value."),
         ChatError::UsersDontMatch => "You can only see your own user modes.".to_string(),
