@@ -211,7 +211,9 @@ fn new_hash(passwords: &mut dyn PasswordSource, name: &str) -> Result<String, St
         return Err(format!("a password needs 1 to {MAX_PASSWORD_BYTES} bytes"));
     }
     if password.len() < MIN_PASSWORD_BYTES {
-        eprintln!("chatd: warning: a password of fewer than {MIN_PASSWORD_BYTES} bytes is easy to guess");
+        // Not eprintln!: a closed stderr must not stop the command.
+        let warning = format!("chatd: warning: a password of fewer than {MIN_PASSWORD_BYTES} bytes is easy to guess\n");
+        let _ = std::io::stderr().write_all(warning.as_bytes());
     }
     super::hash::hash(&password).map_err(|e| e.to_string())
 }
